@@ -1,0 +1,4 @@
+//! ARM JSON templates: expressions, functions and template evaluation.
+
+pub mod eval;
+pub mod template;

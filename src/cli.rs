@@ -1,0 +1,258 @@
+//! Command-line interface: argument parsing and dispatch. Exit codes:
+//! 0 nothing at or above `--fail-on`, 1 findings at or above it, 2 the run failed.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::pipeline::{self, Outcome};
+use crate::report::{self, Format};
+use crate::rules::load::{Rule, RuleError, load_rules};
+
+#[derive(Parser, Debug)]
+#[command(name = "tendon", version, about = "Policy linter for AKS networking in ARM and Bicep templates")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint templates under the given paths.
+    Check(CheckArgs),
+    /// Print the linked world document (what rules query) as JSON.
+    World(WorldArgs),
+    /// Print a rule's documentation, or list all rules.
+    Rule(RuleArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// Files or folders to lint.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// Print per-stage wall times on stderr.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Extra rule folders (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Only print findings, no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WorldArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// Rule id (AKS001) or slug (kubenet-windows-pool); omit to list all rules.
+    pub rule: Option<String>,
+    /// Extra rule folders (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit code for a failed run.
+const RUN_FAILED: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { RUN_FAILED } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => with_jobs(args.common.jobs, || check(&args)),
+        Command::World(args) => with_jobs(args.common.jobs, || world(&args)),
+        Command::Rule(args) => rule(&args),
+    }
+}
+
+fn with_jobs(jobs: Option<usize>, f: impl FnOnce() -> ExitCode + Send) -> ExitCode {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 * 1024 * 1024);
+    if let Some(n) = jobs {
+        if n == 0 {
+            eprintln!("tendon: --jobs must be at least 1");
+            return ExitCode::from(RUN_FAILED);
+        }
+        builder = builder.num_threads(n);
+    }
+    match builder.build() {
+        Ok(pool) => pool.install(f),
+        Err(e) => {
+            eprintln!("tendon: cannot start worker threads: {e}");
+            ExitCode::from(RUN_FAILED)
+        }
+    }
+}
+
+fn rules_or_exit(dirs: &[PathBuf]) -> Result<Vec<Rule>, ExitCode> {
+    load_rules(dirs).map_err(|e| {
+        eprint!("{}", render_rule_error(&e));
+        ExitCode::from(RUN_FAILED)
+    })
+}
+
+fn render_rule_error(e: &RuleError) -> String {
+    let report = match &e.span {
+        Some(span) => miette::miette!(
+            labels = vec![miette::LabeledSpan::at(span.clone(), "here")],
+            "bad rule file {}: {}",
+            e.file,
+            e.message
+        )
+        .with_source_code(miette::NamedSource::new(e.file.clone(), e.text.clone()).with_language("toml")),
+        None => miette::miette!("bad rule file {}: {}", e.file, e.message),
+    };
+    let mut out = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = format!("tendon: bad rule file {}: {}\n", e.file, e.message);
+    }
+    out
+}
+
+fn run_pipeline(common: &CommonArgs, rules: &[Rule]) -> Result<Outcome, ExitCode> {
+    let outcome = pipeline::run(&common.paths, rules).map_err(|e| {
+        eprintln!("tendon: cannot read {}: {}", e.path.display(), e.message);
+        ExitCode::from(RUN_FAILED)
+    })?;
+    for w in &outcome.warnings {
+        eprintln!("tendon: warning: {w}");
+    }
+    if common.timings {
+        let mut err = std::io::stderr().lock();
+        for (stage, t) in &outcome.timings {
+            let _ = writeln!(err, "timing {stage:<9} {:>9.3} ms", t.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(outcome)
+}
+
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let rules = match rules_or_exit(&args.rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let outcome = match run_pipeline(&args.common, &rules) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let started = std::time::Instant::now();
+    let text = match args.format {
+        Format::Human => report::human::render(&outcome, use_color(args.color), args.quiet),
+        Format::Json => report::json::render(&outcome),
+        Format::Gcc => report::gcc::render(&outcome),
+    };
+    if write_stdout(&text).is_err() {
+        return ExitCode::from(RUN_FAILED);
+    }
+    if args.common.timings {
+        eprintln!("timing {:<9} {:>9.3} ms", "report", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    ExitCode::from(u8::from(failing))
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`tendon check | head`) is not a failure of the run.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn world(args: &WorldArgs) -> ExitCode {
+    let outcome = match run_pipeline(&args.common, &[]) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut text = serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default();
+    text.push('\n');
+    match write_stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(RUN_FAILED),
+    }
+}
+
+fn rule(args: &RuleArgs) -> ExitCode {
+    let rules = match rules_or_exit(&args.rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let text = match &args.rule {
+        None => rules
+            .iter()
+            .map(|r| format!("{:<7} {:<30} {:<8} {}\n", r.id, r.slug, r.severity.as_str(), r.summary))
+            .collect(),
+        Some(q) => match rules.iter().find(|r| r.id.eq_ignore_ascii_case(q) || r.slug == *q) {
+            Some(r) => crate::rules::doc::render(r),
+            None => {
+                eprintln!("tendon: no rule '{q}' (run `tendon rule` to list them)");
+                return ExitCode::from(RUN_FAILED);
+            }
+        },
+    };
+    match write_stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(RUN_FAILED),
+    }
+}

@@ -1,0 +1,53 @@
+//! A finding: what a rule (or the loader) reports, with its location.
+
+use crate::source::Loc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Finding {
+    pub rule: String,
+    pub slug: String,
+    pub severity: Severity,
+    pub message: String,
+    pub loc: Loc,
+    pub help: Option<String>,
+    pub docs: Option<String>,
+    pub related: Vec<Related>,
+}
+
+/// Built-in diagnostics of tendon itself (not rule files).
+pub mod builtin {
+    pub const PARSE_ERROR: (&str, &str) = ("TDN001", "parse-error");
+    pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
+}

@@ -1,0 +1,14 @@
+pub mod arm;
+pub mod discover;
+pub mod json;
+pub mod load;
+pub mod pairing;
+pub mod resource_id;
+pub mod source;
+pub mod value;
+pub mod model;
+pub mod finding;
+pub mod rules;
+pub mod pipeline;
+pub mod report;
+pub mod cli;

@@ -1,0 +1,174 @@
+//! Reads one discovered file and classifies it by content: ARM template, ARM
+//! parameter file, Bicep (counted only for now), or something to skip.
+//! Unreadable or malformed templates become findings, never errors of the run.
+
+use std::path::Path;
+
+use crate::discover::{FileKind, Input};
+use crate::json::{self, Node};
+use crate::source::Span;
+
+/// Files larger than this are not parsed (a finding says so).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug)]
+pub enum Content {
+    Template(Node),
+    Parameters(Node),
+    Bicep,
+    BicepParam,
+    /// JSON that is not an ARM document.
+    Skipped,
+    /// A template or parameter file that could not be parsed.
+    Broken { message: String, span: Span },
+}
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub text: String,
+    pub content: Content,
+}
+
+/// `$schema` file names that mark ARM documents (any version and scope).
+fn schema_kind(schema: &str) -> Option<bool> {
+    let name = schema
+        .trim_end_matches('#')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if name.ends_with("deploymenttemplate.json") {
+        Some(true)
+    } else if name.ends_with("deploymentparameters.json") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Cheap pre-check: a file that never mentions an ARM schema is not parsed at all.
+fn mentions_arm_schema(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"eploymentTemplate.json").is_some()
+        || memchr::memmem::find(bytes, b"eploymentParameters.json").is_some()
+        || memchr::memmem::find(bytes, b"eploymenttemplate.json").is_some()
+        || memchr::memmem::find(bytes, b"eploymentparameters.json").is_some()
+}
+
+pub fn load(input: &Input) -> Result<Loaded, String> {
+    read_limited(&input.path).map(|bytes| classify(input.kind, bytes))
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file is larger than {} MiB; not linted",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    std::fs::read(path).map_err(|e| e.to_string())
+}
+
+pub fn classify(kind: FileKind, bytes: Vec<u8>) -> Loaded {
+    match kind {
+        FileKind::Bicep => Loaded {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            content: Content::Bicep,
+        },
+        FileKind::BicepParam => Loaded {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            content: Content::BicepParam,
+        },
+        FileKind::Json if !mentions_arm_schema(&bytes) => Loaded {
+            text: String::new(),
+            content: Content::Skipped,
+        },
+        FileKind::Json => classify_json(bytes),
+    }
+}
+
+fn classify_json(bytes: Vec<u8>) -> Loaded {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            return Loaded {
+                text,
+                content: Content::Broken {
+                    message: "invalid UTF-8".into(),
+                    span: Span::new(at, at + 1),
+                },
+            };
+        }
+    };
+    let content = match json::parse(&text) {
+        Err(e) => Content::Broken {
+            message: e.message,
+            span: e.span,
+        },
+        Ok(doc) => match doc.get("$schema").and_then(Node::as_str).and_then(schema_kind) {
+            Some(true) => Content::Template(doc),
+            Some(false) => Content::Parameters(doc),
+            None => Content::Skipped,
+        },
+    };
+    // A broken file is reported only when it names an ARM schema in its text.
+    Loaded { text, content }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> &'static str {
+        match classify(FileKind::Json, text.as_bytes().to_vec()).content {
+            Content::Template(_) => "template",
+            Content::Parameters(_) => "parameters",
+            Content::Skipped => "skipped",
+            Content::Broken { .. } => "broken",
+            _ => "other",
+        }
+    }
+
+    #[test]
+    fn classification_by_schema() {
+        let t = |s: &str| format!(r#"{{"$schema": "{s}", "resources": []}}"#);
+        assert_eq!(
+            kind(&t("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#")),
+            "template"
+        );
+        assert_eq!(
+            kind(&t("https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#")),
+            "template"
+        );
+        assert_eq!(
+            kind(&t("https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#")),
+            "template"
+        );
+        assert_eq!(
+            kind(&t("https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#")),
+            "parameters"
+        );
+        assert_eq!(kind(r#"{"name": "package"}"#), "skipped");
+        assert_eq!(
+            kind(r#"{"$schema": "http://json-schema.org/draft-07/schema#", "x": "deploymentTemplate.json"}"#),
+            "skipped"
+        );
+        assert_eq!(kind(r#"{"$schema": ".../deploymentTemplate.json#", "#), "broken");
+    }
+
+    #[test]
+    fn invalid_utf8_is_broken_at_the_bad_byte() {
+        let mut bytes = br#"{"$schema": "deploymentTemplate.json#", "a": ""#.to_vec();
+        let at = bytes.len();
+        bytes.extend_from_slice(&[0xff, b'"', b'}']);
+        match classify(FileKind::Json, bytes).content {
+            Content::Broken { message, span } => {
+                assert_eq!(message, "invalid UTF-8");
+                assert_eq!(span.start as usize, at);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Extracts the networking facts of one evaluated deployment: clusters and
+//! their pools, VNets, subnets, route tables, NSGs, identities and role
+//! assignments. Values stay `Value`s so their origins (spans) survive.
+
+use crate::arm::template::{Deployment, Resource};
+use crate::resource_id::{self, canonical};
+use crate::source::{FileId, Loc};
+use crate::value::{Kind, Value};
+
+/// Where a fact was declared.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub file: FileId,
+    pub parameters_file: Option<FileId>,
+    pub loc: Loc,
+    pub conditional: bool,
+}
+
+#[derive(Debug)]
+pub struct ClusterFact {
+    pub origin: Origin,
+    /// Canonical id, when the name is known.
+    pub id: Option<String>,
+    pub name: Value,
+    pub network: Option<Value>,
+    pub identity: Option<Value>,
+    pub addons: Option<Value>,
+    pub pools: Vec<PoolFact>,
+}
+
+#[derive(Debug)]
+pub struct PoolFact {
+    /// The pool object (inline profile) or the agentPool's `properties`.
+    pub props: Value,
+    pub name: Value,
+    pub loc: Option<Loc>,
+    /// `agentPoolProfiles` entry (true) or a separate agentPools resource (false).
+    pub inline: bool,
+}
+
+/// A pool declared as its own resource, attached to its cluster when linking.
+#[derive(Debug)]
+pub struct ChildPoolFact {
+    pub cluster_id: Option<String>,
+    pub pool: PoolFact,
+}
+
+#[derive(Debug)]
+pub struct SubnetFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    pub vnet_id: Option<String>,
+    /// The subnet's `properties` object.
+    pub props: Value,
+}
+
+#[derive(Debug)]
+pub struct VnetFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    pub address_prefixes: Option<Value>,
+    pub peerings: Vec<Value>,
+}
+
+#[derive(Debug)]
+pub struct RouteTableFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    pub routes: Vec<Value>,
+    pub disable_bgp: Option<Value>,
+}
+
+/// A route declared as its own resource.
+#[derive(Debug)]
+pub struct ChildFact {
+    pub parent_id: Option<String>,
+    pub item: Value,
+}
+
+#[derive(Debug)]
+pub struct NsgFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    pub rules: Vec<Value>,
+}
+
+#[derive(Debug)]
+pub struct IdentityFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+}
+
+#[derive(Debug)]
+pub struct RoleAssignmentFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    /// Canonical id of the scope (the deployment's resource group when absent).
+    pub scope: Value,
+    pub role_definition_id: Value,
+    pub principal_id: Value,
+    pub principal_type: Value,
+}
+
+/// Facts of one deployment.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub clusters: Vec<ClusterFact>,
+    pub child_pools: Vec<ChildPoolFact>,
+    pub vnets: Vec<VnetFact>,
+    pub subnets: Vec<SubnetFact>,
+    pub route_tables: Vec<RouteTableFact>,
+    pub child_routes: Vec<ChildFact>,
+    pub nsgs: Vec<NsgFact>,
+    pub child_rules: Vec<ChildFact>,
+    pub identities: Vec<IdentityFact>,
+    pub role_assignments: Vec<RoleAssignmentFact>,
+}
+
+fn props(res: &Resource) -> Value {
+    res.body
+        .get("properties")
+        .cloned()
+        .unwrap_or_else(|| Value::null().with_origin(Some(res.loc)))
+}
+
+fn items(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array).map(<[Value]>::to_vec).unwrap_or_default()
+}
+
+/// Canonical id from a value holding an id string (e.g. `routeTable.id`).
+pub fn id_of(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(canonical)
+}
+
+fn type_is(res: &Resource, t: &str) -> bool {
+    res.resource_type.eq_ignore_ascii_case(t)
+}
+
+pub fn extract(dep: &Deployment) -> Facts {
+    let mut f = Facts::default();
+    let prefix = resource_id::scope_prefix(dep.scope.level, None, None);
+    for res in &dep.resources {
+        let origin = Origin {
+            file: dep.file,
+            parameters_file: dep.parameters_file,
+            loc: res.loc,
+            conditional: res.conditional,
+        };
+        let id = res.id.as_deref().map(canonical);
+        let name = res.name.clone();
+        let t = res.resource_type.as_str();
+        if type_is(res, "Microsoft.ContainerService/managedClusters") {
+            let p = props(res);
+            let pools = items(p.get("agentPoolProfiles"))
+                .into_iter()
+                .map(|pool| PoolFact {
+                    name: pool.get("name").cloned().unwrap_or_else(|| Value::unknown("pool has no name")),
+                    loc: pool.origin,
+                    props: pool,
+                    inline: true,
+                })
+                .collect();
+            f.clusters.push(ClusterFact {
+                origin,
+                id,
+                name,
+                network: p.get("networkProfile").cloned(),
+                identity: res.body.get("identity").cloned(),
+                addons: p.get("addonProfiles").cloned(),
+                pools,
+            });
+        } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {
+            let short = res
+                .name
+                .as_str()
+                .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+                .unwrap_or_else(|| res.name.clone());
+            f.child_pools.push(ChildPoolFact {
+                cluster_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                pool: PoolFact {
+                    props: props(res),
+                    name: short,
+                    loc: Some(res.loc),
+                    inline: false,
+                },
+            });
+        } else if type_is(res, "Microsoft.Network/virtualNetworks") {
+            let p = props(res);
+            for sn in items(p.get("subnets")) {
+                let sn_name = sn.get("name").cloned().unwrap_or_else(|| Value::unknown("subnet has no name"));
+                let sn_id = match (res.name.as_str(), sn_name.as_str()) {
+                    (Some(v), Some(s)) => resource_id::build(
+                        &prefix,
+                        "Microsoft.Network/virtualNetworks/subnets",
+                        &format!("{v}/{s}"),
+                    )
+                    .map(|i| canonical(&i)),
+                    _ => None,
+                };
+                f.subnets.push(SubnetFact {
+                    origin: Origin {
+                        loc: sn.origin.unwrap_or(res.loc),
+                        ..origin
+                    },
+                    id: sn_id,
+                    name: sn_name,
+                    vnet_id: id.clone(),
+                    props: sn.get("properties").cloned().unwrap_or_else(Value::null),
+                });
+            }
+            f.vnets.push(VnetFact {
+                origin,
+                id,
+                name,
+                address_prefixes: p.get_path(&["addressSpace", "addressPrefixes"]).cloned(),
+                peerings: items(p.get("virtualNetworkPeerings")),
+            });
+        } else if type_is(res, "Microsoft.Network/virtualNetworks/subnets") {
+            let short = res
+                .name
+                .as_str()
+                .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+                .unwrap_or_else(|| res.name.clone());
+            f.subnets.push(SubnetFact {
+                origin,
+                vnet_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                id,
+                name: short,
+                props: props(res),
+            });
+        } else if type_is(res, "Microsoft.Network/routeTables") {
+            let p = props(res);
+            f.route_tables.push(RouteTableFact {
+                origin,
+                id,
+                name,
+                routes: items(p.get("routes")),
+                disable_bgp: p.get("disableBgpRoutePropagation").cloned(),
+            });
+        } else if type_is(res, "Microsoft.Network/routeTables/routes") {
+            f.child_routes.push(ChildFact {
+                parent_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                item: child_item(res),
+            });
+        } else if type_is(res, "Microsoft.Network/networkSecurityGroups") {
+            let p = props(res);
+            f.nsgs.push(NsgFact {
+                origin,
+                id,
+                name,
+                rules: items(p.get("securityRules")),
+            });
+        } else if type_is(res, "Microsoft.Network/networkSecurityGroups/securityRules") {
+            f.child_rules.push(ChildFact {
+                parent_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                item: child_item(res),
+            });
+        } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
+            f.identities.push(IdentityFact { origin, id, name });
+        } else if t.to_ascii_lowercase().ends_with("roleassignments") {
+            let p = props(res);
+            let scope = role_assignment_scope(res, &prefix);
+            f.role_assignments.push(RoleAssignmentFact {
+                origin,
+                id,
+                name,
+                scope,
+                role_definition_id: p.get("roleDefinitionId").cloned().unwrap_or_else(Value::null),
+                principal_id: p.get("principalId").cloned().unwrap_or_else(Value::null),
+                principal_type: p.get("principalType").cloned().unwrap_or_else(Value::null),
+            });
+        }
+    }
+    f
+}
+
+/// A child resource (route, security rule) in the shape of an inline item.
+fn child_item(res: &Resource) -> Value {
+    let mut obj = crate::value::Object::new();
+    let short = res
+        .name
+        .as_str()
+        .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+        .unwrap_or_else(|| res.name.clone());
+    obj.insert("name".into(), short);
+    obj.insert("properties".into(), props(res));
+    Value::new(Kind::Object(obj), Some(res.loc))
+}
+
+/// Scope of a role assignment: its `scope` property, the resource an old-style
+/// `…/providers/roleAssignments` type extends, or the deployment's scope.
+fn role_assignment_scope(res: &Resource, prefix: &str) -> Value {
+    if let Some(scope) = res.body.get("scope") {
+        return match scope.as_str() {
+            Some(s) => Value::str(canonical(&resource_id::resolve_scope(prefix, s))).with_origin(scope.origin),
+            None => scope.clone(),
+        };
+    }
+    if let Some(id) = res.id.as_deref() {
+        let lower = id.to_ascii_lowercase();
+        if let Some(at) = lower.rfind("/providers/microsoft.authorization/roleassignments/")
+            && let Some(base) = id.get(..at)
+        {
+            return Value::str(canonical(base)).with_origin(Some(res.loc));
+        }
+    }
+    Value::str(canonical(prefix)).with_origin(Some(res.loc))
+}

@@ -1,0 +1,675 @@
+//! Links the facts of every deployment of the run into one [`World`]: joins
+//! resources by canonical id across files, precomputes relations in both
+//! directions (subnet ⇄ clusters, route table ⇄ subnets ⇄ clusters) and the
+//! sharing relations the rules select on.
+
+use std::collections::HashMap;
+
+use serde_json::{Value as J, json};
+
+use crate::model::facts::{Facts, PoolFact, id_of};
+use crate::model::world::{ObjWriter, World, push_token};
+use crate::resource_id::{ids_match, last_name, link_key};
+use crate::source::{FileId, Loc};
+use crate::value::{Kind, Value};
+
+/// Finds entities by canonical id, honouring placeholder matching.
+#[derive(Default)]
+struct IdIndex {
+    buckets: HashMap<String, Vec<(String, usize)>>,
+}
+
+impl IdIndex {
+    fn find(&self, id: &str) -> Option<usize> {
+        self.buckets
+            .get(&link_key(id))?
+            .iter()
+            .find(|(known, _)| ids_match(known, id))
+            .map(|(_, i)| *i)
+    }
+
+    fn insert(&mut self, id: &str, idx: usize) {
+        self.buckets
+            .entry(link_key(id))
+            .or_default()
+            .push((id.to_string(), idx));
+    }
+}
+
+/// Display names of files, for the `file` / `scenario` fields.
+pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
+
+struct PoolRef<'a> {
+    fact: &'a PoolFact,
+    subnet: Option<usize>,
+}
+
+struct ClusterRef<'a> {
+    facts: &'a crate::model::facts::ClusterFact,
+    pools: Vec<PoolRef<'a>>,
+    plugin: Value,
+}
+
+#[derive(Default)]
+struct SubnetEntry<'a> {
+    id: String,
+    decl: Option<&'a crate::model::facts::SubnetFact>,
+    route_table: Option<usize>,
+    nsg: Option<usize>,
+    /// (cluster index, pool index) of every pool on the subnet, in world order.
+    users: Vec<(usize, usize)>,
+}
+
+/// Canonical spelling of an enum-like value, matched case-insensitively.
+fn canon(v: Option<&Value>, allowed: &[&str]) -> Option<Value> {
+    let v = v?;
+    match v.as_str() {
+        Some(s) => {
+            let hit = allowed.iter().find(|a| a.eq_ignore_ascii_case(s));
+            Some(match hit {
+                Some(a) => Value::str(*a).with_origin(v.origin),
+                None => v.clone(),
+            })
+        }
+        None => Some(v.clone()),
+    }
+}
+
+const PLUGINS: &[&str] = &["kubenet", "azure", "none"];
+const POLICIES: &[&str] = &["azure", "calico", "cilium", "none"];
+const OUTBOUND: &[&str] = &[
+    "loadBalancer",
+    "userDefinedRouting",
+    "managedNATGateway",
+    "userAssignedNATGateway",
+    "none",
+];
+const OS_TYPES: &[&str] = &["Linux", "Windows"];
+const IDENTITY_TYPES: &[&str] = &["SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None"];
+
+fn is_kubenet(v: &Value) -> bool {
+    v.as_str() == Some("kubenet")
+}
+
+fn str_json(s: &str) -> J {
+    J::String(s.to_string())
+}
+
+pub fn link(all: &[Facts], names: FileNames) -> World {
+    let mut spans = HashMap::new();
+
+    // Clusters in order, then child pools attached to them.
+    let mut clusters: Vec<ClusterRef> = Vec::new();
+    let mut cluster_index = IdIndex::default();
+    for facts in all {
+        for c in &facts.clusters {
+            let plugin = canon(
+                c.network.as_ref().and_then(|n| n.get("networkPlugin")),
+                PLUGINS,
+            )
+            .unwrap_or_else(Value::null);
+            if let Some(id) = &c.id
+                && cluster_index.find(id).is_none()
+            {
+                cluster_index.insert(id, clusters.len());
+            }
+            clusters.push(ClusterRef {
+                facts: c,
+                pools: c.pools.iter().map(|p| PoolRef { fact: p, subnet: None }).collect(),
+                plugin,
+            });
+        }
+    }
+    for facts in all {
+        for cp in &facts.child_pools {
+            if let Some(i) = cp.cluster_id.as_deref().and_then(|id| cluster_index.find(id))
+                && let Some(c) = clusters.get_mut(i)
+            {
+                c.pools.push(PoolRef {
+                    fact: &cp.pool,
+                    subnet: None,
+                });
+            }
+        }
+    }
+
+    // Route tables and NSGs, merged by id.
+    let mut rt_index = IdIndex::default();
+    let mut route_tables = Vec::new();
+    let mut nsg_index = IdIndex::default();
+    let mut nsgs = Vec::new();
+    for facts in all {
+        for rt in &facts.route_tables {
+            match rt.id.as_deref() {
+                Some(id) if rt_index.find(id).is_some() => {}
+                Some(id) => {
+                    rt_index.insert(id, route_tables.len());
+                    route_tables.push((rt, Vec::new()));
+                }
+                None => route_tables.push((rt, Vec::new())),
+            }
+        }
+        for n in &facts.nsgs {
+            match n.id.as_deref() {
+                Some(id) if nsg_index.find(id).is_some() => {}
+                Some(id) => {
+                    nsg_index.insert(id, nsgs.len());
+                    nsgs.push((n, Vec::new()));
+                }
+                None => nsgs.push((n, Vec::new())),
+            }
+        }
+    }
+    for facts in all {
+        for r in &facts.child_routes {
+            if let Some(i) = r.parent_id.as_deref().and_then(|id| rt_index.find(id))
+                && let Some(rt) = route_tables.get_mut(i)
+            {
+                rt.1.push(&r.item);
+            }
+        }
+        for r in &facts.child_rules {
+            if let Some(i) = r.parent_id.as_deref().and_then(|id| nsg_index.find(id))
+                && let Some(n) = nsgs.get_mut(i)
+            {
+                n.1.push(&r.item);
+            }
+        }
+    }
+
+    // Subnets: declared ones (merged by id), then those only referenced by pools.
+    let mut subnet_index = IdIndex::default();
+    let mut subnets: Vec<SubnetEntry> = Vec::new();
+    for facts in all {
+        for s in &facts.subnets {
+            let Some(id) = s.id.as_deref() else { continue };
+            let idx = match subnet_index.find(id) {
+                Some(i) => i,
+                None => {
+                    subnet_index.insert(id, subnets.len());
+                    subnets.push(SubnetEntry {
+                        id: id.to_string(),
+                        ..SubnetEntry::default()
+                    });
+                    subnets.len() - 1
+                }
+            };
+            let Some(entry) = subnets.get_mut(idx) else { continue };
+            // The first declaration that associates a route table wins; else the first.
+            let has_rt = id_of(s.props.get_path(&["routeTable", "id"])).is_some();
+            let current_has_rt = entry
+                .decl
+                .is_some_and(|d| id_of(d.props.get_path(&["routeTable", "id"])).is_some());
+            if entry.decl.is_none() || (has_rt && !current_has_rt) {
+                entry.decl = Some(s);
+            }
+        }
+    }
+    for (ci, c) in clusters.iter_mut().enumerate() {
+        for (pi, p) in c.pools.iter_mut().enumerate() {
+            let Some(id) = id_of(p.fact.props.get("vnetSubnetID")) else { continue };
+            let idx = match subnet_index.find(&id) {
+                Some(i) => i,
+                None => {
+                    subnet_index.insert(&id, subnets.len());
+                    subnets.push(SubnetEntry {
+                        id: id.clone(),
+                        ..SubnetEntry::default()
+                    });
+                    subnets.len() - 1
+                }
+            };
+            p.subnet = Some(idx);
+            if let Some(s) = subnets.get_mut(idx) {
+                s.users.push((ci, pi));
+            }
+        }
+    }
+    for s in &mut subnets {
+        if let Some(d) = s.decl {
+            s.route_table = id_of(d.props.get_path(&["routeTable", "id"]))
+                .map(|id| rt_index.find(&id).unwrap_or(usize::MAX));
+            s.nsg = id_of(d.props.get_path(&["networkSecurityGroup", "id"]))
+                .map(|id| nsg_index.find(&id).unwrap_or(usize::MAX));
+        }
+    }
+
+    let cluster_id = |ci: usize| clusters.get(ci).and_then(|c| c.facts.id.clone());
+    let same_cluster = |a: usize, b: usize| -> Option<bool> {
+        if a == b {
+            return Some(true);
+        }
+        match (cluster_id(a), cluster_id(b)) {
+            (Some(x), Some(y)) => Some(ids_match(&x, &y)),
+            // Without both names known, two declarations cannot be told apart.
+            _ => None,
+        }
+    };
+
+    // Distinct clusters per subnet, in order: first pool of each.
+    let distinct_users = |s: &SubnetEntry| -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for &(ci, pi) in &s.users {
+            if out.iter().all(|&(cj, _)| same_cluster(ci, cj) == Some(false)) {
+                out.push((ci, pi));
+            } else if out.iter().any(|&(cj, _)| same_cluster(ci, cj).is_none()) {
+                continue;
+            }
+        }
+        out
+    };
+
+    // AKS011 relation: pool → the first other cluster on its subnet.
+    let mut shared_subnet: HashMap<(usize, usize), J> = HashMap::new();
+    for s in &subnets {
+        let users = distinct_users(s);
+        if users.len() < 2 {
+            continue;
+        }
+        let any_kubenet = users
+            .iter()
+            .any(|&(ci, _)| clusters.get(ci).is_some_and(|c| is_kubenet(&c.plugin)));
+        let Some(&(c0, p0)) = users.first() else { continue };
+        let first_name = cluster_name(&clusters, c0);
+        for &(ci, pi) in users.iter().skip(1) {
+            shared_subnet.insert(
+                (ci, pi),
+                json!({
+                    "subnet": last_name(&s.id),
+                    "firstCluster": first_name,
+                    "firstUse": format!("/clusters/{c0}/pools/{p0}/subnet"),
+                    "anyKubenet": any_kubenet,
+                    "clusters": users.iter().map(|&(c, _)| str_json(&cluster_name(&clusters, c))).collect::<Vec<_>>(),
+                }),
+            );
+        }
+    }
+
+    // Kubenet clusters per subnet, per route table.
+    let kubenet_clusters = |s: &SubnetEntry| -> Vec<usize> {
+        distinct_users(s)
+            .into_iter()
+            .map(|(c, _)| c)
+            .filter(|&c| clusters.get(c).is_some_and(|c| is_kubenet(&c.plugin)))
+            .collect()
+    };
+    let mut rt_subnets: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (si, s) in subnets.iter().enumerate() {
+        if let Some(rt) = s.route_table.filter(|&r| r != usize::MAX) {
+            rt_subnets.entry(rt).or_default().push(si);
+        }
+    }
+    // AKS012 relation: subnet → the earlier subnet whose kubenet cluster shares its route table.
+    let mut shared_rt: HashMap<usize, J> = HashMap::new();
+    for (&rt, sis) in &rt_subnets {
+        let mut earlier: Vec<(usize, usize)> = Vec::new(); // (subnet, cluster)
+        for &si in sis {
+            let Some(s) = subnets.get(si) else { continue };
+            let mine = kubenet_clusters(s);
+            let clash = mine.iter().find_map(|&c| {
+                earlier
+                    .iter()
+                    .find(|&&(_, d)| same_cluster(c, d) == Some(false))
+                    .map(|&(s0, d)| (c, s0, d))
+            });
+            if let Some((c, s0, d)) = clash {
+                let rt_name = route_tables
+                    .get(rt)
+                    .and_then(|r| r.0.name.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                shared_rt.insert(
+                    si,
+                    json!({
+                        "routeTable": rt_name,
+                        "cluster": cluster_name(&clusters, c),
+                        "firstCluster": cluster_name(&clusters, d),
+                        "firstSubnet": subnets.get(s0).map(|s| last_name(&s.id).to_string()),
+                        "firstUse": format!("/subnets/{s0}/routeTable"),
+                    }),
+                );
+            }
+            earlier.extend(mine.into_iter().map(|c| (si, c)));
+        }
+    }
+
+    // ---- Emit the document ----
+    let mut cluster_docs = Vec::new();
+    for (ci, c) in clusters.iter().enumerate() {
+        let f = c.facts;
+        let mut w = ObjWriter::new(format!("/clusters/{ci}"), &mut spans);
+        w.at(Some(f.origin.loc));
+        w.raw("id", f.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &f.name);
+        common(&mut w, &f.origin, names);
+        let net = f.network.as_ref();
+        let get = |k: &str| net.and_then(|n| n.get(k));
+        let plugin = c.plugin.clone();
+        w.object("network", |n| {
+            n.at(net.and_then(|v| v.origin));
+            if net.is_some_and(|v| v.get("networkPlugin").is_some()) {
+                n.value("plugin", &plugin);
+            }
+            n.opt("pluginMode", canon(get("networkPluginMode"), &["overlay"]).as_ref());
+            n.opt("policy", canon(get("networkPolicy"), POLICIES).as_ref());
+            n.opt("dataplane", get("networkDataplane"));
+            n.opt("podCidr", get("podCidr"));
+            n.opt("podCidrs", get("podCidrs"));
+            n.opt("serviceCidr", get("serviceCidr"));
+            n.opt("serviceCidrs", get("serviceCidrs"));
+            n.opt("dnsServiceIP", get("dnsServiceIP"));
+            n.opt("outboundType", canon(get("outboundType"), OUTBOUND).as_ref());
+            n.opt("loadBalancerSku", get("loadBalancerSku"));
+        });
+        let identity = f.identity.as_ref();
+        w.object("identity", |i| {
+            i.at(identity.and_then(|v| v.origin));
+            i.opt("type", canon(identity.and_then(|v| v.get("type")), IDENTITY_TYPES).as_ref());
+            let ua = identity.and_then(|v| v.get("userAssignedIdentities"));
+            if let Some(ua) = ua {
+                let ids: Vec<J> = match &ua.kind {
+                    Kind::Object(o) => o.iter().map(|(k, _)| str_json(&crate::resource_id::canonical(k))).collect(),
+                    _ => Vec::new(),
+                };
+                i.raw_at("userAssigned", J::Array(ids), ua.origin);
+            }
+        });
+        let addons = f.addons.as_ref();
+        w.object("addons", |a| {
+            a.at(addons.and_then(|v| v.origin));
+            if let Some(Kind::Object(o)) = addons.map(|v| &v.kind) {
+                for (k, v) in o.iter() {
+                    let key = if k.eq_ignore_ascii_case("aciConnectorLinux") {
+                        "aciConnectorLinux"
+                    } else {
+                        k
+                    };
+                    a.object(key, |x| {
+                        x.at(v.origin);
+                        x.opt("enabled", v.get("enabled"));
+                    });
+                }
+            }
+        });
+        let mut pools = Vec::new();
+        let mut cluster_subnets: Vec<J> = Vec::new();
+        let mut cluster_rts: Vec<J> = Vec::new();
+        for (pi, p) in c.pools.iter().enumerate() {
+            let ptr = format!("/clusters/{ci}/pools/{pi}");
+            let mut pw = ObjWriter::new(ptr, w_spans(&mut w));
+            pw.at(p.fact.loc);
+            pw.value("name", &p.fact.name);
+            pw.value("cluster", &f.name);
+            pw.raw("clusterId", f.id.as_deref().map_or(J::Null, str_json));
+            pw.raw("source", str_json(if p.fact.inline { "agentPoolProfiles" } else { "agentPools" }));
+            let props = &p.fact.props;
+            pw.opt("osType", canon(props.get("osType"), OS_TYPES).as_ref());
+            for key in ["count", "minCount", "maxCount", "enableAutoScaling", "maxPods", "mode", "type", "vnetSubnetID", "podSubnetID"] {
+                pw.opt(key, props.get(key));
+            }
+            let subnet = p.subnet.and_then(|si| subnets.get(si));
+            let sub_origin = props.get("vnetSubnetID").and_then(|v| v.origin);
+            pw.raw_at("subnet", subnet.map_or(J::Null, |s| str_json(&s.id)), sub_origin);
+            if let Some(s) = subnet {
+                if !cluster_subnets.iter().any(|x| x.as_str() == Some(s.id.as_str())) {
+                    cluster_subnets.push(str_json(&s.id));
+                }
+                if let Some(rt) = s.route_table.and_then(|r| rt_id(&route_tables, r, s)) {
+                    if !cluster_rts.iter().any(|x| x.as_str() == Some(rt.as_str())) {
+                        cluster_rts.push(str_json(&rt));
+                    }
+                }
+            }
+            if let Some(share) = shared_subnet.get(&(ci, pi)) {
+                pw.raw("sharedSubnet", share.clone());
+            }
+            pools.push(pw.finish());
+        }
+        w.raw("pools", J::Array(pools));
+        w.raw("subnets", J::Array(cluster_subnets));
+        w.raw("routeTables", J::Array(cluster_rts));
+        cluster_docs.push(w.finish());
+    }
+
+    let mut subnet_docs = Vec::new();
+    for (si, s) in subnets.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/subnets/{si}"), &mut spans);
+        w.raw("id", str_json(&s.id));
+        w.raw("declared", J::Bool(s.decl.is_some()));
+        match s.decl {
+            Some(d) => {
+                w.at(Some(d.origin.loc));
+                w.value("name", &d.name);
+                common(&mut w, &d.origin, names);
+                w.raw("vnet", d.vnet_id.as_deref().map_or(J::Null, str_json));
+                let prefixes = address_prefixes(&d.props);
+                w.opt("addressPrefixes", prefixes.as_ref());
+                let rt_val = d.props.get_path(&["routeTable", "id"]);
+                w.raw_at(
+                    "routeTable",
+                    s.route_table
+                        .and_then(|r| rt_id(&route_tables, r, s))
+                        .map_or(J::Null, |id| str_json(&id)),
+                    rt_val.and_then(|v| v.origin),
+                );
+                let nsg_val = d.props.get_path(&["networkSecurityGroup", "id"]);
+                w.raw_at(
+                    "nsg",
+                    id_of(nsg_val).map_or(J::Null, |id| str_json(&id)),
+                    nsg_val.and_then(|v| v.origin),
+                );
+                w.opt("delegations", d.props.get("delegations"));
+            }
+            None => {
+                w.raw("name", str_json(last_name(&s.id)));
+            }
+        }
+        let users = distinct_users(s);
+        w.raw(
+            "clusters",
+            J::Array(users.iter().filter_map(|&(c, _)| cluster_id(c).map(|id| str_json(&id))).collect()),
+        );
+        w.raw(
+            "kubenetClusters",
+            J::Array(
+                kubenet_clusters(s)
+                    .into_iter()
+                    .filter_map(|c| cluster_id(c).map(|id| str_json(&id)))
+                    .collect(),
+            ),
+        );
+        if let Some(share) = shared_rt.get(&si) {
+            w.raw("sharedRouteTable", share.clone());
+        }
+        subnet_docs.push(w.finish());
+    }
+
+    let mut rt_docs = Vec::new();
+    for (ri, (rt, extra)) in route_tables.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/routeTables/{ri}"), &mut spans);
+        w.at(Some(rt.origin.loc));
+        w.raw("id", rt.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &rt.name);
+        common(&mut w, &rt.origin, names);
+        let routes: Vec<Value> = rt.routes.iter().chain(extra.iter().copied()).cloned().collect();
+        let ptr = push_token(w.ptr(), "routes");
+        let route_docs: Vec<J> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| flatten_item(&push_token(&ptr, &i.to_string()), r, w_spans(&mut w)))
+            .collect();
+        w.raw("routes", J::Array(route_docs));
+        w.opt("disableBgpRoutePropagation", rt.disable_bgp.as_ref());
+        let sis = rt_subnets.get(&ri).cloned().unwrap_or_default();
+        w.raw("subnets", J::Array(sis.iter().filter_map(|&si| subnets.get(si).map(|s| str_json(&s.id))).collect()));
+        let mut cl: Vec<String> = Vec::new();
+        for si in &sis {
+            if let Some(s) = subnets.get(*si) {
+                for (c, _) in distinct_users(s) {
+                    if let Some(id) = cluster_id(c)
+                        && !cl.contains(&id)
+                    {
+                        cl.push(id);
+                    }
+                }
+            }
+        }
+        w.raw("clusters", J::Array(cl.iter().map(|s| str_json(s)).collect()));
+        rt_docs.push(w.finish());
+    }
+
+    let mut nsg_docs = Vec::new();
+    for (ni, (n, extra)) in nsgs.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/nsgs/{ni}"), &mut spans);
+        w.at(Some(n.origin.loc));
+        w.raw("id", n.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &n.name);
+        common(&mut w, &n.origin, names);
+        let ptr = push_token(w.ptr(), "rules");
+        let rules: Vec<J> = n
+            .rules
+            .iter()
+            .chain(extra.iter().copied())
+            .enumerate()
+            .map(|(i, r)| flatten_item(&push_token(&ptr, &i.to_string()), r, w_spans(&mut w)))
+            .collect();
+        w.raw("rules", J::Array(rules));
+        let sis: Vec<J> = subnets
+            .iter()
+            .filter(|s| s.nsg == Some(ni))
+            .map(|s| str_json(&s.id))
+            .collect();
+        w.raw("subnets", J::Array(sis));
+        nsg_docs.push(w.finish());
+    }
+
+    let mut vnet_docs = Vec::new();
+    let mut identity_docs = Vec::new();
+    let mut ra_docs = Vec::new();
+    let mut vnet_index = IdIndex::default();
+    for facts in all {
+        for v in &facts.vnets {
+            if let Some(id) = v.id.as_deref() {
+                if vnet_index.find(id).is_some() {
+                    continue;
+                }
+                vnet_index.insert(id, vnet_docs.len());
+            }
+            let mut w = ObjWriter::new(format!("/vnets/{}", vnet_docs.len()), &mut spans);
+            w.at(Some(v.origin.loc));
+            w.raw("id", v.id.as_deref().map_or(J::Null, str_json));
+            w.value("name", &v.name);
+            common(&mut w, &v.origin, names);
+            w.opt("addressPrefixes", v.address_prefixes.as_ref());
+            let own: Vec<J> = subnets
+                .iter()
+                .filter(|s| {
+                    s.decl
+                        .and_then(|d| d.vnet_id.as_deref())
+                        .zip(v.id.as_deref())
+                        .is_some_and(|(a, b)| ids_match(a, b))
+                })
+                .map(|s| str_json(&s.id))
+                .collect();
+            w.raw("subnets", J::Array(own));
+            let ptr = push_token(w.ptr(), "peerings");
+            let peerings: Vec<J> = v
+                .peerings
+                .iter()
+                .enumerate()
+                .map(|(i, p)| flatten_item(&push_token(&ptr, &i.to_string()), p, w_spans(&mut w)))
+                .collect();
+            w.raw("peerings", J::Array(peerings));
+            vnet_docs.push(w.finish());
+        }
+        for idn in &facts.identities {
+            let mut w = ObjWriter::new(format!("/identities/{}", identity_docs.len()), &mut spans);
+            w.at(Some(idn.origin.loc));
+            w.raw("id", idn.id.as_deref().map_or(J::Null, str_json));
+            w.value("name", &idn.name);
+            common(&mut w, &idn.origin, names);
+            identity_docs.push(w.finish());
+        }
+        for ra in &facts.role_assignments {
+            let mut w = ObjWriter::new(format!("/roleAssignments/{}", ra_docs.len()), &mut spans);
+            w.at(Some(ra.origin.loc));
+            w.raw("id", ra.id.as_deref().map_or(J::Null, str_json));
+            w.value("name", &ra.name);
+            common(&mut w, &ra.origin, names);
+            w.value("scope", &ra.scope);
+            w.value("roleDefinitionId", &ra.role_definition_id);
+            w.value("principalId", &ra.principal_id);
+            w.value("principalType", &ra.principal_type);
+            ra_docs.push(w.finish());
+        }
+    }
+
+    let doc = json!({
+        "clusters": cluster_docs,
+        "subnets": subnet_docs,
+        "vnets": vnet_docs,
+        "routeTables": rt_docs,
+        "nsgs": nsg_docs,
+        "identities": identity_docs,
+        "roleAssignments": ra_docs,
+    });
+    World { doc, spans }
+}
+
+fn w_spans<'b>(w: &'b mut ObjWriter<'_>) -> &'b mut HashMap<String, Loc> {
+    w.spans_mut()
+}
+
+fn cluster_name(clusters: &[ClusterRef], ci: usize) -> String {
+    clusters
+        .get(ci)
+        .and_then(|c| c.facts.name.as_str())
+        .map(|n| last_name(n).to_string())
+        .unwrap_or_else(|| "(unknown)".into())
+}
+
+/// The route table id as declared, or as referenced when not declared.
+fn rt_id(
+    route_tables: &[(&crate::model::facts::RouteTableFact, Vec<&Value>)],
+    r: usize,
+    s: &SubnetEntry,
+) -> Option<String> {
+    if let Some((rt, _)) = route_tables.get(r)
+        && let Some(id) = &rt.id
+    {
+        return Some(id.clone());
+    }
+    s.decl
+        .and_then(|d| id_of(d.props.get_path(&["routeTable", "id"])))
+}
+
+fn common(w: &mut ObjWriter, origin: &crate::model::facts::Origin, names: FileNames) {
+    w.raw("file", J::String(names(origin.file)));
+    w.raw(
+        "scenario",
+        origin.parameters_file.map_or(J::Null, |f| J::String(names(f))),
+    );
+    w.raw("conditional", J::Bool(origin.conditional));
+}
+
+/// `addressPrefix` and `addressPrefixes` of a subnet, as one array.
+fn address_prefixes(props: &Value) -> Option<Value> {
+    if let Some(list) = props.get("addressPrefixes") {
+        return Some(list.clone());
+    }
+    props
+        .get("addressPrefix")
+        .map(|p| Value::new(Kind::Array(vec![p.clone()]), p.origin))
+}
+
+/// An item with `name` and `properties` (route, security rule, peering) as one flat object.
+fn flatten_item(ptr: &str, item: &Value, spans: &mut HashMap<String, Loc>) -> J {
+    let mut w = ObjWriter::new(ptr.to_string(), spans);
+    w.at(item.origin);
+    w.opt("name", item.get("name"));
+    if let Some(Kind::Object(props)) = item.get("properties").map(|p| &p.kind) {
+        for (k, v) in props.iter() {
+            w.value(k, v);
+        }
+    }
+    w.finish()
+}

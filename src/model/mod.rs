@@ -1,0 +1,6 @@
+//! From evaluated deployments to the linked world: `facts` (per deployment),
+//! `link` (all files at once), `world` (the JSON document rules query).
+
+pub mod facts;
+pub mod link;
+pub mod world;

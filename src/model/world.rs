@@ -1,0 +1,190 @@
+//! The world document rules query: plain JSON (serde_json) plus a side table
+//! from JSON Pointer (`/clusters/0/pools/1/osType`) to the source span the
+//! value came from. Unknown values appear as `{"$unknown": "reason"}`.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as J};
+
+use crate::source::Loc;
+use crate::value::{Kind, Value};
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub doc: J,
+    pub spans: HashMap<String, Loc>,
+}
+
+impl World {
+    pub fn span(&self, pointer: &str) -> Option<Loc> {
+        self.spans.get(pointer).copied()
+    }
+}
+
+/// Appends one JSON Pointer token (escaping `~` and `/`).
+pub fn push_token(ptr: &str, token: &str) -> String {
+    let mut out = String::with_capacity(ptr.len() + token.len() + 1);
+    out.push_str(ptr);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Builds one JSON object of the world while recording spans.
+pub struct ObjWriter<'a> {
+    ptr: String,
+    map: Map<String, J>,
+    spans: &'a mut HashMap<String, Loc>,
+}
+
+impl<'a> ObjWriter<'a> {
+    pub fn new(ptr: String, spans: &'a mut HashMap<String, Loc>) -> ObjWriter<'a> {
+        ObjWriter {
+            ptr,
+            map: Map::new(),
+            spans,
+        }
+    }
+
+    pub fn ptr(&self) -> &str {
+        &self.ptr
+    }
+
+    /// Sets the object's own span.
+    pub fn at(&mut self, loc: Option<Loc>) -> &mut Self {
+        if let Some(loc) = loc {
+            self.spans.insert(self.ptr.clone(), loc);
+        }
+        self
+    }
+
+    /// A plain JSON field without a span.
+    pub fn raw(&mut self, key: &str, v: J) -> &mut Self {
+        self.map.insert(key.to_string(), v);
+        self
+    }
+
+    /// A field whose span is `loc`.
+    pub fn raw_at(&mut self, key: &str, v: J, loc: Option<Loc>) -> &mut Self {
+        if let Some(loc) = loc {
+            self.spans.insert(push_token(&self.ptr, key), loc);
+        }
+        self.raw(key, v)
+    }
+
+    /// A field from an evaluated value; spans recorded for it and everything inside.
+    pub fn value(&mut self, key: &str, v: &Value) -> &mut Self {
+        let ptr = push_token(&self.ptr, key);
+        let j = emit(&ptr, v, self.spans);
+        self.map.insert(key.to_string(), j);
+        self
+    }
+
+    /// Like `value`, skipping absent values.
+    pub fn opt(&mut self, key: &str, v: Option<&Value>) -> &mut Self {
+        if let Some(v) = v {
+            self.value(key, v);
+        }
+        self
+    }
+
+    /// A nested object.
+    pub fn object(&mut self, key: &str, f: impl FnOnce(&mut ObjWriter)) -> &mut Self {
+        let ptr = push_token(&self.ptr, key);
+        let mut w = ObjWriter::new(ptr, self.spans);
+        f(&mut w);
+        let j = w.finish();
+        self.map.insert(key.to_string(), j);
+        self
+    }
+
+    pub fn finish(self) -> J {
+        J::Object(self.map)
+    }
+}
+
+/// Converts a value to JSON, recording the span of it and of everything inside.
+pub fn emit(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) -> J {
+    if let Some(loc) = v.origin {
+        spans.insert(ptr.to_string(), loc);
+    }
+    match &v.kind {
+        Kind::Array(items) => J::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| emit(&push_token(ptr, &i.to_string()), item, spans))
+                .collect(),
+        ),
+        Kind::Object(obj) => J::Object(
+            obj.iter()
+                .map(|(k, item)| (k.to_string(), emit(&push_token(ptr, k), item, spans)))
+                .collect(),
+        ),
+        _ => v.to_json(),
+    }
+}
+
+/// Converts a jsonpath-rust normalized path (`$['clusters'][0]['osType']`) to a JSON Pointer.
+pub fn pointer_from_path(path: &str) -> Option<String> {
+    let mut rest = path.strip_prefix('$')?;
+    let mut out = String::new();
+    while !rest.is_empty() {
+        rest = rest.strip_prefix('[')?;
+        if let Some(quoted) = rest.strip_prefix('\'') {
+            // A quoted name; `\'` and `\\` are escapes.
+            let mut name = String::new();
+            let mut chars = quoted.char_indices();
+            let end = loop {
+                match chars.next()? {
+                    (_, '\\') => name.push(chars.next()?.1),
+                    (i, '\'') => break i,
+                    (_, c) => name.push(c),
+                }
+            };
+            out = push_token(&out, &name);
+            rest = quoted.get(end + 1..)?.strip_prefix(']')?;
+        } else {
+            let end = rest.find(']')?;
+            let index = rest.get(..end)?;
+            index.parse::<usize>().ok()?;
+            out = push_token(&out, index);
+            rest = rest.get(end + 1..)?;
+        }
+    }
+    Some(out)
+}
+
+/// Reads the value at a JSON Pointer.
+pub fn at_pointer<'a>(doc: &'a J, ptr: &str) -> Option<&'a J> {
+    doc.pointer(ptr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_to_pointers() {
+        assert_eq!(
+            pointer_from_path("$['clusters'][0]['pools'][12]").as_deref(),
+            Some("/clusters/0/pools/12")
+        );
+        assert_eq!(pointer_from_path("$['a/b']['x\\'y']").as_deref(), Some("/a~1b/x'y"));
+        assert_eq!(pointer_from_path("$").as_deref(), Some(""));
+        assert_eq!(pointer_from_path("$[x]"), None);
+    }
+}
+
+impl ObjWriter<'_> {
+    /// The span table, for writing nested objects built separately.
+    pub fn spans_mut(&mut self) -> &mut HashMap<String, Loc> {
+        self.spans
+    }
+}

@@ -1,0 +1,74 @@
+//! Pairs ARM parameter files with their templates by the usual file names:
+//! `X.parameters.json` and `X.parameters.<env>.json` belong to `X.json` in the
+//! same folder (`azuredeploy.parameters.json` ↔ `azuredeploy.json`,
+//! `main.parameters.json` ↔ `main.json`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The template stem a parameter file names, with its folder, lower-cased for
+/// lookup: `dir/x.parameters.dev.json` → (`dir`, `x`).
+pub fn template_key_of_parameters(path: &Path) -> Option<(PathBuf, String)> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".jsonc"))?;
+    let (base, _) = stem.split_once(".parameters")?;
+    // `.parameters` must be a whole dotted segment: `x.parameters` or `x.parameters.<env>`.
+    let rest = &stem[base.len() + ".parameters".len()..];
+    if !(rest.is_empty() || rest.starts_with('.')) || base.is_empty() {
+        return None;
+    }
+    Some((path.parent()?.to_path_buf(), base.to_string()))
+}
+
+pub fn template_key(path: &Path) -> Option<(PathBuf, String)> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".jsonc"))?;
+    Some((path.parent()?.to_path_buf(), stem.to_string()))
+}
+
+/// For each template (by index into `templates`), the indices of its parameter files.
+pub fn pair(templates: &[&Path], parameters: &[&Path]) -> Vec<Vec<usize>> {
+    let mut by_key: HashMap<(PathBuf, String), usize> = HashMap::new();
+    for (i, t) in templates.iter().enumerate() {
+        if let Some(key) = template_key(t) {
+            by_key.entry(key).or_insert(i);
+        }
+    }
+    let mut out = vec![Vec::new(); templates.len()];
+    for (j, p) in parameters.iter().enumerate() {
+        if let Some(i) = template_key_of_parameters(p).and_then(|k| by_key.get(&k).copied())
+            && let Some(slot) = out.get_mut(i)
+        {
+            slot.push(j);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usual_names_pair() {
+        let t = [
+            Path::new("a/azuredeploy.json"),
+            Path::new("a/main.json"),
+            Path::new("b/aks.json"),
+        ];
+        let p = [
+            Path::new("a/azuredeploy.parameters.json"),
+            Path::new("a/main.parameters.json"),
+            Path::new("b/aks.parameters.dev.json"),
+            Path::new("b/aks.parameters.prod.json"),
+            Path::new("b/other.parameters.json"),
+            Path::new("a/aks.parameters.json"),
+            Path::new("b/aks.parametersx.json"),
+        ];
+        assert_eq!(pair(&t, &p), vec![vec![0], vec![1], vec![2, 3]]);
+    }
+}

@@ -1,0 +1,130 @@
+//! Runs rules over the world: select with JSONPath, filter with predicates,
+//! and turn each match into a finding located through the span table.
+
+use jsonpath_rust::query::js_path_process;
+use rayon::prelude::*;
+use serde_json::Value as J;
+
+use crate::finding::{Finding, Related};
+use crate::model::world::{World, pointer_from_path, push_token};
+use crate::rules::load::Rule;
+use crate::rules::predicates::{field, is_known};
+use crate::source::Loc;
+
+pub fn run(rules: &[Rule], world: &World) -> Vec<Finding> {
+    rules
+        .par_iter()
+        .flat_map_iter(|rule| run_rule(rule, world))
+        .collect()
+}
+
+fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
+    let Ok(matches) = js_path_process(&rule.query, &world.doc) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in matches {
+        let Some(ptr) = pointer_from_path(&m.path) else { continue };
+        let value = m.val;
+        if !rule.known.iter().all(|f| is_known(field(value, f))) {
+            continue;
+        }
+        if !rule.predicates.iter().all(|p| p.holds(value)) {
+            continue;
+        }
+        let at_ptr = match &rule.at {
+            Some(path) => path.iter().fold(ptr.clone(), |p, t| push_token(&p, t)),
+            None => ptr.clone(),
+        };
+        let Some(loc) = locate(world, &at_ptr) else { continue };
+        let related = rule
+            .related
+            .iter()
+            .filter_map(|r| {
+                let target = match (&r.pointer, &r.at) {
+                    (Some(p), _) => field(value, p)?.as_str()?.to_string(),
+                    (None, Some(a)) => a.iter().fold(ptr.clone(), |p, t| push_token(&p, t)),
+                    (None, None) => return None,
+                };
+                Some(Related {
+                    loc: locate(world, &target)?,
+                    message: fill(&r.message, value),
+                })
+            })
+            .collect();
+        out.push(Finding {
+            rule: rule.id.clone(),
+            slug: rule.slug.clone(),
+            severity: rule.severity,
+            message: fill(&rule.message, value),
+            loc,
+            help: rule.help.as_deref().map(|h| fill(h, value)),
+            docs: rule.docs.clone(),
+            related,
+        });
+    }
+    out
+}
+
+/// The span of a pointer, or of its nearest ancestor that has one.
+fn locate(world: &World, ptr: &str) -> Option<Loc> {
+    let mut p = ptr;
+    loop {
+        if let Some(loc) = world.span(p) {
+            return Some(loc);
+        }
+        if p.is_empty() {
+            return None;
+        }
+        p = p.rfind('/').and_then(|i| p.get(..i)).unwrap_or("");
+    }
+}
+
+/// Fills `{field.path}` placeholders from the match; `{{` and `}}` are literal braces.
+pub fn fill(template: &str, m: &J) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let tail = rest.get(i..).unwrap_or("");
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(tail.get(..1).unwrap_or(""));
+            rest = tail.get(2..).unwrap_or("");
+        } else if let Some(stripped) = tail.strip_prefix('{')
+            && let Some(end) = stripped.find('}')
+        {
+            let path = crate::rules::load::field_path(stripped.get(..end).unwrap_or(""));
+            out.push_str(&display(field(m, &path)));
+            rest = stripped.get(end + 1..).unwrap_or("");
+        } else {
+            out.push_str(tail.get(..1).unwrap_or(""));
+            rest = tail.get(1..).unwrap_or("");
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn display(v: Option<&J>) -> String {
+    match v {
+        None | Some(J::Null) => "(unset)".into(),
+        Some(J::String(s)) => s.clone(),
+        Some(J::Object(o)) if o.contains_key("$unknown") => "(unknown)".into(),
+        Some(J::Array(a)) => a.iter().map(|x| display(Some(x))).collect::<Vec<_>>().join(", "),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fills_placeholders() {
+        let m = json!({"name": "np1", "a": {"b": 3}, "u": {"$unknown": "x"}, "l": ["x", "y"]});
+        assert_eq!(fill("pool '{name}' b={a.b} u={u} {missing} {{lit}} {l}", &m),
+                   "pool 'np1' b=3 u=(unknown) (unset) {lit} x, y");
+        assert_eq!(fill("open { brace", &m), "open { brace");
+    }
+}

@@ -1,0 +1,219 @@
+//! Loads and validates rule files: the built-in set embedded at build time
+//! and user folders given with `--rules`. A bad rule file fails the run.
+
+use std::path::Path;
+
+use jsonpath_rust::parser::model::JpQuery;
+use jsonpath_rust::parser::parse_json_path;
+
+use crate::finding::Severity;
+use crate::rules::predicates::Predicate;
+use crate::rules::schema::{RuleDoc, RuleFile};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// A field path relative to a match: `sharedSubnet.firstUse` → `["sharedSubnet", "firstUse"]`.
+pub type FieldPath = Vec<String>;
+
+pub fn field_path(s: &str) -> FieldPath {
+    s.split('.').filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+#[derive(Debug)]
+pub struct RelatedRule {
+    pub pointer: Option<FieldPath>,
+    pub at: Option<FieldPath>,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub slug: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub select: String,
+    pub query: JpQuery,
+    pub predicates: Vec<Predicate>,
+    pub known: Vec<FieldPath>,
+    pub message: String,
+    pub at: Option<FieldPath>,
+    pub related: Vec<RelatedRule>,
+    pub help: Option<String>,
+    pub docs: Option<String>,
+    pub doc: Option<RuleDoc>,
+    /// Where the rule came from (`builtin:AKS001.toml` or a path).
+    pub origin: String,
+}
+
+/// A rule file that cannot be used, with the span of the problem in its text.
+#[derive(Debug)]
+pub struct RuleError {
+    pub file: String,
+    pub text: String,
+    pub message: String,
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
+    let err = |message: String, span: Option<std::ops::Range<usize>>| RuleError {
+        file: origin.to_string(),
+        text: text.to_string(),
+        message,
+        span,
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| err(e.message().to_string(), e.span()))?;
+    let id = file.id.get_ref();
+    if !is_valid_id(id) {
+        return Err(err(
+            format!("rule id '{id}' must be 2-5 capital letters followed by 3 digits (e.g. AKS001)"),
+            Some(file.id.span()),
+        ));
+    }
+    let severity = Severity::parse(file.severity.get_ref()).ok_or_else(|| {
+        err(
+            format!(
+                "severity must be \"error\", \"warning\" or \"info\", not {:?}",
+                file.severity.get_ref()
+            ),
+            Some(file.severity.span()),
+        )
+    })?;
+    let query = parse_json_path(file.select.get_ref()).map_err(|e| {
+        err(
+            format!("invalid JSONPath in `select`: {e}"),
+            Some(file.select.span()),
+        )
+    })?;
+    let mut predicates = Vec::new();
+    for p in &file.predicates {
+        predicates.push(
+            Predicate::parse(p.name.get_ref(), &p.args)
+                .map_err(|m| err(m, Some(p.name.span())))?,
+        );
+    }
+    let related = file
+        .related
+        .iter()
+        .map(|r| RelatedRule {
+            pointer: r.pointer.as_deref().map(field_path),
+            at: r.at.as_deref().map(field_path),
+            message: r.message.clone(),
+        })
+        .collect();
+    Ok(Rule {
+        id: id.clone(),
+        slug: file.slug,
+        severity,
+        summary: file.summary,
+        select: file.select.into_inner(),
+        query,
+        predicates,
+        known: file.known.iter().map(|k| field_path(k)).collect(),
+        message: file.message,
+        at: file.at.as_deref().map(field_path),
+        related,
+        help: file.help,
+        docs: file.docs,
+        doc: file.doc,
+        origin: origin.to_string(),
+    })
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let letters = id.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let rest = id.get(letters..).unwrap_or("");
+    (2..=5).contains(&letters) && rest.len() == 3 && rest.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The built-in rules plus every `*.toml` in the given folders, sorted by id.
+pub fn load_rules(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<Rule>, RuleError> {
+    let mut rules = Vec::new();
+    for (name, text) in BUILTIN_RULES {
+        rules.push(parse_rule(&format!("builtin:{name}"), text)?);
+    }
+    for dir in extra_dirs {
+        let dir = dir.as_ref();
+        let read_err = |e: std::io::Error| RuleError {
+            file: dir.display().to_string(),
+            text: String::new(),
+            message: format!("cannot read rule folder: {e}"),
+            span: None,
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(read_err)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| RuleError {
+                file: shown.clone(),
+                text: String::new(),
+                message: format!("cannot read rule file: {e}"),
+                span: None,
+            })?;
+            let rule = parse_rule(&shown, &text)?;
+            if let Some(dup) = rules.iter().find(|r: &&Rule| r.id == rule.id) {
+                return Err(RuleError {
+                    file: shown,
+                    message: format!("rule id {} is already defined by {}", rule.id, dup.origin),
+                    span: text.find(&rule.id).map(|i| i..i + rule.id.len()),
+                    text,
+                });
+            }
+            rules.push(rule);
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "XYZ001"
+slug = "x"
+severity = "warning"
+summary = "s"
+select = "$.clusters[*]"
+message = "m {name}"
+"#;
+
+    #[test]
+    fn builtin_rules_load() {
+        let rules = load_rules(&[] as &[&Path]).unwrap();
+        assert!(rules.iter().any(|r| r.id == "AKS001"));
+    }
+
+    #[test]
+    fn good_rule_parses() {
+        let r = parse_rule("t.toml", GOOD).unwrap();
+        assert_eq!(r.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn errors_point_into_the_toml() {
+        let bad = GOOD.replace("$.clusters[*]", "$.clusters[");
+        let e = parse_rule("t.toml", &bad).unwrap_err();
+        assert!(e.message.starts_with("invalid JSONPath"), "{}", e.message);
+        let span = e.span.unwrap();
+        assert_eq!(&bad[span], "\"$.clusters[\"");
+
+        let bad = GOOD.replace("\"warning\"", "\"fatal\"");
+        let e = parse_rule("t.toml", &bad).unwrap_err();
+        assert_eq!(&bad[e.span.unwrap()], "\"fatal\"");
+
+        let bad = GOOD.replace("XYZ001", "x1");
+        assert!(parse_rule("t.toml", &bad).unwrap_err().message.contains("rule id"));
+
+        let bad = format!("{GOOD}\nbogus = 1\n");
+        let e = parse_rule("t.toml", &bad).unwrap_err();
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+        assert!(e.span.is_some());
+    }
+}

@@ -1,0 +1,69 @@
+//! The rule file format (TOML). One rule per file; see README "Writing rules".
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: Spanned<String>,
+    pub slug: String,
+    pub severity: Spanned<String>,
+    pub summary: String,
+    /// RFC 9535 JSONPath over the world document; each match is one finding.
+    pub select: Spanned<String>,
+    /// Typed predicates every match must also satisfy.
+    #[serde(default, rename = "where")]
+    pub predicates: Vec<PredicateSpec>,
+    /// Fields (relative to the match) that must be known; a rule never fires on Unknown.
+    #[serde(default)]
+    pub known: Vec<String>,
+    /// Message template; `{field.path}` is filled from the match.
+    pub message: String,
+    /// The field (relative to the match) whose span the finding points at.
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub related: Vec<RelatedSpec>,
+    #[serde(default)]
+    pub help: Option<String>,
+    #[serde(default)]
+    pub docs: Option<String>,
+    /// Long-form documentation, printed by `tendon rule <ID>`.
+    #[serde(default)]
+    pub doc: Option<RuleDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredicateSpec {
+    #[serde(rename = "fn")]
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub args: Vec<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedSpec {
+    /// A field of the match holding a JSON Pointer into the world (e.g. `sharedSubnet.firstUse`).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// Or a field of the match itself.
+    #[serde(default)]
+    pub at: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub what: String,
+    pub why: String,
+    #[serde(default)]
+    pub example: Option<String>,
+    #[serde(default)]
+    pub instead: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+}

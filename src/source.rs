@@ -1,0 +1,159 @@
+//! Source files, byte spans and the line index that turns offsets into
+//! 1-based line / column positions (columns counted in characters).
+
+use std::path::PathBuf;
+
+/// Index of a file in the run's [`SourceMap`].
+pub type FileId = u32;
+
+/// A byte range `start..end` in one file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A span in a particular file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Span) -> Loc {
+        Loc { file, span }
+    }
+}
+
+/// A 1-based position: line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One loaded file: its path as given, the path to print, and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Path as printed in reports (relative to the working directory when under it).
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(clamp_u32(i + 1));
+            }
+        }
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset. Offsets past the end map to the end;
+    /// offsets inside a UTF-8 sequence count the partial character.
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = offset.min(clamp_u32(self.text.len()));
+        let line_idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
+        let bytes = self
+            .text
+            .as_bytes()
+            .get(line_start..offset as usize)
+            .unwrap_or(&[]);
+        // Count characters: every byte that is not a UTF-8 continuation byte.
+        let chars = bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        Position {
+            line: clamp_u32(line_idx + 1),
+            column: clamp_u32(chars + 1),
+        }
+    }
+
+    /// The text of a span, or "" when the span does not fall on char boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// Every file of a run, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        clamp_u32(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (clamp_u32(i), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let f = SourceFile::new("a".into(), "a".into(), "ab\n\u{e9}x\n".into());
+        assert_eq!(f.position(0), Position { line: 1, column: 1 });
+        assert_eq!(f.position(1), Position { line: 1, column: 2 });
+        assert_eq!(f.position(3), Position { line: 2, column: 1 });
+        // 'x' follows a two-byte character: byte 5, column 2.
+        assert_eq!(f.position(5), Position { line: 2, column: 2 });
+        assert_eq!(f.position(999), Position { line: 3, column: 1 });
+    }
+}

@@ -1,0 +1,227 @@
+//! The one value type both front ends evaluate to: JSON plus `Unknown`.
+//!
+//! Every value remembers where in the source it came from (`origin`), so a
+//! finding can point at the text that produced it. `Unknown` is a value that
+//! cannot be computed statically (a runtime `reference(...)`, a parameter
+//! without a value, a function tendon does not implement); it keeps the reason
+//! and propagates through every operation. Rules never fire on it.
+
+use crate::source::Loc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: Kind,
+    pub origin: Option<Loc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Array(Vec<Value>),
+    Object(Object),
+    Unknown(String),
+}
+
+/// A JSON object that keeps insertion order; keys compare case-insensitively
+/// (ARM property access is case-insensitive) but keep their written case.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Object {
+    pub entries: Vec<(String, Value)>,
+}
+
+impl Object {
+    pub fn new() -> Object {
+        Object::default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Insert or replace (case-insensitively) a key.
+    pub fn insert(&mut self, key: String, value: Value) {
+        if let Some(slot) = self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+        {
+            slot.1 = value;
+        } else {
+            self.entries.push((key, value));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl Value {
+    pub fn new(kind: Kind, origin: Option<Loc>) -> Value {
+        Value { kind, origin }
+    }
+
+    pub fn null() -> Value {
+        Value::new(Kind::Null, None)
+    }
+
+    pub fn bool(b: bool) -> Value {
+        Value::new(Kind::Bool(b), None)
+    }
+
+    pub fn int(i: i64) -> Value {
+        Value::new(Kind::Int(i), None)
+    }
+
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::new(Kind::Str(s.into()), None)
+    }
+
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::new(Kind::Array(items), None)
+    }
+
+    pub fn object(obj: Object) -> Value {
+        Value::new(Kind::Object(obj), None)
+    }
+
+    pub fn unknown(reason: impl Into<String>) -> Value {
+        Value::new(Kind::Unknown(reason.into()), None)
+    }
+
+    pub fn with_origin(mut self, origin: Option<Loc>) -> Value {
+        self.origin = origin;
+        self
+    }
+
+    /// Sets the origin only when the value has none yet.
+    pub fn or_origin(mut self, origin: Option<Loc>) -> Value {
+        if self.origin.is_none() {
+            self.origin = origin;
+        }
+        self
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, Kind::Unknown(_))
+    }
+
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Unknown(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            Kind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self.kind {
+            Kind::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match &self.kind {
+            Kind::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Property lookup (case-insensitive); `None` when absent or not an object.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// Follows a path of keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Value> {
+        let mut cur = self;
+        for key in path {
+            cur = cur.get(key)?;
+        }
+        Some(cur)
+    }
+
+    /// True when the value or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match &self.kind {
+            Kind::Unknown(_) => true,
+            Kind::Array(a) => a.iter().any(Value::contains_unknown),
+            Kind::Object(o) => o.iter().any(|(_, v)| v.contains_unknown()),
+            _ => false,
+        }
+    }
+
+    /// ARM's type name, as used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "bool",
+            Kind::Int(_) => "int",
+            Kind::Float(_) => "float",
+            Kind::Str(_) => "string",
+            Kind::Array(_) => "array",
+            Kind::Object(_) => "object",
+            Kind::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Converts to plain JSON; unknowns become `{"$unknown": reason}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            Kind::Null => J::Null,
+            Kind::Bool(b) => J::Bool(*b),
+            Kind::Int(i) => J::from(*i),
+            Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Kind::Str(s) => J::String(s.clone()),
+            Kind::Array(a) => J::Array(a.iter().map(Value::to_json).collect()),
+            Kind::Object(o) => J::Object(
+                o.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+            Kind::Unknown(r) => {
+                let mut m = serde_json::Map::new();
+                m.insert("$unknown".into(), J::String(r.clone()));
+                J::Object(m)
+            }
+        }
+    }
+}
