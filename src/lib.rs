@@ -1,14 +1,47 @@
+//! tendon: a declarative policy linter for AKS networking in Azure ARM (and,
+//! later, Bicep) templates.
+//!
+//! # Architecture
+//!
+//! ```text
+//! paths ─► discover ─► load ─► evaluate ─► extract ─► link ─► world ─► rules ─► findings ─► report
+//!         (walkdir)   (rayon, per file)                (all files)    (rayon, per rule)
+//! ```
+//!
+//! Data flows one way; no stage reaches back into an earlier one.
+//!
+//! | module | in → out |
+//! |---|---|
+//! | [`discover`] | paths → sorted `Input`s (by extension; skips `.git`, `node_modules`, `target`, hidden folders) |
+//! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep (counted), skipped, or broken (→ TDN001) |
+//! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
+//! | [`pairing`] | templates + parameter files → which parameter files belong to which template |
+//! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources); `arm::eval` is the expression language |
+//! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin |
+//! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
+//! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
+//! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s |
+//! | [`report`] | findings → human (miette), gcc line format, JSON |
+//! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
+//!
+//! Rules: a value tendon cannot compute is `Unknown` and never makes a rule fire.
+//! Output never depends on thread scheduling: findings are sorted by
+//! (file, line, column, rule id) and deduplicated before printing.
+//! Resource ids are compared canonically ([`resource_id`]): case-insensitive,
+//! with placeholders for an unknown subscription or resource group that match
+//! any concrete value.
+
 pub mod arm;
+pub mod cli;
 pub mod discover;
+pub mod finding;
 pub mod json;
 pub mod load;
-pub mod pairing;
-pub mod resource_id;
-pub mod source;
-pub mod value;
 pub mod model;
-pub mod finding;
-pub mod rules;
+pub mod pairing;
 pub mod pipeline;
 pub mod report;
-pub mod cli;
+pub mod resource_id;
+pub mod rules;
+pub mod source;
+pub mod value;

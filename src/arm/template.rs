@@ -151,7 +151,13 @@ impl<'a> TemplateEnv<'a> {
         let kind = match &node.kind {
             NodeKind::String(s) => {
                 let origin = self.loc(node);
-                return evaluate_string(s, origin, self);
+                let v = evaluate_string(s, origin, self);
+                // Values computed in this template point at the expression; values
+                // from a parameter file keep that file's span.
+                return match v.origin {
+                    Some(o) if o.file != self.file => v,
+                    _ => v.with_origin(Some(origin)),
+                };
             }
             NodeKind::Object(members) => Kind::Object(self.eval_members(members, &[])),
             NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),

@@ -76,7 +76,7 @@ fn miette_severity(s: Severity) -> miette::Severity {
 }
 
 fn report(sources: &SourceMap, f: &Finding) -> Report {
-    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(f.rule.clone()), span(f.loc))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(f.loc))];
     let mut related = Vec::new();
     for r in &f.related {
         if r.loc.file == f.loc.file {
@@ -134,15 +134,26 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `checked 3 files (2 templates, 1 parameter file): 1 error, 0 warnings`.
 pub fn summary_line(s: &Summary) -> String {
-    format!(
-        "checked {} ({}, {}, {}): {}, {}, {}",
-        plural(s.files, "file", "files"),
-        plural(s.templates, "template", "templates"),
-        plural(s.parameter_files, "parameter file", "parameter files"),
-        plural(s.bicep_files, "Bicep file (not linted yet)", "Bicep files (not linted yet)"),
+    let mut kinds = vec![plural(s.templates, "template", "templates")];
+    if s.parameter_files > 0 {
+        kinds.push(plural(s.parameter_files, "parameter file", "parameter files"));
+    }
+    if s.bicep_files > 0 {
+        kinds.push(plural(s.bicep_files, "Bicep file", "Bicep files") + " (not linted yet)");
+    }
+    let mut counts = vec![
         plural(s.errors, "error", "errors"),
         plural(s.warnings, "warning", "warnings"),
-        plural(s.infos, "info", "infos"),
+    ];
+    if s.infos > 0 {
+        counts.push(plural(s.infos, "info", "infos"));
+    }
+    format!(
+        "checked {} ({}): {}",
+        plural(s.files, "file", "files"),
+        kinds.join(", "),
+        counts.join(", ")
     )
 }
