@@ -13,7 +13,11 @@ use crate::report::{self, Format};
 use crate::rules::load::{Rule, RuleError, load_rules};
 
 #[derive(Parser, Debug)]
-#[command(name = "tendon", version, about = "Policy linter for AKS networking in ARM and Bicep templates")]
+#[command(
+    name = "tendon",
+    version,
+    about = "Policy linter for AKS networking in ARM and Bicep templates"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -142,11 +146,14 @@ fn render_rule_error(e: &RuleError) -> String {
             e.file,
             e.message
         )
-        .with_source_code(miette::NamedSource::new(e.file.clone(), e.text.clone()).with_language("toml")),
+        .with_source_code(
+            miette::NamedSource::new(e.file.clone(), e.text.clone()).with_language("toml"),
+        ),
         None => miette::miette!("bad rule file {}: {}", e.file, e.message),
     };
     let mut out = String::new();
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     if handler.render_report(&mut out, report.as_ref()).is_err() {
         out = format!("tendon: bad rule file {}: {}\n", e.file, e.message);
     }
@@ -164,7 +171,11 @@ fn run_pipeline(common: &CommonArgs, rules: &[Rule]) -> Result<Outcome, ExitCode
     if common.timings {
         let mut err = std::io::stderr().lock();
         for (stage, t) in &outcome.timings {
-            let _ = writeln!(err, "timing {stage:<9} {:>9.3} ms", t.as_secs_f64() * 1000.0);
+            let _ = writeln!(
+                err,
+                "timing {stage:<9} {:>9.3} ms",
+                t.as_secs_f64() * 1000.0
+            );
         }
     }
     Ok(outcome)
@@ -175,7 +186,8 @@ fn use_color(choice: Color) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     }
 }
@@ -199,7 +211,11 @@ fn check(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(RUN_FAILED);
     }
     if args.common.timings {
-        eprintln!("timing {:<9} {:>9.3} ms", "report", started.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "timing {:<9} {:>9.3} ms",
+            "report",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -241,9 +257,20 @@ fn rule(args: &RuleArgs) -> ExitCode {
     let text = match &args.rule {
         None => rules
             .iter()
-            .map(|r| format!("{:<7} {:<30} {:<8} {}\n", r.id, r.slug, r.severity.as_str(), r.summary))
+            .map(|r| {
+                format!(
+                    "{:<7} {:<30} {:<8} {}\n",
+                    r.id,
+                    r.slug,
+                    r.severity.as_str(),
+                    r.summary
+                )
+            })
             .collect(),
-        Some(q) => match rules.iter().find(|r| r.id.eq_ignore_ascii_case(q) || r.slug == *q) {
+        Some(q) => match rules
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(q) || r.slug == *q)
+        {
             Some(r) => crate::rules::doc::render(r),
             None => {
                 eprintln!("tendon: no rule '{q}' (run `tendon rule` to list them)");

@@ -118,16 +118,25 @@ mod tests {
         assert_eq!(kind_of(Path::new("a/main.JSON")), Some(FileKind::Json));
         assert_eq!(kind_of(Path::new("x.jsonc")), Some(FileKind::Json));
         assert_eq!(kind_of(Path::new("x.bicep")), Some(FileKind::Bicep));
-        assert_eq!(kind_of(Path::new("x.bicepparam")), Some(FileKind::BicepParam));
+        assert_eq!(
+            kind_of(Path::new("x.bicepparam")),
+            Some(FileKind::BicepParam)
+        );
         assert_eq!(kind_of(Path::new("x.yaml")), None);
     }
 
     #[test]
     fn display_paths_are_relative_to_cwd() {
         let cwd = Path::new("/repo");
-        assert_eq!(display_path(Path::new("/repo/a/b.json"), Some(cwd)), "a/b.json");
+        assert_eq!(
+            display_path(Path::new("/repo/a/b.json"), Some(cwd)),
+            "a/b.json"
+        );
         assert_eq!(display_path(Path::new("./a/b.json"), Some(cwd)), "a/b.json");
-        assert_eq!(display_path(Path::new("/other/b.json"), Some(cwd)), "/other/b.json");
+        assert_eq!(
+            display_path(Path::new("/other/b.json"), Some(cwd)),
+            "/other/b.json"
+        );
     }
 
     #[test]

@@ -186,10 +186,7 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(
-        &mut self,
-        f: fn(&mut Self) -> Result<Node, ParseError>,
-    ) -> Result<Node, ParseError> {
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Node, ParseError>) -> Result<Node, ParseError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error_here("nesting is too deep"));
         }
@@ -490,7 +487,11 @@ mod tests {
     fn errors_point_at_the_problem() {
         let err = parse("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
         assert_eq!(err.span, Span::new(13, 14));
-        assert!(err.message.contains("expected ',' or '}'"), "{}", err.message);
+        assert!(
+            err.message.contains("expected ',' or '}'"),
+            "{}",
+            err.message
+        );
 
         let err = parse("[1, 2").unwrap_err();
         assert_eq!(err.span, Span::new(5, 5));
@@ -518,7 +519,15 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["\u{fffd}", "{\"é", "[\"\\u12", "-", "1e", "{\"a\" 1}", "\"\\ud800\\u"] {
+        for text in [
+            "\u{fffd}",
+            "{\"é",
+            "[\"\\u12",
+            "-",
+            "1e",
+            "{\"a\" 1}",
+            "\"\\ud800\\u",
+        ] {
             let _ = parse(text);
         }
     }

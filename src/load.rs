@@ -20,7 +20,10 @@ pub enum Content {
     /// JSON that is not an ARM document.
     Skipped,
     /// A template or parameter file that could not be parsed.
-    Broken { message: String, span: Span },
+    Broken {
+        message: String,
+        span: Span,
+    },
 }
 
 #[derive(Debug)]
@@ -107,7 +110,11 @@ fn classify_json(bytes: Vec<u8>) -> Loaded {
             message: e.message,
             span: e.span,
         },
-        Ok(doc) => match doc.get("$schema").and_then(Node::as_str).and_then(schema_kind) {
+        Ok(doc) => match doc
+            .get("$schema")
+            .and_then(Node::as_str)
+            .and_then(schema_kind)
+        {
             Some(true) => Content::Template(doc),
             Some(false) => Content::Parameters(doc),
             None => Content::Skipped,
@@ -135,27 +142,40 @@ mod tests {
     fn classification_by_schema() {
         let t = |s: &str| format!(r#"{{"$schema": "{s}", "resources": []}}"#);
         assert_eq!(
-            kind(&t("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#")),
+            kind(&t(
+                "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+            )),
             "template"
         );
         assert_eq!(
-            kind(&t("https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#")),
+            kind(&t(
+                "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+            )),
             "template"
         );
         assert_eq!(
-            kind(&t("https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#")),
+            kind(&t(
+                "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
+            )),
             "template"
         );
         assert_eq!(
-            kind(&t("https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#")),
+            kind(&t(
+                "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+            )),
             "parameters"
         );
         assert_eq!(kind(r#"{"name": "package"}"#), "skipped");
         assert_eq!(
-            kind(r#"{"$schema": "http://json-schema.org/draft-07/schema#", "x": "deploymentTemplate.json"}"#),
+            kind(
+                r#"{"$schema": "http://json-schema.org/draft-07/schema#", "x": "deploymentTemplate.json"}"#
+            ),
             "skipped"
         );
-        assert_eq!(kind(r#"{"$schema": ".../deploymentTemplate.json#", "#), "broken");
+        assert_eq!(
+            kind(r#"{"$schema": ".../deploymentTemplate.json#", "#),
+            "broken"
+        );
     }
 
     #[test]

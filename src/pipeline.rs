@@ -77,8 +77,16 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
         match f.result {
             Err(message) => {
                 summary.files += 1;
-                let id = sources.add(SourceFile::new(f.input.path.clone(), display(&f.input.path), String::new()));
-                findings.push(parse_error(id, Span::default(), format!("cannot read file: {message}")));
+                let id = sources.add(SourceFile::new(
+                    f.input.path.clone(),
+                    display(&f.input.path),
+                    String::new(),
+                ));
+                findings.push(parse_error(
+                    id,
+                    Span::default(),
+                    format!("cannot read file: {message}"),
+                ));
             }
             Ok(l) => match l.content {
                 Content::Skipped => {}
@@ -88,19 +96,31 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
                 }
                 Content::Broken { message, span } => {
                     summary.files += 1;
-                    let id = sources.add(SourceFile::new(f.input.path.clone(), display(&f.input.path), l.text));
+                    let id = sources.add(SourceFile::new(
+                        f.input.path.clone(),
+                        display(&f.input.path),
+                        l.text,
+                    ));
                     findings.push(parse_error(id, span, message));
                 }
                 Content::Template(node) => {
                     summary.files += 1;
                     summary.templates += 1;
-                    let id = sources.add(SourceFile::new(f.input.path.clone(), display(&f.input.path), l.text));
+                    let id = sources.add(SourceFile::new(
+                        f.input.path.clone(),
+                        display(&f.input.path),
+                        l.text,
+                    ));
                     templates.push((id, node));
                 }
                 Content::Parameters(node) => {
                     summary.files += 1;
                     summary.parameter_files += 1;
-                    let id = sources.add(SourceFile::new(f.input.path.clone(), display(&f.input.path), l.text));
+                    let id = sources.add(SourceFile::new(
+                        f.input.path.clone(),
+                        display(&f.input.path),
+                        l.text,
+                    ));
                     parameters.push((id, node));
                 }
             },
@@ -108,7 +128,12 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
     }
 
     // One evaluation per (template, parameter file); a template without one uses its defaults.
-    let path_of = |id: FileId| sources.get(id).map(|f| f.path.as_path()).unwrap_or(Path::new(""));
+    let path_of = |id: FileId| {
+        sources
+            .get(id)
+            .map(|f| f.path.as_path())
+            .unwrap_or(Path::new(""))
+    };
     let t_paths: Vec<&Path> = templates.iter().map(|(id, _)| path_of(*id)).collect();
     let p_paths: Vec<&Path> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
     let pairs = pairing::pair(&t_paths, &p_paths);
@@ -130,7 +155,9 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
                 rule: builtin::EVALUATION_LIMIT.0.into(),
                 slug: builtin::EVALUATION_LIMIT.1.into(),
                 severity: Severity::Warning,
-                message: format!("evaluation stopped early: {what}; later values are treated as unknown"),
+                message: format!(
+                    "evaluation stopped early: {what}; later values are treated as unknown"
+                ),
                 loc: Loc::new(*tid, Span::new(0, 0)),
                 help: None,
                 docs: None,
@@ -146,7 +173,12 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
         all_facts.push(f);
         findings.extend(limit);
     }
-    let names = |id: FileId| sources.get(id).map(|f| f.display.clone()).unwrap_or_default();
+    let names = |id: FileId| {
+        sources
+            .get(id)
+            .map(|f| f.display.clone())
+            .unwrap_or_default()
+    };
     let world = link::link(&all_facts, &names);
     lap("link", &mut timings);
 

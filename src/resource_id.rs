@@ -155,9 +155,14 @@ mod tests {
         let p = scope_prefix(ScopeLevel::ResourceGroup, None, None);
         assert_eq!(
             build(&p, "Microsoft.Network/virtualNetworks/subnets", "vnet/aks").as_deref(),
-            Some("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks")
+            Some(
+                "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks"
+            )
         );
-        assert_eq!(build(&p, "Microsoft.Network/virtualNetworks/subnets", "vnet"), None);
+        assert_eq!(
+            build(&p, "Microsoft.Network/virtualNetworks/subnets", "vnet"),
+            None
+        );
         let ext = build(
             &p,
             "Microsoft.Network/virtualNetworks/providers/roleAssignments",
@@ -165,15 +170,23 @@ mod tests {
         );
         assert_eq!(
             ext.as_deref(),
-            Some("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/providers/Microsoft.Authorization/roleAssignments/guid1")
+            Some(
+                "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/providers/Microsoft.Authorization/roleAssignments/guid1"
+            )
         );
     }
 
     #[test]
     fn placeholders_match_concrete_parts() {
-        let a = canonical("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks");
-        let b = canonical("/subscriptions/0000/resourceGroups/RG-Net/providers/microsoft.network/virtualNetworks/VNET/subnets/AKS/");
-        let c = canonical("/subscriptions/0000/resourceGroups/other/providers/microsoft.network/virtualNetworks/VNET/subnets/AKS");
+        let a = canonical(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks",
+        );
+        let b = canonical(
+            "/subscriptions/0000/resourceGroups/RG-Net/providers/microsoft.network/virtualNetworks/VNET/subnets/AKS/",
+        );
+        let c = canonical(
+            "/subscriptions/0000/resourceGroups/other/providers/microsoft.network/virtualNetworks/VNET/subnets/AKS",
+        );
         assert!(ids_match(&a, &b));
         assert!(!ids_match(&b, &c));
         assert_eq!(link_key(&a), link_key(&b));

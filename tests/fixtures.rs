@@ -11,10 +11,16 @@ use tendon::rules::load::load_rules;
 fn cases() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut rules: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut rules: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     rules.sort();
     for rule in rules.into_iter().filter(|p| p.is_dir()) {
-        let mut cs: Vec<_> = std::fs::read_dir(&rule).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut cs: Vec<_> = std::fs::read_dir(&rule)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         cs.sort();
         out.extend(cs.into_iter().filter(|p| p.is_dir()));
     }
@@ -94,11 +100,20 @@ fn every_fixture_gives_exactly_the_expected_findings() {
 fn every_rule_has_a_failing_and_a_passing_fixture() {
     let rules = load_rules(&[] as &[&Path]).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let ids = rules.iter().map(|r| r.id.clone()).chain(["TDN001".to_string()]);
+    let ids = rules
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(["TDN001".to_string()]);
     for id in ids {
-        let cases: Vec<_> = cases().into_iter().filter(|c| c.starts_with(root.join(&id))).collect();
+        let cases: Vec<_> = cases()
+            .into_iter()
+            .filter(|c| c.starts_with(root.join(&id)))
+            .collect();
         let fires = |c: &PathBuf| expected(c).iter().any(|l| l.starts_with(&format!("{id} ")));
         assert!(cases.iter().any(fires), "{id}: no fixture where it fires");
-        assert!(cases.iter().any(|c| !fires(c)), "{id}: no fixture where it stays silent");
+        assert!(
+            cases.iter().any(|c| !fires(c)),
+            "{id}: no fixture where it stays silent"
+        );
     }
 }

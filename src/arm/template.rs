@@ -62,11 +62,7 @@ pub fn scope_level(template: &Node) -> ScopeLevel {
     }
 }
 
-pub fn evaluate(
-    template: &Node,
-    file: FileId,
-    parameters: Option<(&Node, FileId)>,
-) -> Deployment {
+pub fn evaluate(template: &Node, file: FileId, parameters: Option<(&Node, FileId)>) -> Deployment {
     let scope = DeployScope {
         level: scope_level(template),
         subscription_id: None,
@@ -207,7 +203,9 @@ impl<'a> TemplateEnv<'a> {
             .unwrap_or_else(|| Value::unknown("resource has no name"));
         let (resource_type, name) = match parent.name {
             None => (raw_type.to_string(), raw_name),
-            Some(parent_name) => child_type_and_name(parent.resource_type, parent_name, raw_type, raw_name),
+            Some(parent_name) => {
+                child_type_and_name(parent.resource_type, parent_name, raw_type, raw_name)
+            }
         };
         let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
         let skip: &[&str] = &["resources"];
@@ -216,9 +214,14 @@ impl<'a> TemplateEnv<'a> {
             // Nested templates have their own scope; they are not evaluated here.
             if let Some(Kind::Object(props)) = body.get("properties").map(|p| p.kind.clone()) {
                 let mut props = props;
-                props.entries.retain(|(k, _)| !k.eq_ignore_ascii_case("template"));
+                props
+                    .entries
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case("template"));
                 if let Some(loc) = body.get("properties").and_then(|p| p.origin) {
-                    body.insert("properties".into(), Value::new(Kind::Object(props), Some(loc)));
+                    body.insert(
+                        "properties".into(),
+                        Value::new(Kind::Object(props), Some(loc)),
+                    );
                 }
             }
         }
@@ -271,7 +274,10 @@ impl<'a> TemplateEnv<'a> {
             None => Value::unknown(format!("parameter '{name}' is not declared")),
             Some(spec) => match spec.get("defaultValue") {
                 Some(default) => self.eval(default),
-                None if spec.get("nullable").is_some_and(|n| n.kind == NodeKind::Bool(true)) => {
+                None if spec
+                    .get("nullable")
+                    .is_some_and(|n| n.kind == NodeKind::Bool(true)) =>
+                {
                     Value::null().with_origin(Some(self.loc(spec)))
                 }
                 None => Value::unknown(format!(
@@ -326,7 +332,8 @@ impl<'a> TemplateEnv<'a> {
             self.note_limit("variables and parameters nest too deeply");
             return Value::unknown("evaluation limit: references nest too deeply");
         }
-        self.cache_mut(is_param).insert(key.clone(), Slot::InProgress);
+        self.cache_mut(is_param)
+            .insert(key.clone(), Slot::InProgress);
         self.ref_depth += 1;
         let v = if is_param {
             self.parameter_value(name)

@@ -130,7 +130,9 @@ fn props(res: &Resource) -> Value {
 }
 
 fn items(v: Option<&Value>) -> Vec<Value> {
-    v.and_then(Value::as_array).map(<[Value]>::to_vec).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default()
 }
 
 /// Canonical id from a value holding an id string (e.g. `routeTable.id`).
@@ -160,7 +162,10 @@ pub fn extract(dep: &Deployment) -> Facts {
             let pools = items(p.get("agentPoolProfiles"))
                 .into_iter()
                 .map(|pool| PoolFact {
-                    name: pool.get("name").cloned().unwrap_or_else(|| Value::unknown("pool has no name")),
+                    name: pool
+                        .get("name")
+                        .cloned()
+                        .unwrap_or_else(|| Value::unknown("pool has no name")),
                     loc: pool.origin,
                     props: pool,
                     inline: true,
@@ -182,7 +187,10 @@ pub fn extract(dep: &Deployment) -> Facts {
                 .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
                 .unwrap_or_else(|| res.name.clone());
             f.child_pools.push(ChildPoolFact {
-                cluster_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                cluster_id: id
+                    .as_deref()
+                    .and_then(resource_id::parent)
+                    .map(str::to_string),
                 pool: PoolFact {
                     props: props(res),
                     name: short,
@@ -193,7 +201,10 @@ pub fn extract(dep: &Deployment) -> Facts {
         } else if type_is(res, "Microsoft.Network/virtualNetworks") {
             let p = props(res);
             for sn in items(p.get("subnets")) {
-                let sn_name = sn.get("name").cloned().unwrap_or_else(|| Value::unknown("subnet has no name"));
+                let sn_name = sn
+                    .get("name")
+                    .cloned()
+                    .unwrap_or_else(|| Value::unknown("subnet has no name"));
                 let sn_id = match (res.name.as_str(), sn_name.as_str()) {
                     (Some(v), Some(s)) => resource_id::build(
                         &prefix,
@@ -229,7 +240,10 @@ pub fn extract(dep: &Deployment) -> Facts {
                 .unwrap_or_else(|| res.name.clone());
             f.subnets.push(SubnetFact {
                 origin,
-                vnet_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                vnet_id: id
+                    .as_deref()
+                    .and_then(resource_id::parent)
+                    .map(str::to_string),
                 id,
                 name: short,
                 props: props(res),
@@ -245,7 +259,10 @@ pub fn extract(dep: &Deployment) -> Facts {
             });
         } else if type_is(res, "Microsoft.Network/routeTables/routes") {
             f.child_routes.push(ChildFact {
-                parent_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                parent_id: id
+                    .as_deref()
+                    .and_then(resource_id::parent)
+                    .map(str::to_string),
                 item: child_item(res),
             });
         } else if type_is(res, "Microsoft.Network/networkSecurityGroups") {
@@ -258,7 +275,10 @@ pub fn extract(dep: &Deployment) -> Facts {
             });
         } else if type_is(res, "Microsoft.Network/networkSecurityGroups/securityRules") {
             f.child_rules.push(ChildFact {
-                parent_id: id.as_deref().and_then(resource_id::parent).map(str::to_string),
+                parent_id: id
+                    .as_deref()
+                    .and_then(resource_id::parent)
+                    .map(str::to_string),
                 item: child_item(res),
             });
         } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
@@ -271,7 +291,10 @@ pub fn extract(dep: &Deployment) -> Facts {
                 id,
                 name,
                 scope,
-                role_definition_id: p.get("roleDefinitionId").cloned().unwrap_or_else(Value::null),
+                role_definition_id: p
+                    .get("roleDefinitionId")
+                    .cloned()
+                    .unwrap_or_else(Value::null),
                 principal_id: p.get("principalId").cloned().unwrap_or_else(Value::null),
                 principal_type: p.get("principalType").cloned().unwrap_or_else(Value::null),
             });
@@ -298,7 +321,8 @@ fn child_item(res: &Resource) -> Value {
 fn role_assignment_scope(res: &Resource, prefix: &str) -> Value {
     if let Some(scope) = res.body.get("scope") {
         return match scope.as_str() {
-            Some(s) => Value::str(canonical(&resource_id::resolve_scope(prefix, s))).with_origin(scope.origin),
+            Some(s) => Value::str(canonical(&resource_id::resolve_scope(prefix, s)))
+                .with_origin(scope.origin),
             None => scope.clone(),
         };
     }

@@ -85,7 +85,12 @@ const OUTBOUND: &[&str] = &[
     "none",
 ];
 const OS_TYPES: &[&str] = &["Linux", "Windows"];
-const IDENTITY_TYPES: &[&str] = &["SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None"];
+const IDENTITY_TYPES: &[&str] = &[
+    "SystemAssigned",
+    "UserAssigned",
+    "SystemAssigned, UserAssigned",
+    "None",
+];
 
 fn is_kubenet(v: &Value) -> bool {
     v.as_str() == Some("kubenet")
@@ -115,14 +120,24 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             }
             clusters.push(ClusterRef {
                 facts: c,
-                pools: c.pools.iter().map(|p| PoolRef { fact: p, subnet: None }).collect(),
+                pools: c
+                    .pools
+                    .iter()
+                    .map(|p| PoolRef {
+                        fact: p,
+                        subnet: None,
+                    })
+                    .collect(),
                 plugin,
             });
         }
     }
     for facts in all {
         for cp in &facts.child_pools {
-            if let Some(i) = cp.cluster_id.as_deref().and_then(|id| cluster_index.find(id))
+            if let Some(i) = cp
+                .cluster_id
+                .as_deref()
+                .and_then(|id| cluster_index.find(id))
                 && let Some(c) = clusters.get_mut(i)
             {
                 c.pools.push(PoolRef {
@@ -194,7 +209,9 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
                     subnets.len() - 1
                 }
             };
-            let Some(entry) = subnets.get_mut(idx) else { continue };
+            let Some(entry) = subnets.get_mut(idx) else {
+                continue;
+            };
             // The first declaration that associates a route table wins; else the first.
             let has_rt = id_of(s.props.get_path(&["routeTable", "id"])).is_some();
             let current_has_rt = entry
@@ -207,7 +224,9 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     }
     for (ci, c) in clusters.iter_mut().enumerate() {
         for (pi, p) in c.pools.iter_mut().enumerate() {
-            let Some(id) = id_of(p.fact.props.get("vnetSubnetID")) else { continue };
+            let Some(id) = id_of(p.fact.props.get("vnetSubnetID")) else {
+                continue;
+            };
             let idx = match subnet_index.find(&id) {
                 Some(i) => i,
                 None => {
@@ -250,10 +269,12 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     let distinct_users = |s: &SubnetEntry| -> Vec<(usize, usize)> {
         let mut out: Vec<(usize, usize)> = Vec::new();
         for &(ci, pi) in &s.users {
-            if out.iter().all(|&(cj, _)| same_cluster(ci, cj) == Some(false)) {
+            // A pool whose cluster may be one already listed is not a new user.
+            if out
+                .iter()
+                .all(|&(cj, _)| same_cluster(ci, cj) == Some(false))
+            {
                 out.push((ci, pi));
-            } else if out.iter().any(|&(cj, _)| same_cluster(ci, cj).is_none()) {
-                continue;
             }
         }
         out
@@ -269,7 +290,9 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         let any_kubenet = users
             .iter()
             .any(|&(ci, _)| clusters.get(ci).is_some_and(|c| is_kubenet(&c.plugin)));
-        let Some(&(c0, p0)) = users.first() else { continue };
+        let Some(&(c0, p0)) = users.first() else {
+            continue;
+        };
         let first_name = cluster_name(&clusters, c0);
         for &(ci, pi) in users.iter().skip(1) {
             shared_subnet.insert(
@@ -349,7 +372,10 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             if net.is_some_and(|v| v.get("networkPlugin").is_some()) {
                 n.value("plugin", &plugin);
             }
-            n.opt("pluginMode", canon(get("networkPluginMode"), &["overlay"]).as_ref());
+            n.opt(
+                "pluginMode",
+                canon(get("networkPluginMode"), &["overlay"]).as_ref(),
+            );
             n.opt("policy", canon(get("networkPolicy"), POLICIES).as_ref());
             n.opt("dataplane", get("networkDataplane"));
             n.opt("podCidr", get("podCidr"));
@@ -357,17 +383,26 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             n.opt("serviceCidr", get("serviceCidr"));
             n.opt("serviceCidrs", get("serviceCidrs"));
             n.opt("dnsServiceIP", get("dnsServiceIP"));
-            n.opt("outboundType", canon(get("outboundType"), OUTBOUND).as_ref());
+            n.opt(
+                "outboundType",
+                canon(get("outboundType"), OUTBOUND).as_ref(),
+            );
             n.opt("loadBalancerSku", get("loadBalancerSku"));
         });
         let identity = f.identity.as_ref();
         w.object("identity", |i| {
             i.at(identity.and_then(|v| v.origin));
-            i.opt("type", canon(identity.and_then(|v| v.get("type")), IDENTITY_TYPES).as_ref());
+            i.opt(
+                "type",
+                canon(identity.and_then(|v| v.get("type")), IDENTITY_TYPES).as_ref(),
+            );
             let ua = identity.and_then(|v| v.get("userAssignedIdentities"));
             if let Some(ua) = ua {
                 let ids: Vec<J> = match &ua.kind {
-                    Kind::Object(o) => o.iter().map(|(k, _)| str_json(&crate::resource_id::canonical(k))).collect(),
+                    Kind::Object(o) => o
+                        .iter()
+                        .map(|(k, _)| str_json(&crate::resource_id::canonical(k)))
+                        .collect(),
                     _ => Vec::new(),
                 };
                 i.raw_at("userAssigned", J::Array(ids), ua.origin);
@@ -400,23 +435,47 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             pw.value("name", &p.fact.name);
             pw.value("cluster", &f.name);
             pw.raw("clusterId", f.id.as_deref().map_or(J::Null, str_json));
-            pw.raw("source", str_json(if p.fact.inline { "agentPoolProfiles" } else { "agentPools" }));
+            pw.raw(
+                "source",
+                str_json(if p.fact.inline {
+                    "agentPoolProfiles"
+                } else {
+                    "agentPools"
+                }),
+            );
             let props = &p.fact.props;
             pw.opt("osType", canon(props.get("osType"), OS_TYPES).as_ref());
-            for key in ["count", "minCount", "maxCount", "enableAutoScaling", "maxPods", "mode", "type", "vnetSubnetID", "podSubnetID"] {
+            for key in [
+                "count",
+                "minCount",
+                "maxCount",
+                "enableAutoScaling",
+                "maxPods",
+                "mode",
+                "type",
+                "vnetSubnetID",
+                "podSubnetID",
+            ] {
                 pw.opt(key, props.get(key));
             }
             let subnet = p.subnet.and_then(|si| subnets.get(si));
             let sub_origin = props.get("vnetSubnetID").and_then(|v| v.origin);
-            pw.raw_at("subnet", subnet.map_or(J::Null, |s| str_json(&s.id)), sub_origin);
+            pw.raw_at(
+                "subnet",
+                subnet.map_or(J::Null, |s| str_json(&s.id)),
+                sub_origin,
+            );
             if let Some(s) = subnet {
-                if !cluster_subnets.iter().any(|x| x.as_str() == Some(s.id.as_str())) {
+                if !cluster_subnets
+                    .iter()
+                    .any(|x| x.as_str() == Some(s.id.as_str()))
+                {
                     cluster_subnets.push(str_json(&s.id));
                 }
-                if let Some(rt) = s.route_table.and_then(|r| rt_id(&route_tables, r, s)) {
-                    if !cluster_rts.iter().any(|x| x.as_str() == Some(rt.as_str())) {
-                        cluster_rts.push(str_json(&rt));
-                    }
+                if let Some(rt) = s.route_table.and_then(|r| rt_id(&route_tables, r, s))
+                    && !cluster_rts.iter().any(|x| x.as_str() == Some(rt.as_str()))
+                {
+                    cluster_rts.push(str_json(&rt));
                 }
             }
             if let Some(share) = shared_subnet.get(&(ci, pi)) {
@@ -466,7 +525,12 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         let users = distinct_users(s);
         w.raw(
             "clusters",
-            J::Array(users.iter().filter_map(|&(c, _)| cluster_id(c).map(|id| str_json(&id))).collect()),
+            J::Array(
+                users
+                    .iter()
+                    .filter_map(|&(c, _)| cluster_id(c).map(|id| str_json(&id)))
+                    .collect(),
+            ),
         );
         w.raw(
             "kubenetClusters",
@@ -490,7 +554,12 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         w.raw("id", rt.id.as_deref().map_or(J::Null, str_json));
         w.value("name", &rt.name);
         common(&mut w, &rt.origin, names);
-        let routes: Vec<Value> = rt.routes.iter().chain(extra.iter().copied()).cloned().collect();
+        let routes: Vec<Value> = rt
+            .routes
+            .iter()
+            .chain(extra.iter().copied())
+            .cloned()
+            .collect();
         let ptr = push_token(w.ptr(), "routes");
         let route_docs: Vec<J> = routes
             .iter()
@@ -500,7 +569,14 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         w.raw("routes", J::Array(route_docs));
         w.opt("disableBgpRoutePropagation", rt.disable_bgp.as_ref());
         let sis = rt_subnets.get(&ri).cloned().unwrap_or_default();
-        w.raw("subnets", J::Array(sis.iter().filter_map(|&si| subnets.get(si).map(|s| str_json(&s.id))).collect()));
+        w.raw(
+            "subnets",
+            J::Array(
+                sis.iter()
+                    .filter_map(|&si| subnets.get(si).map(|s| str_json(&s.id)))
+                    .collect(),
+            ),
+        );
         let mut cl: Vec<String> = Vec::new();
         for si in &sis {
             if let Some(s) = subnets.get(*si) {
@@ -513,7 +589,10 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
                 }
             }
         }
-        w.raw("clusters", J::Array(cl.iter().map(|s| str_json(s)).collect()));
+        w.raw(
+            "clusters",
+            J::Array(cl.iter().map(|s| str_json(s)).collect()),
+        );
         rt_docs.push(w.finish());
     }
 
@@ -646,7 +725,9 @@ fn common(w: &mut ObjWriter, origin: &crate::model::facts::Origin, names: FileNa
     w.raw("file", J::String(names(origin.file)));
     w.raw(
         "scenario",
-        origin.parameters_file.map_or(J::Null, |f| J::String(names(f))),
+        origin
+            .parameters_file
+            .map_or(J::Null, |f| J::String(names(f))),
     );
     w.raw("conditional", J::Bool(origin.conditional));
 }

@@ -104,6 +104,11 @@ impl<'a> ObjWriter<'a> {
         self
     }
 
+    /// The span table, for writing nested objects built separately.
+    pub fn spans_mut(&mut self) -> &mut HashMap<String, Loc> {
+        self.spans
+    }
+
     pub fn finish(self) -> J {
         J::Object(self.map)
     }
@@ -176,15 +181,11 @@ mod tests {
             pointer_from_path("$['clusters'][0]['pools'][12]").as_deref(),
             Some("/clusters/0/pools/12")
         );
-        assert_eq!(pointer_from_path("$['a/b']['x\\'y']").as_deref(), Some("/a~1b/x'y"));
+        assert_eq!(
+            pointer_from_path("$['a/b']['x\\'y']").as_deref(),
+            Some("/a~1b/x'y")
+        );
         assert_eq!(pointer_from_path("$").as_deref(), Some(""));
         assert_eq!(pointer_from_path("$[x]"), None);
-    }
-}
-
-impl ObjWriter<'_> {
-    /// The span table, for writing nested objects built separately.
-    pub fn spans_mut(&mut self) -> &mut HashMap<String, Loc> {
-        self.spans
     }
 }

@@ -34,16 +34,22 @@ impl std::error::Error for Report {}
 
 impl Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -80,7 +86,10 @@ fn report(sources: &SourceMap, f: &Finding) -> Report {
     let mut related = Vec::new();
     for r in &f.related {
         if r.loc.file == f.loc.file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.loc)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span(r.loc),
+            ));
         } else {
             related.push(Report {
                 message: r.message.clone(),
@@ -138,7 +147,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn summary_line(s: &Summary) -> String {
     let mut kinds = vec![plural(s.templates, "template", "templates")];
     if s.parameter_files > 0 {
-        kinds.push(plural(s.parameter_files, "parameter file", "parameter files"));
+        kinds.push(plural(
+            s.parameter_files,
+            "parameter file",
+            "parameter files",
+        ));
     }
     if s.bicep_files > 0 {
         kinds.push(plural(s.bicep_files, "Bicep file", "Bicep files") + " (not linted yet)");

@@ -8,7 +8,12 @@ use crate::rules::load::Rule;
 pub fn render(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {} ({})\n", rule.id, rule.slug);
-    let _ = writeln!(out, "Severity: {}. {}\n", rule.severity.as_str(), rule.summary);
+    let _ = writeln!(
+        out,
+        "Severity: {}. {}\n",
+        rule.severity.as_str(),
+        rule.summary
+    );
     if let Some(doc) = &rule.doc {
         let _ = writeln!(out, "## What it does\n\n{}\n", doc.what.trim());
         let _ = writeln!(out, "## Why is this bad?\n\n{}\n", doc.why.trim());

@@ -24,7 +24,9 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     for m in matches {
-        let Some(ptr) = pointer_from_path(&m.path) else { continue };
+        let Some(ptr) = pointer_from_path(&m.path) else {
+            continue;
+        };
         let value = m.val;
         if !rule.known.iter().all(|f| is_known(field(value, f))) {
             continue;
@@ -36,7 +38,9 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
             Some(path) => path.iter().fold(ptr.clone(), |p, t| push_token(&p, t)),
             None => ptr.clone(),
         };
-        let Some(loc) = locate(world, &at_ptr) else { continue };
+        let Some(loc) = locate(world, &at_ptr) else {
+            continue;
+        };
         let related = rule
             .related
             .iter()
@@ -110,7 +114,11 @@ fn display(v: Option<&J>) -> String {
         None | Some(J::Null) => "(unset)".into(),
         Some(J::String(s)) => s.clone(),
         Some(J::Object(o)) if o.contains_key("$unknown") => "(unknown)".into(),
-        Some(J::Array(a)) => a.iter().map(|x| display(Some(x))).collect::<Vec<_>>().join(", "),
+        Some(J::Array(a)) => a
+            .iter()
+            .map(|x| display(Some(x)))
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(other) => other.to_string(),
     }
 }
@@ -123,8 +131,10 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         let m = json!({"name": "np1", "a": {"b": 3}, "u": {"$unknown": "x"}, "l": ["x", "y"]});
-        assert_eq!(fill("pool '{name}' b={a.b} u={u} {missing} {{lit}} {l}", &m),
-                   "pool 'np1' b=3 u=(unknown) (unset) {lit} x, y");
+        assert_eq!(
+            fill("pool '{name}' b={a.b} u={u} {missing} {{lit}} {l}", &m),
+            "pool 'np1' b=3 u=(unknown) (unset) {lit} x, y"
+        );
         assert_eq!(fill("open { brace", &m), "open { brace");
     }
 }

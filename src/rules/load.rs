@@ -16,7 +16,10 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub type FieldPath = Vec<String>;
 
 pub fn field_path(s: &str) -> FieldPath {
-    s.split('.').filter(|t| !t.is_empty()).map(str::to_string).collect()
+    s.split('.')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[derive(Debug)]
@@ -62,11 +65,14 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         message,
         span,
     };
-    let file: RuleFile = toml::from_str(text).map_err(|e| err(e.message().to_string(), e.span()))?;
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| err(e.message().to_string(), e.span()))?;
     let id = file.id.get_ref();
     if !is_valid_id(id) {
         return Err(err(
-            format!("rule id '{id}' must be 2-5 capital letters followed by 3 digits (e.g. AKS001)"),
+            format!(
+                "rule id '{id}' must be 2-5 capital letters followed by 3 digits (e.g. AKS001)"
+            ),
             Some(file.id.span()),
         ));
     }
@@ -88,8 +94,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
     let mut predicates = Vec::new();
     for p in &file.predicates {
         predicates.push(
-            Predicate::parse(p.name.get_ref(), &p.args)
-                .map_err(|m| err(m, Some(p.name.span())))?,
+            Predicate::parse(p.name.get_ref(), &p.args).map_err(|m| err(m, Some(p.name.span())))?,
         );
     }
     let related = file
@@ -209,7 +214,12 @@ message = "m {name}"
         assert_eq!(&bad[e.span.unwrap()], "\"fatal\"");
 
         let bad = GOOD.replace("XYZ001", "x1");
-        assert!(parse_rule("t.toml", &bad).unwrap_err().message.contains("rule id"));
+        assert!(
+            parse_rule("t.toml", &bad)
+                .unwrap_err()
+                .message
+                .contains("rule id")
+        );
 
         let bad = format!("{GOOD}\nbogus = 1\n");
         let e = parse_rule("t.toml", &bad).unwrap_err();

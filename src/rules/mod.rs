@@ -1,8 +1,8 @@
 //! Declarative rules: the file format (`schema`), loading and validation
 //! (`load`), typed predicates (`predicates`) and the engine (`engine`).
 
+pub mod doc;
 pub mod engine;
 pub mod load;
 pub mod predicates;
-pub mod doc;
 pub mod schema;

@@ -46,7 +46,9 @@ impl Predicate {
             }
             "one_of_ignore_case" => {
                 if args.len() < 2 {
-                    return Err("one_of_ignore_case(field, value, ...) needs a field and values".into());
+                    return Err(
+                        "one_of_ignore_case(field, value, ...) needs a field and values".into(),
+                    );
                 }
                 let values = (1..args.len())
                     .map(|i| str_arg(args, i, "a value"))
@@ -107,7 +109,13 @@ mod tests {
     fn predicates() {
         let m = json!({"a": "Kubenet", "b": {"$unknown": "r"}, "c": [1, {"$unknown": "r"}]});
         let p = |n: &str, a: Vec<&str>| {
-            Predicate::parse(n, &a.into_iter().map(|s| toml::Value::String(s.into())).collect::<Vec<_>>()).unwrap()
+            Predicate::parse(
+                n,
+                &a.into_iter()
+                    .map(|s| toml::Value::String(s.into()))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap()
         };
         assert!(p("known", vec!["a"]).holds(&m));
         assert!(!p("known", vec!["b"]).holds(&m));

@@ -1,0 +1,302 @@
+//! End-to-end tests of the `tendon` binary: exact output of every format,
+//! every exit code, determinism across thread counts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tendon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tendon"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run tendon")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// A fresh scratch folder under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const GCC: &str = "\
+fixtures/TDN001/fail/broken.json:8:7: error[TDN001]: unexpected character '\"', expected ',' or '}'
+fixtures/TDN001/fail/good.json:11:71: error[AKS001]: node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support
+";
+
+#[test]
+fn gcc_format_is_one_line_per_finding() {
+    let o = tendon(&["check", "fixtures/TDN001/fail", "--format", "gcc"]);
+    assert_eq!(stdout(&o), GCC);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn json_format_has_the_documented_shape() {
+    let o = tendon(&["check", "fixtures/TDN001/fail", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let expected = r#"{
+  "version": 1,
+  "findings": [
+    {
+      "rule": "TDN001",
+      "slug": "parse-error",
+      "severity": "error",
+      "message": "unexpected character '\"', expected ',' or '}'",
+      "file": "fixtures/TDN001/fail/broken.json",
+      "line": 8,
+      "column": 7,
+      "end_line": 8,
+      "end_column": 8,
+      "help": null,
+      "docs": null,
+      "related": []
+    },
+    {
+      "rule": "AKS001",
+      "slug": "kubenet-windows-pool",
+      "severity": "error",
+      "message": "node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support",
+      "file": "fixtures/TDN001/fail/good.json",
+      "line": 11,
+      "column": 71,
+      "end_line": 11,
+      "end_column": 80,
+      "help": "Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool.",
+      "docs": "https://learn.microsoft.com/azure/aks/configure-kubenet",
+      "related": []
+    }
+  ],
+  "summary": {
+    "files": 2,
+    "templates": 1,
+    "parameter_files": 0,
+    "bicep_files": 0,
+    "errors": 2,
+    "warnings": 0,
+    "infos": 0
+  }
+}
+"#;
+    assert_eq!(stdout(&o), expected);
+}
+
+const HUMAN: &str = r#"TDN001(parse-error)
+
+  × unexpected character '"', expected ',' or '}'
+   ╭─[fixtures/TDN001/fail/broken.json:8:7]
+ 7 │       "name": "aks-broken"
+ 8 │       "location": "westeurope"
+   ·       ─
+ 9 │     }
+   ╰────
+
+AKS001(kubenet-windows-pool) (https://learn.microsoft.com/azure/aks/configure-kubenet)
+
+  × node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support
+    ╭─[fixtures/TDN001/fail/good.json:11:71]
+ 10 │       "properties": {
+ 11 │         "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
+    ·                                                                       ─────────
+ 12 │         "networkProfile": { "networkPlugin": "kubenet" }
+    ╰────
+  help: Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with
+        networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool.
+
+checked 2 files (1 template): 2 errors, 0 warnings
+"#;
+
+#[test]
+fn human_format_shows_snippets_and_a_summary() {
+    let o = tendon(&["check", "fixtures/TDN001/fail", "--color", "never"]);
+    assert_eq!(stdout(&o), HUMAN);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn quiet_drops_the_summary_and_color_always_colors() {
+    let o = tendon(&["check", "fixtures/TDN001/fail", "--color", "never", "-q"]);
+    assert!(!stdout(&o).contains("checked "));
+    let o = tendon(&["check", "fixtures/TDN001/fail", "--color", "always"]);
+    assert!(stdout(&o).contains("\u{1b}["));
+    // auto: not a terminal here, so no colour.
+    let o = tendon(&["check", "fixtures/TDN001/fail"]);
+    assert!(!stdout(&o).contains("\u{1b}["));
+}
+
+#[test]
+fn exit_codes() {
+    // Clean input.
+    let o = tendon(&["check", "fixtures/AKS001/pass"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Errors found, per --fail-on.
+    assert_eq!(
+        tendon(&["check", "fixtures/TDN001/fail"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        tendon(&["check", "fixtures/TDN001/fail", "--fail-on", "warning"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        tendon(&["check", "fixtures/TDN001/fail", "--fail-on", "info"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        tendon(&["check", "fixtures/TDN001/fail", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // The run itself fails: bad argument, missing path, zero jobs.
+    let o = tendon(&["check", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("xml"));
+    let o = tendon(&["check", "no/such/path"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read no/such/path"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        tendon(&["check", "-j", "0", "fixtures"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_bad_rule_file_is_exit_2_with_a_pointer_into_the_toml() {
+    let dir = scratch("bad-rules");
+    std::fs::write(
+        dir.join("X.toml"),
+        "id = \"XYZ001\"\nslug = \"x\"\nseverity = \"error\"\nsummary = \"s\"\nselect = \"$.clusters[\"\nmessage = \"m\"\n",
+    )
+    .unwrap();
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS001/pass",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("invalid JSONPath in `select`"), "{err}");
+    assert!(err.contains("X.toml:5:10"), "{err}");
+}
+
+#[test]
+fn user_rules_run_next_to_the_builtin_ones() {
+    let dir = scratch("user-rules");
+    std::fs::write(
+        dir.join("ORG001.toml"),
+        r#"id = "ORG001"
+slug = "no-system-identity"
+severity = "warning"
+summary = "clusters use a user-assigned identity"
+select = "$.clusters[?@.identity.type == 'SystemAssigned']"
+message = "cluster '{name}' uses a system-assigned identity"
+at = "identity.type"
+"#,
+    )
+    .unwrap();
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS001/fail",
+        "--format",
+        "gcc",
+        "--fail-on",
+        "never",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("fixtures/AKS001/fail/azuredeploy.json:16:29: warning[ORG001]: cluster 'aks-win' uses a system-assigned identity"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let one = tendon(&["check", "fixtures", "--format", "json", "-j", "1"]);
+    let eight = tendon(&["check", "fixtures", "--format", "json", "-j", "8"]);
+    assert_eq!(stdout(&one), stdout(&eight));
+    assert!(stdout(&one).contains("\"AKS011\""));
+}
+
+#[test]
+fn timings_go_to_stderr() {
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS001/pass",
+        "--timings",
+        "--format",
+        "gcc",
+    ]);
+    let err = stderr(&o);
+    for stage in ["discover", "load", "evaluate", "link", "rules", "report"] {
+        assert!(err.contains(&format!("timing {stage}")), "{err}");
+    }
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn world_prints_the_linked_document() {
+    let o = tendon(&["world", "fixtures/AKS011/fail"]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let clusters = doc["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 2);
+    assert_eq!(doc["subnets"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["subnets"][0]["clusters"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        clusters[1]["pools"][0]["sharedSubnet"]["firstCluster"],
+        "aks-a"
+    );
+}
+
+#[test]
+fn rule_docs_and_list() {
+    let o = tendon(&["rule", "AKS011"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    for heading in [
+        "# AKS011 (kubenet-shared-subnet)",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## References",
+    ] {
+        assert!(text.contains(heading), "{text}");
+    }
+    let o = tendon(&["rule"]);
+    assert!(stdout(&o).lines().any(|l| l.starts_with("AKS001 ")));
+    assert_eq!(tendon(&["rule", "NOPE999"]).status.code(), Some(2));
+}
+
+#[test]
+fn version() {
+    let o = tendon(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        format!("tendon {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
