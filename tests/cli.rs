@@ -226,7 +226,7 @@ at = "identity.type"
     ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
-        stdout(&o).contains("fixtures/AKS001/fail/azuredeploy.json:16:29: warning[ORG001]: cluster 'aks-win' uses a system-assigned identity"),
+        stdout(&o).contains("fixtures/AKS001/fail/azuredeploy.json:17:29: warning[ORG001]: cluster 'aks-win' uses a system-assigned identity"),
         "{}",
         stdout(&o)
     );
