@@ -258,20 +258,26 @@ fn rule(args: &RuleArgs) -> ExitCode {
         None => rules
             .iter()
             .map(|r| {
-                format!(
-                    "{:<7} {:<30} {:<8} {}\n",
-                    r.id,
-                    r.slug,
+                (
+                    r.id.as_str(),
+                    r.slug.as_str(),
                     r.severity.as_str(),
-                    r.summary
+                    r.summary.as_str(),
                 )
             })
+            .chain(
+                crate::rules::doc::BUILTIN
+                    .iter()
+                    .map(|b| (b.0, b.1, b.2, b.3)),
+            )
+            .map(|(id, slug, sev, summary)| format!("{id:<7} {slug:<30} {sev:<8} {summary}\n"))
             .collect(),
         Some(q) => match rules
             .iter()
             .find(|r| r.id.eq_ignore_ascii_case(q) || r.slug == *q)
         {
             Some(r) => crate::rules::doc::render(r),
+            None if let Some(text) = crate::rules::doc::render_builtin(q) => text,
             None => {
                 eprintln!("tendon: no rule '{q}' (run `tendon rule` to list them)");
                 return ExitCode::from(RUN_FAILED);

@@ -145,25 +145,38 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
             units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
         }
     }
-    let evaluated: Vec<(Facts, Option<Finding>)> = units
+    let evaluated: Vec<(Facts, Vec<Finding>)> = units
         .par_iter()
         .filter_map(|&(ti, pi)| {
             let (tid, tnode) = templates.get(ti)?;
             let params = pi.and_then(|pi| parameters.get(pi)).map(|(id, n)| (n, *id));
             let dep = template::evaluate(tnode, *tid, params);
-            let limit = dep.limit_hit.as_ref().map(|what| Finding {
+            let limit = dep.limit_hit.as_ref().map(|(what, at)| Finding {
                 rule: builtin::EVALUATION_LIMIT.0.into(),
                 slug: builtin::EVALUATION_LIMIT.1.into(),
                 severity: Severity::Warning,
                 message: format!(
-                    "evaluation stopped early: {what}; later values are treated as unknown"
+                    "evaluation limit reached: {what}; the values it affects are treated as unknown"
                 ),
-                loc: Loc::new(*tid, Span::new(0, 0)),
-                help: None,
+                loc: at.unwrap_or(Loc::new(*tid, Span::new(0, 0))),
+                help: Some(
+                    "tendon bounds evaluation so that no template can hang it; simplify the expression, or ignore this warning if the value does not matter for AKS networking".into(),
+                ),
                 docs: None,
                 related: Vec::new(),
             });
-            Some((facts::extract(&dep), limit))
+            let mut found: Vec<Finding> = limit.into_iter().collect();
+            found.extend(dep.expression_errors.iter().map(|(message, loc)| Finding {
+                rule: builtin::INVALID_EXPRESSION.0.into(),
+                slug: builtin::INVALID_EXPRESSION.1.into(),
+                severity: Severity::Error,
+                message: format!("invalid template expression: {message}"),
+                loc: *loc,
+                help: Some("ARM rejects this expression at deployment; tendon treats its value as unknown".into()),
+                docs: Some("https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions".into()),
+                related: Vec::new(),
+            }));
+            Some((facts::extract(&dep), found))
         })
         .collect();
     lap("evaluate", &mut timings);

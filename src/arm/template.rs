@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::arm::eval::{DeployScope, ExprEnv, ScopeLevel, evaluate_string};
+use crate::arm::eval::{DeployScope, ExprEnv, ScopeLevel, evaluate_string, parse_error};
 use crate::json::{Member, Node, NodeKind};
 use crate::resource_id;
 use crate::source::{FileId, Loc};
@@ -40,8 +40,11 @@ pub struct Deployment {
     pub parameters_file: Option<FileId>,
     pub scope: DeployScope,
     pub resources: Vec<Resource>,
-    /// Set when the evaluation budget ran out; values past that point are Unknown.
-    pub limit_hit: Option<String>,
+    /// Set when an evaluation budget ran out (what, and the expression being
+    /// evaluated); values past that point are Unknown.
+    pub limit_hit: Option<(String, Option<Loc>)>,
+    /// Template expressions that do not parse: message and location.
+    pub expression_errors: Vec<(String, Loc)>,
 }
 
 /// Deployment scope from the template's `$schema`.
@@ -78,6 +81,8 @@ pub fn evaluate(template: &Node, file: FileId, parameters: Option<(&Node, FileId
         steps: 0,
         ref_depth: 0,
         limit_hit: None,
+        current: None,
+        expression_errors: Vec::new(),
     };
     let prefix = resource_id::scope_prefix(env.scope.level, None, None);
     let mut resources = Vec::new();
@@ -108,6 +113,7 @@ pub fn evaluate(template: &Node, file: FileId, parameters: Option<(&Node, FileId
         scope: env.scope,
         resources,
         limit_hit: env.limit_hit,
+        expression_errors: env.expression_errors,
     }
 }
 
@@ -133,7 +139,10 @@ struct TemplateEnv<'a> {
     scope: DeployScope,
     steps: u64,
     ref_depth: usize,
-    limit_hit: Option<String>,
+    limit_hit: Option<(String, Option<Loc>)>,
+    /// The template string being evaluated, for TDN003's location.
+    current: Option<Loc>,
+    expression_errors: Vec<(String, Loc)>,
 }
 
 impl<'a> TemplateEnv<'a> {
@@ -147,7 +156,16 @@ impl<'a> TemplateEnv<'a> {
         let kind = match &node.kind {
             NodeKind::String(s) => {
                 let origin = self.loc(node);
+                let outer = self.current.replace(origin);
                 let v = evaluate_string(s, origin, self);
+                if let Some(reason) = v.unknown_reason() {
+                    if reason.starts_with("evaluation limit") {
+                        self.note_limit(reason.trim_start_matches("evaluation limit: "));
+                    } else if reason.starts_with("invalid expression") {
+                        self.note_syntax_error(s, node);
+                    }
+                }
+                self.current = outer;
                 // Values computed in this template point at the expression; values
                 // from a parameter file keep that file's span.
                 return match v.origin {
@@ -353,9 +371,30 @@ impl<'a> TemplateEnv<'a> {
         }
     }
 
+    /// Records a syntax error once, pointing inside the string when it has no escapes.
+    fn note_syntax_error(&mut self, text: &str, node: &Node) {
+        let Some((message, offset)) = parse_error(text) else {
+            return;
+        };
+        let raw_len = node.span.len() as usize;
+        // `"` + text + `"` in the source means byte offsets map one to one.
+        let loc = if raw_len == text.len() + 2 {
+            let at = node.span.start as usize + 1 + offset;
+            Loc::new(
+                self.file,
+                crate::source::Span::new(at, (at + 1).min(node.span.end as usize - 1)),
+            )
+        } else {
+            self.loc(node)
+        };
+        if !self.expression_errors.iter().any(|(_, l)| *l == loc) {
+            self.expression_errors.push((message, loc));
+        }
+    }
+
     fn note_limit(&mut self, what: &str) {
         if self.limit_hit.is_none() {
-            self.limit_hit = Some(what.to_string());
+            self.limit_hit = Some((what.to_string(), self.current));
         }
     }
 }

@@ -37,3 +37,44 @@ pub fn render(rule: &Rule) -> String {
     let _ = writeln!(out, "Selects: {}", rule.select);
     out
 }
+
+/// tendon's own diagnostics: (id, slug, severity, summary, explanation).
+pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "TDN001",
+        "parse-error",
+        "error",
+        "A template or parameter file is not valid JSON",
+        "The file names an ARM schema but is not valid JSON (comments and trailing commas are \
+         accepted, as ARM accepts them) or not valid UTF-8. The finding points at the first \
+         problem; the rest of the run goes on without this file.",
+    ),
+    (
+        "TDN002",
+        "invalid-expression",
+        "error",
+        "A template expression does not parse",
+        "A string starting with '[' and ending with ']' is an ARM expression. This one has a \
+         syntax error, so ARM rejects the deployment; tendon treats its value as unknown. Write \
+         '[[' at the start for a literal string that begins with '['.",
+    ),
+    (
+        "TDN003",
+        "evaluation-limit",
+        "warning",
+        "Evaluating a template hit one of tendon's budgets",
+        "Evaluation is bounded (steps, reference depth, string and array sizes) so that no \
+         template can hang the linter. Values past the limit are unknown, so rules may miss \
+         problems that depend on them.",
+    ),
+];
+
+/// Documentation of a built-in diagnostic, by id or slug.
+pub fn render_builtin(query: &str) -> Option<String> {
+    BUILTIN
+        .iter()
+        .find(|b| b.0.eq_ignore_ascii_case(query) || b.1 == query)
+        .map(|(id, slug, severity, summary, text)| {
+            format!("# {id} ({slug})\n\nSeverity: {severity}. {summary}\n\n{text}\n")
+        })
+}

@@ -1,0 +1,188 @@
+//! Hostile and malformed input: tendon must finish fast, never panic, and
+//! report what it could not handle as findings.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tendon::pipeline;
+use tendon::rules::load::load_rules;
+
+const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+fn write_case(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hostile")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, bytes) in files {
+        std::fs::write(dir.join(file), bytes).unwrap();
+    }
+    dir
+}
+
+fn template(variables: &str, resource_name: &str) -> Vec<u8> {
+    format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{{variables}}},
+  "resources": [{{"type": "Microsoft.Network/routeTables", "apiVersion": "2023-09-01",
+                  "name": "{resource_name}", "location": "x"}}]}}"#
+    )
+    .into_bytes()
+}
+
+/// Runs the pipeline on `dir`; returns the rule ids found, checking the time bound.
+fn check(dir: &Path) -> Vec<String> {
+    let rules = load_rules(&[] as &[&Path]).unwrap();
+    let started = Instant::now();
+    let outcome = pipeline::run(&[dir.to_path_buf()], &rules).unwrap();
+    let took = started.elapsed();
+    // Generous for debug builds on a loaded CI machine; release is far below.
+    assert!(
+        took < Duration::from_secs(2),
+        "{} took {took:?}",
+        dir.display()
+    );
+    outcome.findings.iter().map(|f| f.rule.clone()).collect()
+}
+
+#[test]
+fn exponential_concat_doubling_hits_the_string_budget() {
+    let vars: Vec<String> = std::iter::once(r#""v0": "abcdefgh""#.to_string())
+        .chain((1..60).map(|i| {
+            format!(
+                r#""v{i}": "[concat(variables('v{p}'), variables('v{p}'))]""#,
+                p = i - 1
+            )
+        }))
+        .collect();
+    let dir = write_case(
+        "doubling",
+        &[("t.json", template(&vars.join(","), "[variables('v59')]"))],
+    );
+    assert_eq!(check(&dir), vec!["TDN003"]);
+}
+
+#[test]
+fn variable_cycles_are_unknown_not_a_hang() {
+    let vars = r#""a": "[variables('b')]", "b": "[concat(variables('a'), 'x')]""#;
+    let dir = write_case("cycle", &[("t.json", template(vars, "[variables('a')]"))]);
+    assert_eq!(check(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn deep_expression_and_json_nesting() {
+    let deep_expr = format!("[{}'x'{}]", "concat(".repeat(5000), ")".repeat(5000));
+    let deep_json = format!(
+        r#"{{"$schema": "{SCHEMA}", "x": {}{}}}"#,
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    let dir = write_case(
+        "deep",
+        &[
+            ("expr.json", template("", &deep_expr)),
+            ("json.json", deep_json.into_bytes()),
+        ],
+    );
+    // The expression is too deep to parse (TDN002), the JSON too deep to load (TDN001).
+    assert_eq!(check(&dir), vec!["TDN002", "TDN001"]);
+}
+
+#[test]
+fn huge_counts_and_ranges_stay_bounded() {
+    let vars = r#""big": "[range(0, 1000000000)]", "pad": "[padLeft('', 999999999, 'x')]",
+        "arr": "[createArray(variables('pad'), variables('pad'))]",
+        "rep": "[replace(padLeft('', 1000000, 'x'), 'x', 'xxxxxxxxxx')]""#;
+    let dir = write_case(
+        "huge",
+        &[(
+            "t.json",
+            template(
+                vars,
+                "[concat(string(length(variables('big'))), variables('rep'))]",
+            ),
+        )],
+    );
+    let found = check(&dir);
+    assert!(found.iter().all(|r| r == "TDN003"), "{found:?}");
+}
+
+#[test]
+fn garbage_bytes_never_panic() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut files = Vec::new();
+    for i in 0..40 {
+        let mut bytes = format!(r#"{{"$schema": "{SCHEMA}", "resources": ["#).into_bytes();
+        for _ in 0..(200 + i * 37) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Every other file stays valid UTF-8, so the JSON parser sees the garbage.
+            let alphabet: &[u8] = if i % 2 == 0 {
+                b"{}[]\",:'() \n\\/*abc01-.e\xc3\xa9[["
+            } else {
+                b"{}[]\",:'() \n\\/*abc01-.e\xff"
+            };
+            let byte = alphabet[(seed % alphabet.len() as u64) as usize];
+            // Keep multi-byte characters whole in the valid-UTF-8 files.
+            if byte == 0xc3 || byte == 0xa9 {
+                bytes.extend_from_slice("é".as_bytes());
+            } else {
+                bytes.push(byte);
+            }
+        }
+        files.push((format!("g{i}.json"), bytes));
+    }
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let dir = write_case("garbage", &refs);
+    let found = check(&dir);
+    assert!(found.iter().all(|r| r == "TDN001"), "{found:?}");
+    assert_eq!(found.len(), 40);
+}
+
+#[test]
+fn expressions_with_garbage_inside_never_panic() {
+    let samples = [
+        "[",
+        "[]",
+        "[[",
+        "[concat(]",
+        "[concat('a''', 1)]",
+        "[parameters()]",
+        "[variables(1)]",
+        "[resourceId()]",
+        "[resourceId('a/b')]",
+        "[split('', '')]",
+        "[json('{')]",
+        "[first(createArray())]",
+        "[substring('abc', 5, 9)]",
+        "[int('x')]",
+        "[div(1, 0)]",
+        "[add(9223372036854775807, 1)]",
+        "[cidrSubnet('10.0.0.0/8', 40, 0)]",
+        "[cidrHost('::/0', -1)]",
+        "[format('{9}', 1)]",
+        "[createObject('a')]",
+        "[union()]",
+        "[x.y.z()]",
+        "[é('ü')]",
+        "[concat('a')['b'][0].c]",
+    ];
+    let vars: Vec<String> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!(r#""v{i}": "{s}""#))
+        .collect();
+    let names: Vec<String> = (0..samples.len())
+        .map(|i| format!("variables('v{i}')"))
+        .collect();
+    let name = format!("[concat({})]", names.join(", "));
+    let dir = write_case(
+        "expr-garbage",
+        &[("t.json", template(&vars.join(","), &name))],
+    );
+    let found = check(&dir);
+    // Syntax errors are reported (TDN002); everything else is an unknown, silently.
+    assert_eq!(found, vec!["TDN002"; 4], "{found:?}");
+}
