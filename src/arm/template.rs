@@ -187,7 +187,9 @@ impl<'a> TemplateEnv<'a> {
                 continue;
             }
             let v = self.eval(&m.value);
-            obj.insert(m.key.clone(), v);
+            // Lookups take the last duplicate, so pushing keeps JSON semantics without
+            // a quadratic duplicate scan on large objects.
+            obj.entries.push((m.key.clone(), v));
         }
         obj
     }
@@ -468,7 +470,8 @@ fn literal_value(node: &Node, file: FileId) -> Value {
         NodeKind::Object(members) => {
             let mut obj = Object::new();
             for m in members {
-                obj.insert(m.key.clone(), literal_value(&m.value, file));
+                obj.entries
+                    .push((m.key.clone(), literal_value(&m.value, file)));
             }
             Kind::Object(obj)
         }
@@ -478,4 +481,176 @@ fn literal_value(node: &Node, file: FileId) -> Value {
         other => literal_kind(other),
     };
     Value::new(kind, loc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    const SCHEMA: &str =
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+    fn eval_with(template: &str, params: Option<&str>) -> Deployment {
+        let t = parse(&template.replace("$SCHEMA", SCHEMA)).unwrap();
+        let p = params.map(|p| parse(p).unwrap());
+        evaluate(&t, 0, p.as_ref().map(|p| (p, 1)))
+    }
+
+    fn names(d: &Deployment) -> Vec<(String, String)> {
+        d.resources
+            .iter()
+            .map(|r| {
+                (
+                    r.resource_type.clone(),
+                    r.name.as_str().unwrap_or("?").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parameter_files_override_defaults_and_names_are_case_insensitive() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"vnetName": {"type": "string", "defaultValue": "dflt"},
+                         "other": {"type": "string", "defaultValue": "[concat(parameters('VNETNAME'), '-x')]"}},
+          "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('other')]"}]}"#;
+        assert_eq!(names(&eval_with(t, None))[0].1, "dflt-x");
+        let p = r#"{"parameters": {"VnetName": {"value": "fromfile"}}}"#;
+        let d = eval_with(t, Some(p));
+        assert_eq!(names(&d)[0].1, "fromfile-x");
+    }
+
+    #[test]
+    fn parameter_file_values_keep_their_span_and_placeholders_are_unknown() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"a": {"type": "string"}, "b": {"type": "string"}},
+          "resources": [{"type": "T.N/x", "name": "n", "properties": {"a": "[parameters('a')]", "b": "[parameters('b')]"}}]}"#;
+        let p = r#"{"parameters": {"a": {"value": "A"}, "b": {"value": "${AZURE_ENV}"}}}"#;
+        let d = eval_with(t, Some(p));
+        let props = d.resources[0].body.get("properties").unwrap();
+        let a = props.get("a").unwrap();
+        assert_eq!(a.as_str(), Some("A"));
+        assert_eq!(a.origin.map(|o| o.file), Some(1));
+        assert!(props.get("b").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn missing_parameters_and_key_vault_references_are_unknown() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"a": {"type": "string"}, "kv": {"type": "securestring"}},
+          "resources": [{"type": "T.N/x", "name": "[parameters('a')]"},
+                        {"type": "T.N/x", "name": "[parameters('kv')]"}]}"#;
+        let p = r#"{"parameters": {"kv": {"reference": {"keyVault": {"id": "x"}, "secretName": "s"}}}}"#;
+        let d = eval_with(t, Some(p));
+        let reasons: Vec<_> = d
+            .resources
+            .iter()
+            .map(|r| r.name.unknown_reason().unwrap_or(""))
+            .collect();
+        assert!(reasons[0].contains("no default"), "{reasons:?}");
+        assert!(reasons[1].contains("Key Vault"), "{reasons:?}");
+        assert_eq!(d.resources[0].id, None);
+    }
+
+    #[test]
+    fn conditions_drop_or_mark_resources() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"on": {"type": "bool", "defaultValue": false}, "maybe": {"type": "bool"}},
+          "resources": [
+            {"condition": "[parameters('on')]", "type": "T.N/x", "name": "off"},
+            {"condition": "[not(parameters('on'))]", "type": "T.N/x", "name": "on"},
+            {"condition": "[parameters('maybe')]", "type": "T.N/x", "name": "maybe",
+             "resources": [{"type": "child", "name": "c"}]}]}"#;
+        let d = eval_with(t, None);
+        assert_eq!(
+            names(&d),
+            vec![
+                ("T.N/x".into(), "on".into()),
+                ("T.N/x".into(), "maybe".into()),
+                ("T.N/x/child".into(), "maybe/c".into()),
+            ]
+        );
+        assert!(!d.resources[0].conditional);
+        assert!(d.resources[1].conditional && d.resources[2].conditional);
+    }
+
+    #[test]
+    fn child_resources_get_full_types_names_and_ids() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+            "resources": [
+              {"type": "subnets", "name": "a"},
+              {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/b"}]}]}"#;
+        let d = eval_with(t, None);
+        assert_eq!(
+            names(&d)[1..],
+            [
+                (
+                    "Microsoft.Network/virtualNetworks/subnets".to_string(),
+                    "vnet/a".to_string()
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/subnets".to_string(),
+                    "vnet/b".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            d.resources[1].id.as_deref(),
+            Some(
+                "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/a"
+            )
+        );
+    }
+
+    #[test]
+    fn symbolic_resources_and_existing_and_scopes() {
+        let t = r#"{"$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+          "languageVersion": "2.0",
+          "resources": {
+            "rg": {"type": "Microsoft.Resources/resourceGroups", "name": "rg1"},
+            "old": {"existing": true, "type": "Microsoft.Resources/resourceGroups", "name": "rg0"}}}"#;
+        let d = eval_with(t, None);
+        assert_eq!(
+            names(&d),
+            vec![("Microsoft.Resources/resourceGroups".into(), "rg1".into())]
+        );
+        assert_eq!(d.scope.level, ScopeLevel::Subscription);
+        assert_eq!(
+            d.resources[0].id.as_deref(),
+            Some(
+                "/subscriptions/{subscriptionId}/providers/Microsoft.Resources/resourceGroups/rg1"
+            )
+        );
+    }
+
+    #[test]
+    fn expression_values_point_at_the_expression() {
+        let text = r#"{"$schema": "$SCHEMA", "variables": {"v": "kubenet"},
+          "resources": [{"type": "T.N/x", "name": "n", "properties": {"p": "[variables('v')]"}}]}"#;
+        let d = eval_with(text, None);
+        let p = d.resources[0].body.get_path(&["properties", "p"]).unwrap();
+        let full = text.replace("$SCHEMA", SCHEMA);
+        let at = p.origin.unwrap().span;
+        assert_eq!(
+            &full[at.start as usize..at.end as usize],
+            "\"[variables('v')]\""
+        );
+    }
+
+    #[test]
+    fn nested_deployment_templates_are_not_evaluated_with_the_outer_scope() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "resources": [{"type": "Microsoft.Resources/deployments", "name": "inner",
+            "properties": {"mode": "Incremental", "template": {"resources": [{"name": "[parameters('x')]"}]}}}]}"#;
+        let d = eval_with(t, None);
+        assert!(
+            d.resources[0]
+                .body
+                .get_path(&["properties", "template"])
+                .is_none()
+        );
+        assert!(d.expression_errors.is_empty());
+    }
 }
