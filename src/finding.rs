@@ -49,6 +49,6 @@ pub struct Finding {
 /// Built-in diagnostics of tendon itself (not rule files).
 pub mod builtin {
     pub const PARSE_ERROR: (&str, &str) = ("TDN001", "parse-error");
-    pub const INVALID_EXPRESSION: (&str, &str) = ("TDN002", "invalid-expression");
+    pub const INVALID_EXPRESSION: (&str, &str) = ("TDN005", "invalid-expression");
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
 }

@@ -85,8 +85,8 @@ fn deep_expression_and_json_nesting() {
             ("json.json", deep_json.into_bytes()),
         ],
     );
-    // The expression is too deep to parse (TDN002), the JSON too deep to load (TDN001).
-    assert_eq!(check(&dir), vec!["TDN002", "TDN001"]);
+    // The expression is too deep to parse (TDN005), the JSON too deep to load (TDN001).
+    assert_eq!(check(&dir), vec!["TDN005", "TDN001"]);
 }
 
 #[test]
@@ -183,6 +183,6 @@ fn expressions_with_garbage_inside_never_panic() {
         &[("t.json", template(&vars.join(","), &name))],
     );
     let found = check(&dir);
-    // Syntax errors are reported (TDN002); everything else is an unknown, silently.
-    assert_eq!(found, vec!["TDN002"; 4], "{found:?}");
+    // Syntax errors are reported (TDN005); everything else is an unknown, silently.
+    assert_eq!(found, vec!["TDN005"; 4], "{found:?}");
 }

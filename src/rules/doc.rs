@@ -50,15 +50,6 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          problem; the rest of the run goes on without this file.",
     ),
     (
-        "TDN002",
-        "invalid-expression",
-        "error",
-        "A template expression does not parse",
-        "A string starting with '[' and ending with ']' is an ARM expression. This one has a \
-         syntax error, so ARM rejects the deployment; tendon treats its value as unknown. Write \
-         '[[' at the start for a literal string that begins with '['.",
-    ),
-    (
         "TDN003",
         "evaluation-limit",
         "warning",
@@ -66,6 +57,15 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
         "Evaluation is bounded (steps, reference depth, string and array sizes) so that no \
          template can hang the linter. Values past the limit are unknown, so rules may miss \
          problems that depend on them.",
+    ),
+    (
+        "TDN005",
+        "invalid-expression",
+        "error",
+        "A template expression does not parse",
+        "A string starting with '[' and ending with ']' is an ARM expression. This one has a \
+         syntax error, so ARM rejects the deployment; tendon treats its value as unknown. Write \
+         '[[' at the start for a literal string that begins with '['.",
     ),
 ];
 
