@@ -63,6 +63,12 @@ pub struct CheckArgs {
     /// Only print findings, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print evaluation coverage (complete templates, top reasons for unknown values) on stderr.
+    #[arg(long)]
+    pub stats: bool,
+    /// Add an info finding (TDN002) for every rule input that was unknown.
+    #[arg(long)]
+    pub report_unresolved: bool,
 }
 
 #[derive(Args, Debug)]
@@ -160,8 +166,12 @@ fn render_rule_error(e: &RuleError) -> String {
     out
 }
 
-fn run_pipeline(common: &CommonArgs, rules: &[Rule]) -> Result<Outcome, ExitCode> {
-    let outcome = pipeline::run(&common.paths, rules).map_err(|e| {
+fn run_pipeline(
+    common: &CommonArgs,
+    rules: &[Rule],
+    options: pipeline::Options,
+) -> Result<Outcome, ExitCode> {
+    let outcome = pipeline::run_with(&common.paths, rules, options).map_err(|e| {
         eprintln!("tendon: cannot read {}: {}", e.path.display(), e.message);
         ExitCode::from(RUN_FAILED)
     })?;
@@ -197,7 +207,11 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let outcome = match run_pipeline(&args.common, &rules) {
+    let options = pipeline::Options {
+        stats: args.stats,
+        report_unresolved: args.report_unresolved,
+    };
+    let outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -209,6 +223,13 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     if write_stdout(&text).is_err() {
         return ExitCode::from(RUN_FAILED);
+    }
+    if let Some(coverage) = &outcome.coverage {
+        let place = |loc: crate::source::Loc| {
+            let at = report::locate(&outcome.sources, loc);
+            format!("{}:{}:{}", at.file, at.start.line, at.start.column)
+        };
+        eprint!("{}", coverage.render(15, &place));
     }
     if args.common.timings {
         eprintln!(
@@ -237,7 +258,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 }
 
 fn world(args: &WorldArgs) -> ExitCode {
-    let outcome = match run_pipeline(&args.common, &[]) {
+    let outcome = match run_pipeline(&args.common, &[], pipeline::Options::default()) {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -44,6 +44,36 @@ pub struct Finding {
     pub help: Option<String>,
     pub docs: Option<String>,
     pub related: Vec<Related>,
+    /// The parameter files whose evaluation produced this finding (merged when
+    /// several scenarios give the same finding).
+    pub scenarios: Vec<Related>,
+}
+
+impl Finding {
+    /// A finding of tendon itself (not from a rule file).
+    pub fn builtin(
+        (rule, slug): (&str, &str),
+        severity: Severity,
+        message: String,
+        loc: Loc,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            slug: slug.into(),
+            severity,
+            message,
+            loc,
+            help: None,
+            docs: None,
+            related: Vec::new(),
+            scenarios: Vec::new(),
+        }
+    }
+
+    /// Related locations, then the parameter files that produced the finding.
+    pub fn all_related(&self) -> impl Iterator<Item = &Related> {
+        self.related.iter().chain(self.scenarios.iter())
+    }
 }
 
 /// Built-in diagnostics of tendon itself (not rule files).

@@ -3,6 +3,7 @@
 //! result does not depend on scheduling.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -10,7 +11,9 @@ use rayon::prelude::*;
 use crate::arm::template;
 use crate::discover::{self, DiscoverError, Input};
 use crate::finding::{Finding, Severity, builtin};
+use crate::json::Node;
 use crate::load::{self, Content};
+use crate::loader::DiskLoader;
 use crate::model::facts::{self, Facts};
 use crate::model::link;
 use crate::model::world::World;
@@ -18,6 +21,7 @@ use crate::pairing;
 use crate::rules::engine;
 use crate::rules::load::Rule;
 use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
+use crate::stats::Coverage;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Summary {
@@ -38,6 +42,8 @@ pub struct Outcome {
     pub timings: Vec<(&'static str, Duration)>,
     /// Problems that are not findings (an unreadable folder below a named path).
     pub warnings: Vec<String>,
+    /// Evaluation coverage, when `Options::stats` asked for it.
+    pub coverage: Option<Coverage>,
 }
 
 struct LoadedFile {
@@ -45,7 +51,24 @@ struct LoadedFile {
     result: Result<load::Loaded, String>,
 }
 
+/// What a run should do besides linting.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options {
+    /// Collect evaluation coverage (`--stats`).
+    pub stats: bool,
+    /// Report rule inputs that were unknown (`--report-unresolved`, TDN002).
+    pub report_unresolved: bool,
+}
+
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
+    run_with(paths, rules, Options::default())
+}
+
+pub fn run_with(
+    paths: &[PathBuf],
+    rules: &[Rule],
+    options: Options,
+) -> Result<Outcome, DiscoverError> {
     let cwd = std::env::current_dir().ok();
     let mut timings = Vec::new();
     let mut clock = Instant::now();
@@ -70,8 +93,8 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
     let mut sources = SourceMap::default();
     let mut findings = Vec::new();
     let mut summary = Summary::default();
-    let mut templates: Vec<(FileId, json_node::Node)> = Vec::new();
-    let mut parameters: Vec<(FileId, json_node::Node)> = Vec::new();
+    let mut templates: Vec<(FileId, Arc<Node>)> = Vec::new();
+    let mut parameters: Vec<(FileId, Arc<Node>)> = Vec::new();
     let display = |p: &Path| discover::display_path(p, cwd.as_deref());
     for f in loaded {
         match f.result {
@@ -111,7 +134,7 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
                         display(&f.input.path),
                         l.text,
                     ));
-                    templates.push((id, node));
+                    templates.push((id, Arc::new(node)));
                 }
                 Content::Parameters(node) => {
                     summary.files += 1;
@@ -121,7 +144,7 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
                         display(&f.input.path),
                         l.text,
                     ));
-                    parameters.push((id, node));
+                    parameters.push((id, Arc::new(node)));
                 }
             },
         }
@@ -145,46 +168,48 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
             units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
         }
     }
-    let evaluated: Vec<(Facts, Vec<Finding>)> = units
+    let loader = DiskLoader::new(
+        templates
+            .iter()
+            .chain(parameters.iter())
+            .map(|(id, node)| (*id, path_of(*id).to_path_buf(), node.clone())),
+        FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
+        Box::new({
+            let cwd = cwd.clone();
+            move |p: &Path| discover::display_path(p, cwd.as_deref())
+        }),
+    );
+    let evaluated: Vec<(Facts, Vec<Finding>, Coverage)> = units
         .par_iter()
         .filter_map(|&(ti, pi)| {
             let (tid, tnode) = templates.get(ti)?;
-            let params = pi.and_then(|pi| parameters.get(pi)).map(|(id, n)| (n, *id));
-            let dep = template::evaluate(tnode, *tid, params);
-            let limit = dep.limit_hit.as_ref().map(|(what, at)| Finding {
-                rule: builtin::EVALUATION_LIMIT.0.into(),
-                slug: builtin::EVALUATION_LIMIT.1.into(),
-                severity: Severity::Warning,
-                message: format!(
-                    "evaluation limit reached: {what}; the values it affects are treated as unknown"
-                ),
-                loc: at.unwrap_or(Loc::new(*tid, Span::new(0, 0))),
-                help: Some(
-                    "tendon bounds evaluation so that no template can hang it; simplify the expression, or ignore this warning if the value does not matter for AKS networking".into(),
-                ),
-                docs: None,
-                related: Vec::new(),
-            });
-            let mut found: Vec<Finding> = limit.into_iter().collect();
-            found.extend(dep.expression_errors.iter().map(|(message, loc)| Finding {
-                rule: builtin::INVALID_EXPRESSION.0.into(),
-                slug: builtin::INVALID_EXPRESSION.1.into(),
-                severity: Severity::Error,
-                message: format!("invalid template expression: {message}"),
-                loc: *loc,
-                help: Some("ARM rejects this expression at deployment; tendon treats its value as unknown".into()),
-                docs: Some("https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions".into()),
-                related: Vec::new(),
-            }));
-            Some((facts::extract(&dep), found))
+            let params = pi
+                .and_then(|pi| parameters.get(pi))
+                .map(|(id, n)| (n.as_ref(), *id));
+            let source = template::Source {
+                node: tnode,
+                file: *tid,
+                path: Some(path_of(*tid)),
+            };
+            let dep = template::evaluate(source, params, &loader);
+            let mut coverage = Coverage::default();
+            if options.stats {
+                coverage.add(&dep);
+            }
+            Some((facts::extract(&dep), evaluation_findings(&dep), coverage))
         })
         .collect();
+    for file in loader.into_extra_files() {
+        sources.add(file);
+    }
     lap("evaluate", &mut timings);
 
     let mut all_facts = Vec::with_capacity(evaluated.len());
-    for (f, limit) in evaluated {
+    let mut coverage = Coverage::default();
+    for (f, found, cov) in evaluated {
         all_facts.push(f);
-        findings.extend(limit);
+        findings.extend(found);
+        coverage.merge(cov);
     }
     let names = |id: FileId| {
         sources
@@ -213,28 +238,58 @@ pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> 
         summary,
         timings,
         warnings,
+        coverage: options.stats.then_some(coverage),
     })
 }
 
-mod json_node {
-    pub use crate::json::Node;
+/// TDN003 and TDN005 findings of one evaluation.
+fn evaluation_findings(dep: &template::Deployment) -> Vec<Finding> {
+    let mut found = Vec::new();
+    if let Some((what, at)) = &dep.limit_hit {
+        let mut f = Finding::builtin(
+            builtin::EVALUATION_LIMIT,
+            Severity::Warning,
+            format!(
+                "evaluation limit reached: {what}; the values it affects are treated as unknown"
+            ),
+            at.unwrap_or(Loc::new(dep.file, Span::new(0, 0))),
+        );
+        f.help = Some(
+            "tendon bounds evaluation so that no template can hang it; simplify the expression, or ignore this warning if the value does not matter for AKS networking".into(),
+        );
+        found.push(f);
+    }
+    for (message, loc) in &dep.expression_errors {
+        let mut f = Finding::builtin(
+            builtin::INVALID_EXPRESSION,
+            Severity::Error,
+            format!("invalid template expression: {message}"),
+            *loc,
+        );
+        f.help = Some(
+            "ARM rejects this expression at deployment; tendon treats its value as unknown".into(),
+        );
+        f.docs = Some(
+            "https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions"
+                .into(),
+        );
+        found.push(f);
+    }
+    found
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Finding {
-    Finding {
-        rule: builtin::PARSE_ERROR.0.into(),
-        slug: builtin::PARSE_ERROR.1.into(),
-        severity: Severity::Error,
+    Finding::builtin(
+        builtin::PARSE_ERROR,
+        Severity::Error,
         message,
-        loc: Loc::new(file, span),
-        help: None,
-        docs: None,
-        related: Vec::new(),
-    }
+        Loc::new(file, span),
+    )
 }
 
-/// Sorts by (file, line, column, rule id, message) and drops exact duplicates
-/// (the same finding from several parameter-file scenarios).
+/// Sorts by (file, line, column, rule id, message) and merges exact duplicates
+/// (the same finding from several parameter-file scenarios), keeping every
+/// scenario as a "found with" location.
 fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     let key = |f: &Finding| {
         let file = sources.get(f.loc.file);
@@ -250,6 +305,27 @@ fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     };
     let mut keyed: Vec<_> = findings.drain(..).map(|f| (key(&f), f)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.dedup_by(|a, b| a.0 == b.0 && a.1.related == b.1.related);
-    findings.extend(keyed.into_iter().map(|(_, f)| f));
+    let mut merged: Vec<(_, Finding)> = Vec::with_capacity(keyed.len());
+    for (k, f) in keyed {
+        match merged.last_mut() {
+            Some((lk, last)) if *lk == k && last.related == f.related => {
+                for s in f.scenarios {
+                    if !last.scenarios.contains(&s) {
+                        last.scenarios.push(s);
+                    }
+                }
+            }
+            _ => merged.push((k, f)),
+        }
+    }
+    for (_, f) in &mut merged {
+        let name = |r: &crate::finding::Related| {
+            sources
+                .get(r.loc.file)
+                .map(|s| s.display.clone())
+                .unwrap_or_default()
+        };
+        f.scenarios.sort_by_key(|r| name(r));
+    }
+    findings.extend(merged.into_iter().map(|(_, f)| f));
 }

@@ -52,7 +52,7 @@ fn actual(outcome: &Outcome, case: &Path) -> Vec<String> {
                 at.start.line,
                 at.start.column
             );
-            for r in &f.related {
+            for r in f.all_related() {
                 let rat = locate(&outcome.sources, r.loc);
                 line.push_str(&format!(
                     " related={}:{}:{}",

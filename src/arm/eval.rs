@@ -52,6 +52,14 @@ pub trait ExprEnv {
         Value::unknown("copyIndex() is only known inside a copy loop")
     }
 
+    /// Deployment-time functions the template evaluator can answer statically:
+    /// `reference` (outputs of a nested deployment), `deployment`, `resourceInfo`.
+    /// `name` is lower-case. `None` leaves the call to the built-in (Unknown).
+    fn runtime_function(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+        let _ = (name, args);
+        None
+    }
+
     /// A user-defined function call `namespace.name(args...)`. Default: Unknown.
     fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {
         let _ = args;
@@ -178,6 +186,13 @@ impl<'e> Ctx<'e> {
                 if let Err(u) = self.tick() {
                     return u;
                 }
+                if c.namespace.is_none() && is_runtime_function(&c.name) {
+                    let args: Vec<Value> = c.args.iter().map(|a| self.eval(a)).collect();
+                    let name = c.name.to_ascii_lowercase();
+                    if let Some(v) = self.env.runtime_function(&name, &args) {
+                        return v;
+                    }
+                }
                 functions::call(self, c)
             }
             ExprKind::Access(base, accessors) => {
@@ -201,6 +216,12 @@ impl<'e> Ctx<'e> {
             }
         }
     }
+}
+
+fn is_runtime_function(name: &str) -> bool {
+    ["reference", "deployment", "resourceInfo"]
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name))
 }
 
 /// `v.name`: case-insensitive property access, moving the value out.

@@ -1,18 +1,31 @@
 //! Evaluates one ARM template (with an optional parameter file) into the list
-//! of resources it deploys, every value evaluated as far as it can be.
+//! of resources it deploys, every value evaluated as far as it can be: copy
+//! loops expanded, conditions applied, nested and linked deployments followed.
+//!
+//! The work is split by concept: [`crate::arm::frame`] (one template's
+//! parameters, variables and values), [`crate::arm::resources`] (resources,
+//! conditions, copy loops, child resources), [`crate::arm::nested`] (nested and
+//! linked deployments, outputs, `reference`), [`crate::arm::udf`] (user-defined
+//! functions).
 
-use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::arm::eval::{DeployScope, ExprEnv, ScopeLevel, evaluate_string, parse_error};
-use crate::json::{Member, Node, NodeKind};
+use crate::arm::eval::{DeployScope, ScopeLevel};
+use crate::arm::frame::{Frame, ParamSource, Shared};
+use crate::json::Node;
 use crate::resource_id;
-use crate::source::{FileId, Loc};
-use crate::value::{Kind, Object, Value};
+use crate::source::{FileId, Loc, Span};
+use crate::value::Value;
 
-/// Evaluation steps allowed per template before values turn Unknown.
-pub const STEP_BUDGET: u64 = 2_000_000;
-/// How deep variables and parameter defaults may refer to each other.
-const MAX_REF_DEPTH: usize = 64;
+/// Evaluation steps allowed per template (nested and linked ones included).
+pub const STEP_BUDGET: u64 = 4_000_000;
+/// ARM's own limit on the instances of one copy loop.
+pub const MAX_COPY_COUNT: i64 = 800;
+/// Copy instances expanded per template, all loops together.
+pub const MAX_COPY_INSTANCES: u64 = 20_000;
+/// How deep nested and linked deployments may go.
+pub const MAX_NESTING: usize = 12;
 
 /// One evaluated resource.
 #[derive(Debug)]
@@ -27,10 +40,9 @@ pub struct Resource {
     pub body: Value,
     /// The resource object in the template.
     pub loc: Loc,
-    /// The `condition` could not be evaluated: the resource may not be deployed.
+    /// Its `condition` (or the count of its copy loop) is not known statically:
+    /// the resource may not be deployed.
     pub conditional: bool,
-    /// Declared in a `copy` loop (instances are not expanded yet).
-    pub copied: bool,
 }
 
 /// What one template deploys under one parameter file.
@@ -38,6 +50,8 @@ pub struct Resource {
 pub struct Deployment {
     pub file: FileId,
     pub parameters_file: Option<FileId>,
+    /// The `parameters` object of the parameter file, for "found with" locations.
+    pub parameters_loc: Option<Loc>,
     pub scope: DeployScope,
     pub resources: Vec<Resource>,
     /// Set when an evaluation budget ran out (what, and the expression being
@@ -45,6 +59,28 @@ pub struct Deployment {
     pub limit_hit: Option<(String, Option<Loc>)>,
     /// Template expressions that do not parse: message and location.
     pub expression_errors: Vec<(String, Loc)>,
+}
+
+/// A template file reached through `templateLink`.
+#[derive(Clone, Debug)]
+pub struct LinkedTemplate {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub node: Arc<Node>,
+}
+
+/// Finds linked templates and parameter files on disk.
+pub trait TemplateLoader: Sync {
+    fn load(&self, path: &Path) -> Option<LinkedTemplate>;
+}
+
+/// A loader that finds nothing (linked templates stay Unknown).
+pub struct NoLoader;
+
+impl TemplateLoader for NoLoader {
+    fn load(&self, _path: &Path) -> Option<LinkedTemplate> {
+        None
+    }
 }
 
 /// Deployment scope from the template's `$schema`.
@@ -65,422 +101,60 @@ pub fn scope_level(template: &Node) -> ScopeLevel {
     }
 }
 
-pub fn evaluate(template: &Node, file: FileId, parameters: Option<(&Node, FileId)>) -> Deployment {
+/// A template to evaluate: the document, its file and path on disk.
+pub struct Source<'a> {
+    pub node: &'a Node,
+    pub file: FileId,
+    pub path: Option<&'a Path>,
+}
+
+pub fn evaluate(
+    template: Source,
+    parameters: Option<(&Node, FileId)>,
+    loader: &dyn TemplateLoader,
+) -> Deployment {
     let scope = DeployScope {
-        level: scope_level(template),
+        level: scope_level(template.node),
         subscription_id: None,
         resource_group: None,
     };
-    let mut env = TemplateEnv {
-        file,
-        template,
-        parameters: parameters.and_then(|(n, f)| n.get("parameters").map(|p| (p, f))),
-        param_cache: HashMap::new(),
-        var_cache: HashMap::new(),
+    let mut shared = Shared::new(loader);
+    if let Some(root) = template.path.and_then(|p| std::fs::canonicalize(p).ok()) {
+        shared.link_stack.push(root);
+    }
+    let params = match parameters.and_then(|(n, f)| n.get("parameters").map(|p| (p, f))) {
+        Some((p, f)) => ParamSource::File(p, f),
+        None => ParamSource::None,
+    };
+    let parameters_loc = parameters.and_then(|(n, f)| {
+        n.member("parameters")
+            .map(|m| Loc::new(f, m.key_span))
+            .or(Some(Loc::new(f, Span::new(0, 0))))
+    });
+    let prefix = resource_id::scope_prefix(scope.level, None, None);
+    let mut frame = Frame::new(
+        template.node,
+        template.file,
+        template.path.map(Path::to_path_buf),
+        params,
         scope,
-        steps: 0,
-        ref_depth: 0,
-        limit_hit: None,
-        current: None,
-        expression_errors: Vec::new(),
-    };
-    let prefix = resource_id::scope_prefix(env.scope.level, None, None);
+        prefix,
+        0,
+        &mut shared,
+    );
     let mut resources = Vec::new();
-    if let Some(list) = template.get("resources") {
-        let parent = Parent {
-            resource_type: "",
-            name: None,
-            conditional: false,
-        };
-        match &list.kind {
-            NodeKind::Array(items) => {
-                for node in items {
-                    env.resource(node, &parent, &prefix, &mut resources);
-                }
-            }
-            // languageVersion 2.0: resources keyed by symbolic name.
-            NodeKind::Object(members) => {
-                for m in members {
-                    env.resource(&m.value, &parent, &prefix, &mut resources);
-                }
-            }
-            _ => {}
-        }
-    }
+    frame.template_resources(&mut resources);
+    let scope = frame.scope.clone();
+    drop(frame);
     Deployment {
-        file,
+        file: template.file,
         parameters_file: parameters.map(|(_, f)| f),
-        scope: env.scope,
+        parameters_loc,
+        scope,
         resources,
-        limit_hit: env.limit_hit,
-        expression_errors: env.expression_errors,
+        limit_hit: shared.limit_hit,
+        expression_errors: shared.expression_errors,
     }
-}
-
-struct Parent<'a> {
-    resource_type: &'a str,
-    /// `None` at top level; `Some(Unknown)` when the parent's name is unknown.
-    name: Option<&'a Value>,
-    conditional: bool,
-}
-
-enum Slot {
-    InProgress,
-    Done(Value),
-}
-
-struct TemplateEnv<'a> {
-    file: FileId,
-    template: &'a Node,
-    /// The `parameters` object of the parameter file, and that file.
-    parameters: Option<(&'a Node, FileId)>,
-    param_cache: HashMap<String, Slot>,
-    var_cache: HashMap<String, Slot>,
-    scope: DeployScope,
-    steps: u64,
-    ref_depth: usize,
-    limit_hit: Option<(String, Option<Loc>)>,
-    /// The template string being evaluated, for TDN003's location.
-    current: Option<Loc>,
-    expression_errors: Vec<(String, Loc)>,
-}
-
-impl<'a> TemplateEnv<'a> {
-    fn loc(&self, node: &Node) -> Loc {
-        Loc::new(self.file, node.span)
-    }
-
-    /// Evaluates a template value: strings as expressions, containers recursively.
-    fn eval(&mut self, node: &Node) -> Value {
-        let loc = Some(self.loc(node));
-        let kind = match &node.kind {
-            NodeKind::String(s) => {
-                let origin = self.loc(node);
-                let outer = self.current.replace(origin);
-                let v = evaluate_string(s, origin, self);
-                if let Some(reason) = v.unknown_reason() {
-                    if reason.starts_with("evaluation limit") {
-                        self.note_limit(reason.trim_start_matches("evaluation limit: "));
-                    } else if reason.starts_with("invalid expression") {
-                        self.note_syntax_error(s, node);
-                    }
-                }
-                self.current = outer;
-                // Values computed in this template point at the expression; values
-                // from a parameter file keep that file's span.
-                return match v.origin {
-                    Some(o) if o.file != self.file => v,
-                    _ => v.with_origin(Some(origin)),
-                };
-            }
-            NodeKind::Object(members) => Kind::Object(self.eval_members(members, &[])),
-            NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),
-            other => literal_kind(other),
-        };
-        Value::new(kind, loc)
-    }
-
-    fn eval_members(&mut self, members: &[Member], skip: &[&str]) -> Object {
-        let mut obj = Object::new();
-        for m in members {
-            if skip.iter().any(|s| m.key.eq_ignore_ascii_case(s)) {
-                continue;
-            }
-            let v = self.eval(&m.value);
-            // Lookups take the last duplicate, so pushing keeps JSON semantics without
-            // a quadratic duplicate scan on large objects.
-            obj.entries.push((m.key.clone(), v));
-        }
-        obj
-    }
-
-    fn resource(&mut self, node: &Node, parent: &Parent, prefix: &str, out: &mut Vec<Resource>) {
-        let NodeKind::Object(members) = &node.kind else {
-            return;
-        };
-        let mut conditional = parent.conditional;
-        if let Some(cond) = node.get("condition") {
-            let c = self.eval(cond);
-            match c.kind {
-                Kind::Bool(false) => return,
-                Kind::Bool(true) => {}
-                _ => conditional = true,
-            }
-        }
-        if node
-            .get("existing")
-            .is_some_and(|e| e.kind == NodeKind::Bool(true))
-        {
-            return;
-        }
-        let raw_type = node.get("type").map(|t| self.eval(t));
-        let Some(raw_type) = raw_type.as_ref().and_then(Value::as_str) else {
-            return;
-        };
-        let raw_name = node
-            .get("name")
-            .map(|n| self.eval(n))
-            .unwrap_or_else(|| Value::unknown("resource has no name"));
-        let (resource_type, name) = match parent.name {
-            None => (raw_type.to_string(), raw_name),
-            Some(parent_name) => {
-                child_type_and_name(parent.resource_type, parent_name, raw_type, raw_name)
-            }
-        };
-        let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
-        let skip: &[&str] = &["resources"];
-        let mut body = self.eval_members(members, skip);
-        if is_deployment {
-            // Nested templates have their own scope; they are not evaluated here.
-            if let Some(Kind::Object(props)) = body.get("properties").map(|p| p.kind.clone()) {
-                let mut props = props;
-                props
-                    .entries
-                    .retain(|(k, _)| !k.eq_ignore_ascii_case("template"));
-                if let Some(loc) = body.get("properties").and_then(|p| p.origin) {
-                    body.insert(
-                        "properties".into(),
-                        Value::new(Kind::Object(props), Some(loc)),
-                    );
-                }
-            }
-        }
-        let own_prefix = match body.get("scope").and_then(Value::as_str) {
-            Some(scope) => resource_id::resolve_scope(prefix, scope),
-            None => prefix.to_string(),
-        };
-        let id = name
-            .as_str()
-            .and_then(|n| resource_id::build(&own_prefix, &resource_type, n));
-        let copied = node.get("copy").is_some();
-        let children = node.get("resources");
-        out.push(Resource {
-            resource_type: resource_type.clone(),
-            name: name.clone(),
-            id,
-            body: Value::new(Kind::Object(body), Some(self.loc(node))),
-            loc: self.loc(node),
-            conditional,
-            copied,
-        });
-        if let Some(children) = children {
-            let child_parent = Parent {
-                resource_type: &resource_type,
-                name: Some(&name),
-                conditional,
-            };
-            for child in children.items() {
-                self.resource(child, &child_parent, prefix, out);
-            }
-        }
-    }
-
-    fn parameter_value(&mut self, name: &str) -> Value {
-        if let Some((params, pfile)) = self.parameters
-            && let Some(entry) = params.get(name)
-        {
-            if let Some(v) = entry.get("value") {
-                return literal_value(v, pfile);
-            }
-            if entry.get("reference").is_some() {
-                return Value::unknown(format!(
-                    "parameter '{name}' is a Key Vault reference, read at deployment time"
-                ))
-                .with_origin(Some(Loc::new(pfile, entry.span)));
-            }
-        }
-        let spec = self.template.get("parameters").and_then(|p| p.get(name));
-        match spec {
-            None => Value::unknown(format!("parameter '{name}' is not declared")),
-            Some(spec) => match spec.get("defaultValue") {
-                Some(default) => self.eval(default),
-                None if spec
-                    .get("nullable")
-                    .is_some_and(|n| n.kind == NodeKind::Bool(true)) =>
-                {
-                    Value::null().with_origin(Some(self.loc(spec)))
-                }
-                None => Value::unknown(format!(
-                    "parameter '{name}' has no default and no parameter file gives it"
-                ))
-                .with_origin(Some(self.loc(spec))),
-            },
-        }
-    }
-
-    fn variable_value(&mut self, name: &str) -> Value {
-        let vars = self.template.get("variables");
-        if vars.and_then(|v| v.get("copy")).is_some() {
-            let defined_by_copy = vars
-                .and_then(|v| v.get("copy"))
-                .map(|c| {
-                    c.items().iter().any(|i| {
-                        i.get("name")
-                            .and_then(Node::as_str)
-                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                    })
-                })
-                .unwrap_or(false);
-            if defined_by_copy {
-                return Value::unknown(format!(
-                    "variable '{name}' comes from a copy loop, not evaluated yet"
-                ));
-            }
-        }
-        match vars.and_then(|v| v.get(name)) {
-            Some(node) => self.eval(node),
-            None => Value::unknown(format!("error: variable '{name}' is not declared")),
-        }
-    }
-
-    /// Memoised lookup with cycle detection and a depth bound.
-    fn cached(&mut self, is_param: bool, name: &str) -> Value {
-        let key = name.to_ascii_lowercase();
-        let cache = if is_param {
-            &self.param_cache
-        } else {
-            &self.var_cache
-        };
-        match cache.get(&key) {
-            Some(Slot::Done(v)) => return v.clone(),
-            Some(Slot::InProgress) => {
-                return Value::unknown(format!("error: '{name}' refers to itself"));
-            }
-            None => {}
-        }
-        if self.ref_depth >= MAX_REF_DEPTH {
-            self.note_limit("variables and parameters nest too deeply");
-            return Value::unknown("evaluation limit: references nest too deeply");
-        }
-        self.cache_mut(is_param)
-            .insert(key.clone(), Slot::InProgress);
-        self.ref_depth += 1;
-        let v = if is_param {
-            self.parameter_value(name)
-        } else {
-            self.variable_value(name)
-        };
-        self.ref_depth -= 1;
-        self.cache_mut(is_param).insert(key, Slot::Done(v.clone()));
-        v
-    }
-
-    fn cache_mut(&mut self, is_param: bool) -> &mut HashMap<String, Slot> {
-        if is_param {
-            &mut self.param_cache
-        } else {
-            &mut self.var_cache
-        }
-    }
-
-    /// Records a syntax error once, pointing inside the string when it has no escapes.
-    fn note_syntax_error(&mut self, text: &str, node: &Node) {
-        let Some((message, offset)) = parse_error(text) else {
-            return;
-        };
-        let raw_len = node.span.len() as usize;
-        // `"` + text + `"` in the source means byte offsets map one to one.
-        let loc = if raw_len == text.len() + 2 {
-            let at = node.span.start as usize + 1 + offset;
-            Loc::new(
-                self.file,
-                crate::source::Span::new(at, (at + 1).min(node.span.end as usize - 1)),
-            )
-        } else {
-            self.loc(node)
-        };
-        if !self.expression_errors.iter().any(|(_, l)| *l == loc) {
-            self.expression_errors.push((message, loc));
-        }
-    }
-
-    fn note_limit(&mut self, what: &str) {
-        if self.limit_hit.is_none() {
-            self.limit_hit = Some((what.to_string(), self.current));
-        }
-    }
-}
-
-impl ExprEnv for TemplateEnv<'_> {
-    fn parameter(&mut self, name: &str) -> Value {
-        self.cached(true, name)
-    }
-
-    fn variable(&mut self, name: &str) -> Value {
-        self.cached(false, name)
-    }
-
-    fn scope(&self) -> &DeployScope {
-        &self.scope
-    }
-
-    fn tick(&mut self) -> bool {
-        self.steps += 1;
-        if self.steps > STEP_BUDGET {
-            self.note_limit("the evaluation step budget ran out");
-            return false;
-        }
-        true
-    }
-}
-
-/// Full type and name of a resource nested in a parent's `resources` array.
-fn child_type_and_name(
-    parent_type: &str,
-    parent_name: &Value,
-    child_type: &str,
-    child_name: Value,
-) -> (String, Value) {
-    // A child may use the full form (`Microsoft.Network/virtualNetworks/subnets`, `vnet/sn`).
-    let full_form = child_type
-        .split('/')
-        .next()
-        .is_some_and(|ns| ns.contains('.'));
-    if full_form {
-        return (child_type.to_string(), child_name);
-    }
-    let resource_type = format!("{parent_type}/{child_type}");
-    let name = match (parent_name.as_str(), child_name.as_str()) {
-        (Some(p), Some(c)) => Value::str(format!("{p}/{c}")).with_origin(child_name.origin),
-        (None, _) => Value::unknown("the parent resource's name is not known statically"),
-        (_, None) => child_name,
-    };
-    (resource_type, name)
-}
-
-fn literal_kind(kind: &NodeKind) -> Kind {
-    match kind {
-        NodeKind::Null => Kind::Null,
-        NodeKind::Bool(b) => Kind::Bool(*b),
-        NodeKind::Int(i) => Kind::Int(*i),
-        NodeKind::Float(f) => Kind::Float(*f),
-        NodeKind::String(s) => Kind::Str(s.clone()),
-        NodeKind::Array(_) | NodeKind::Object(_) => Kind::Null,
-    }
-}
-
-/// A parameter-file value: literal JSON, never evaluated; `${VAR}` placeholders
-/// (Azure Developer CLI) are Unknown.
-fn literal_value(node: &Node, file: FileId) -> Value {
-    let loc = Some(Loc::new(file, node.span));
-    let kind = match &node.kind {
-        NodeKind::String(s) if s.contains("${") => Kind::Unknown(format!(
-            "'{s}' is an environment placeholder filled in at deployment time"
-        )),
-        NodeKind::Object(members) => {
-            let mut obj = Object::new();
-            for m in members {
-                obj.entries
-                    .push((m.key.clone(), literal_value(&m.value, file)));
-            }
-            Kind::Object(obj)
-        }
-        NodeKind::Array(items) => {
-            Kind::Array(items.iter().map(|n| literal_value(n, file)).collect())
-        }
-        other => literal_kind(other),
-    };
-    Value::new(kind, loc)
 }
 
 #[cfg(test)]
@@ -494,7 +168,12 @@ mod tests {
     fn eval_with(template: &str, params: Option<&str>) -> Deployment {
         let t = parse(&template.replace("$SCHEMA", SCHEMA)).unwrap();
         let p = params.map(|p| parse(p).unwrap());
-        evaluate(&t, 0, p.as_ref().map(|p| (p, 1)))
+        let source = Source {
+            node: &t,
+            file: 0,
+            path: None,
+        };
+        evaluate(source, p.as_ref().map(|p| (p, 1)), &NoLoader)
     }
 
     fn names(d: &Deployment) -> Vec<(String, String)> {
@@ -640,17 +319,113 @@ mod tests {
     }
 
     #[test]
-    fn nested_deployment_templates_are_not_evaluated_with_the_outer_scope() {
+    fn inner_scope_nested_deployments_take_parameters_and_give_outputs() {
         let t = r#"{"$schema": "$SCHEMA",
-          "resources": [{"type": "Microsoft.Resources/deployments", "name": "inner",
-            "properties": {"mode": "Incremental", "template": {"resources": [{"name": "[parameters('x')]"}]}}}]}"#;
+          "variables": {"v": "outer"},
+          "resources": [
+            {"type": "T.N/x", "name": "[reference('mod').outputs.made.value]"},
+            {"type": "Microsoft.Resources/deployments", "name": "mod", "resourceGroup": "net-rg",
+             "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+               "parameters": {"n": {"value": "[concat(variables('v'), '-vnet')]"}},
+               "template": {"parameters": {"n": {"type": "string"}}, "variables": {"v": "inner"},
+                 "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]",
+                                "properties": {"tag": "[variables('v')]"}}],
+                 "outputs": {"made": {"type": "string", "value": "[concat(parameters('n'), '!')]"}}}}}]}"#;
+        let d = eval_with(t, None);
+        assert_eq!(
+            names(&d),
+            vec![
+                ("T.N/x".into(), "outer-vnet!".into()),
+                (
+                    "Microsoft.Network/virtualNetworks".into(),
+                    "outer-vnet".into()
+                ),
+            ]
+        );
+        let vnet = &d.resources[1];
+        assert_eq!(
+            vnet.body
+                .get_path(&["properties", "tag"])
+                .and_then(Value::as_str),
+            Some("inner")
+        );
+        assert_eq!(
+            vnet.id.as_deref(),
+            Some(
+                "/subscriptions/{subscriptionId}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/outer-vnet"
+            )
+        );
+    }
+
+    #[test]
+    fn outer_scope_nested_deployments_see_the_parent() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"p": {"type": "string", "defaultValue": "parent"}},
+          "resources": [{"type": "Microsoft.Resources/deployments", "name": "mod",
+             "properties": {"mode": "Incremental",
+               "template": {"resources": [{"type": "T.N/x", "name": "[parameters('p')]"}]}}}]}"#;
+        assert_eq!(
+            names(&eval_with(t, None)),
+            vec![("T.N/x".into(), "parent".into())]
+        );
+    }
+
+    #[test]
+    fn copy_loops_expand_resources_properties_and_variables() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "parameters": {"n": {"type": "int", "defaultValue": 3}, "unknownCount": {"type": "int"}},
+          "variables": {"copy": [{"name": "names", "count": 2, "input": "[concat('v', copyIndex('names', 1))]"}]},
+          "resources": [
+            {"type": "T.N/x", "name": "[concat('r', copyIndex(1))]", "copy": {"name": "rs", "count": "[parameters('n')]"},
+             "properties": {"copy": [{"name": "items", "count": "[add(copyIndex(), 1)]",
+                                      "input": {"i": "[copyIndex('items')]", "r": "[copyIndex()]"}}]}},
+            {"type": "T.N/y", "name": "[variables('names')[1]]"},
+            {"type": "T.N/z", "name": "[concat('z', copyIndex())]", "copy": {"name": "zs", "count": "[parameters('unknownCount')]"}},
+            {"type": "T.N/w", "name": "w", "copy": {"name": "none", "count": 0}}]}"#;
+        let d = eval_with(t, None);
+        let got: Vec<String> = d
+            .resources
+            .iter()
+            .map(|r| r.name.as_str().unwrap_or("?").to_string())
+            .collect();
+        assert_eq!(got, vec!["r1", "r2", "r3", "v2", "?"]);
+        let items = d.resources[2]
+            .body
+            .get_path(&["properties", "items"])
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            items,
+            serde_json::json!([{"i": 0, "r": 2}, {"i": 1, "r": 2}, {"i": 2, "r": 2}])
+        );
+        assert!(!d.resources[0].conditional);
+        assert!(d.resources[4].conditional, "unknown count: maybe deployed");
+    }
+
+    #[test]
+    fn copy_counts_over_arms_limit_are_reported() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "resources": [{"type": "T.N/x", "name": "[concat('r', copyIndex())]", "copy": {"name": "rs", "count": 1000000000}}]}"#;
         let d = eval_with(t, None);
         assert!(
-            d.resources[0]
-                .body
-                .get_path(&["properties", "template"])
-                .is_none()
+            d.limit_hit
+                .as_ref()
+                .is_some_and(|(w, _)| w.contains("limit of 800")),
+            "{:?}",
+            d.limit_hit
         );
-        assert!(d.expression_errors.is_empty());
+        assert_eq!(d.resources.len(), 1);
+        assert!(d.resources[0].conditional);
+    }
+
+    #[test]
+    fn user_defined_functions() {
+        let t = r#"{"$schema": "$SCHEMA",
+          "functions": [{"namespace": "ns", "members": {
+            "name": {"parameters": [{"name": "p", "type": "string"}],
+                     "output": {"type": "string", "value": "[concat(parameters('p'), '-', ns.suffix())]"}},
+            "suffix": {"parameters": [], "output": {"type": "string", "value": "sfx"}}}}],
+          "resources": [{"type": "T.N/x", "name": "[ns.name('a')]"}]}"#;
+        assert_eq!(names(&eval_with(t, None))[0].1, "a-sfx");
     }
 }

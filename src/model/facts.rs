@@ -12,6 +12,8 @@ use crate::value::{Kind, Value};
 pub struct Origin {
     pub file: FileId,
     pub parameters_file: Option<FileId>,
+    /// Where the parameter file's values start (for "found with" locations).
+    pub parameters_loc: Option<Loc>,
     pub loc: Loc,
     pub conditional: bool,
 }
@@ -151,6 +153,7 @@ pub fn extract(dep: &Deployment) -> Facts {
         let origin = Origin {
             file: dep.file,
             parameters_file: dep.parameters_file,
+            parameters_loc: dep.parameters_loc,
             loc: res.loc,
             conditional: res.conditional,
         };

@@ -723,11 +723,12 @@ fn rt_id(
 
 fn common(w: &mut ObjWriter, origin: &crate::model::facts::Origin, names: FileNames) {
     w.raw("file", J::String(names(origin.file)));
-    w.raw(
+    w.raw_at(
         "scenario",
         origin
             .parameters_file
             .map_or(J::Null, |f| J::String(names(f))),
+        origin.parameters_loc,
     );
     w.raw("conditional", J::Bool(origin.conditional));
 }

@@ -84,7 +84,7 @@ fn miette_severity(s: Severity) -> miette::Severity {
 fn report(sources: &SourceMap, f: &Finding) -> Report {
     let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(f.loc))];
     let mut related = Vec::new();
-    for r in &f.related {
+    for r in f.all_related() {
         if r.loc.file == f.loc.file {
             labels.push(LabeledSpan::new_with_span(
                 Some(r.message.clone()),

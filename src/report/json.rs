@@ -12,8 +12,7 @@ pub fn render(outcome: &Outcome) -> String {
         .map(|f| {
             let at = locate(&outcome.sources, f.loc);
             let related: Vec<J> = f
-                .related
-                .iter()
+                .all_related()
                 .map(|r| {
                     let rat = locate(&outcome.sources, r.loc);
                     json!({

@@ -56,18 +56,57 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
                 })
             })
             .collect();
+        let mut message = fill(&rule.message, value);
+        if conditional(world, &ptr) {
+            message.push_str(" (if deployed: a condition or copy count is not known statically)");
+        }
         out.push(Finding {
             rule: rule.id.clone(),
             slug: rule.slug.clone(),
             severity: rule.severity,
-            message: fill(&rule.message, value),
+            message,
             loc,
             help: rule.help.as_deref().map(|h| fill(h, value)),
             docs: rule.docs.clone(),
             related,
+            scenarios: scenario(world, &ptr).into_iter().collect(),
         });
     }
     out
+}
+
+/// The pointer and its ancestors, innermost first (`/a/0/b`, `/a/0`, `/a`, ``).
+fn ancestors(ptr: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(ptr);
+    std::iter::from_fn(move || {
+        let cur = next?;
+        next = cur.rfind('/').and_then(|i| cur.get(..i));
+        Some(cur)
+    })
+}
+
+/// Whether the match, or an entity containing it, may not be deployed.
+fn conditional(world: &World, ptr: &str) -> bool {
+    ancestors(ptr).any(|p| {
+        world
+            .doc
+            .pointer(p)
+            .and_then(|v| v.get("conditional"))
+            .and_then(J::as_bool)
+            == Some(true)
+    })
+}
+
+/// "Found with parameter file X" for a match inside an entity evaluated with one.
+fn scenario(world: &World, ptr: &str) -> Option<Related> {
+    ancestors(ptr).find_map(|p| {
+        let entity = world.doc.pointer(p)?;
+        let name = entity.get("scenario")?.as_str()?;
+        Some(Related {
+            loc: world.span(&push_token(p, "scenario"))?,
+            message: format!("found with parameter file {name}"),
+        })
+    })
 }
 
 /// The span of a pointer, or of its nearest ancestor that has one.

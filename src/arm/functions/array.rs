@@ -255,12 +255,12 @@ pub(crate) fn intersection(args: Vec<Value>) -> R {
 }
 
 fn nested_unknown_of(x: &Value, arrays: &[&[Value]]) -> Value {
-    if x.contains_unknown() {
+    if x.contains_unknown() || super::placeholder::has_placeholder(x) {
         return nested_unknown(x);
     }
     for a in arrays {
         for it in a.iter() {
-            if it.contains_unknown() {
+            if it.contains_unknown() || super::placeholder::has_placeholder(it) {
                 return nested_unknown(it);
             }
         }
@@ -398,7 +398,8 @@ fn union_arrays(args: Vec<Value>, total: usize) -> R {
             Kind::Null => Some(Key::Null),
             Kind::Bool(b) => Some(Key::Bool(*b)),
             Kind::Int(i) => Some(Key::Int(*i)),
-            Kind::Str(s) => Some(Key::Str(s)),
+            // Texts with placeholders may be equal without being identical.
+            Kind::Str(s) if !super::placeholder::str_has(s) => Some(Key::Str(s)),
             _ => None,
         }
     }

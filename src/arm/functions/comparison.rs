@@ -39,7 +39,8 @@ fn eq_at(a: &Value, b: &Value, depth: usize) -> Tri {
         (Kind::Int(x), Kind::Float(y)) | (Kind::Float(y), Kind::Int(x)) => {
             bool_tri(*x as f64 == *y)
         }
-        (Kind::Str(x), Kind::Str(y)) => bool_tri(x == y),
+        // Placeholders make some string comparisons undecidable.
+        (Kind::Str(x), Kind::Str(y)) => super::placeholder::str_eq(x, y),
         (Kind::Array(xs), Kind::Array(ys)) => {
             if xs.len() != ys.len() {
                 return Tri::No;
@@ -96,6 +97,9 @@ pub(crate) fn nested_unknown(v: &Value) -> Value {
     }
     match find(v, 0) {
         Some(r) => Value::unknown(r),
+        None if super::placeholder::has_placeholder(v) => Value::unknown(
+            "comparison with a value that depends on the deployment's subscription or resource group",
+        ),
         None => Value::unknown("evaluation limit: value nested too deeply"),
     }
 }

@@ -10,6 +10,7 @@
 pub mod array;
 pub mod cidr;
 pub mod comparison;
+pub mod date;
 pub mod deployment;
 pub mod guid;
 pub mod json;
@@ -17,8 +18,10 @@ pub mod lambda;
 pub mod logical;
 pub mod numeric;
 pub mod object;
+pub mod placeholder;
 pub mod resource;
 pub mod string;
+pub mod unique_string;
 
 use crate::arm::eval::Ctx;
 use crate::arm::expr::Call;
@@ -155,6 +158,10 @@ pub(crate) fn call(cx: &mut Ctx, c: &Call) -> Value {
 }
 
 fn strict(cx: &mut Ctx, lname: &str, written: &str, args: Vec<Value>) -> R {
+    // Results that would depend on placeholder text are decided or Unknown here.
+    if let Some(r) = placeholder::check(lname, &args) {
+        return r;
+    }
     match lname {
         // deployment values from the environment
         "parameters" => {
@@ -215,9 +222,12 @@ fn strict(cx: &mut Ctx, lname: &str, written: &str, args: Vec<Value>) -> R {
         "uricomponent" => string::uri_component(cx, args),
         "uricomponenttostring" => string::uri_component_to_string(args),
         "guid" => guid::guid(args),
-        "uniquestring" => Ok(Value::unknown(
-            "uniqueString() is not evaluated statically (Azure's hash is not reproduced)",
-        )),
+        "uniquestring" => unique_string::unique_string(args),
+
+        // date (utcNow stays a runtime value)
+        "datetimeadd" => date::date_time_add(args),
+        "datetimefromepoch" => date::date_time_from_epoch(args),
+        "datetimetoepoch" => date::date_time_to_epoch(args),
 
         // array (and the string forms of the same functions)
         "array" => array::array(args),

@@ -161,6 +161,10 @@ pub(crate) fn format(cx: &mut Ctx, args: Vec<Value>) -> R {
                     ))
                 })?;
                 let text = format_arg(arg, item.spec)?;
+                if item.align != 0 && super::placeholder::str_has(&text) {
+                    // Padding depends on the real length.
+                    return Err(super::placeholder::unknown("format"));
+                }
                 let width = item.align.unsigned_abs() as usize;
                 let len = utf16_len(&text);
                 str_limit("format", out.len() + text.len() + width)?;
@@ -405,14 +409,22 @@ pub(crate) fn replace(cx: &mut Ctx, args: Vec<Value>) -> R {
 pub(crate) fn starts_ends_with(lname: &str, args: Vec<Value>) -> R {
     let [s, x] = fixed(lname, args)?;
     let (s, x) = (want_str(lname, &s)?, want_str(lname, &x)?);
-    let r = if lname == "startswith" {
+    Ok(Value::bool(starts_ends_with_str(
+        s,
+        x,
+        lname == "startswith",
+    )))
+}
+
+/// Whether `s` starts (`start`) or ends with `x`, case-insensitively.
+pub(crate) fn starts_ends_with_str(s: &str, x: &str, start: bool) -> bool {
+    if start {
         let mut sc = s.chars().map(fold);
         x.chars().map(fold).all(|c| sc.next() == Some(c))
     } else {
         let mut sc = s.chars().rev().map(fold);
         x.chars().rev().map(fold).all(|c| sc.next() == Some(c))
-    };
-    Ok(Value::bool(r))
+    }
 }
 
 /// String `indexOf` / `lastIndexOf`: case-insensitive, UTF-16 positions, -1 if absent.

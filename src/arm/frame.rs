@@ -1,0 +1,488 @@
+//! One template being evaluated: its parameters, variables, copy-loop
+//! indices and the evaluation of template values (strings as expressions,
+//! property `copy` loops expanded). Budgets and diagnostics are shared by all
+//! frames of one root template ([`Shared`]).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::arm::eval::{DeployScope, ExprEnv, evaluate_string, parse_error};
+use crate::arm::nested::NestedResult;
+use crate::arm::template::{MAX_COPY_COUNT, MAX_COPY_INSTANCES, STEP_BUDGET, TemplateLoader};
+use crate::json::{Member, Node, NodeKind};
+use crate::source::{FileId, Loc, Span};
+use crate::value::{Kind, Object, Value};
+
+/// How deep variables and parameter defaults may refer to each other.
+const MAX_REF_DEPTH: usize = 64;
+
+/// State shared by every frame of one evaluation.
+pub struct Shared<'l> {
+    pub steps: u64,
+    pub copies: u64,
+    pub limit_hit: Option<(String, Option<Loc>)>,
+    pub expression_errors: Vec<(String, Loc)>,
+    pub loader: &'l dyn TemplateLoader,
+    /// Linked template files being evaluated, outermost first (cycle detection).
+    pub link_stack: Vec<PathBuf>,
+    /// The template string being evaluated, for TDN003's location.
+    pub current: Option<Loc>,
+}
+
+impl<'l> Shared<'l> {
+    pub fn new(loader: &'l dyn TemplateLoader) -> Shared<'l> {
+        Shared {
+            steps: 0,
+            copies: 0,
+            limit_hit: None,
+            expression_errors: Vec::new(),
+            loader,
+            link_stack: Vec::new(),
+            current: None,
+        }
+    }
+
+    pub fn note_limit(&mut self, what: &str) {
+        if self.limit_hit.is_none() {
+            self.limit_hit = Some((what.to_string(), self.current));
+        }
+    }
+}
+
+/// Where parameter values come from.
+pub enum ParamSource<'a> {
+    None,
+    /// The `parameters` object of a parameter file, and that file.
+    File(&'a Node, FileId),
+    /// Values passed by a parent deployment (`properties.parameters`), evaluated.
+    Values(Object),
+}
+
+enum Slot {
+    InProgress,
+    Done(Value),
+}
+
+/// One active copy loop.
+pub struct CopyFrame {
+    pub name: String,
+    /// `None` when the count is not known statically.
+    pub index: Option<i64>,
+    /// Property and variable loops must be named in `copyIndex('name')`.
+    pub property: bool,
+}
+
+pub struct Frame<'a, 's, 'l> {
+    pub file: FileId,
+    pub path: Option<PathBuf>,
+    pub template: &'a Node,
+    params: ParamSource<'a>,
+    param_cache: HashMap<String, Slot>,
+    var_cache: HashMap<String, Slot>,
+    pub scope: DeployScope,
+    /// Id prefix of resources deployed by this frame.
+    pub prefix: String,
+    pub copy_stack: Vec<CopyFrame>,
+    ref_depth: usize,
+    /// Nesting depth of deployments (0 for the root template).
+    pub depth: usize,
+    pub shared: &'s mut Shared<'l>,
+    /// Nested deployments evaluated ahead of their turn (for `reference`), by node address.
+    pub nested_memo: HashMap<usize, NestedResult>,
+    /// Nested deployments of this template by lower-case name and symbolic name.
+    pub deployments_index: Option<Vec<(String, &'a Node)>>,
+    pub building_index: bool,
+}
+
+impl<'a, 's, 'l> Frame<'a, 's, 'l> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        template: &'a Node,
+        file: FileId,
+        path: Option<PathBuf>,
+        params: ParamSource<'a>,
+        scope: DeployScope,
+        prefix: String,
+        depth: usize,
+        shared: &'s mut Shared<'l>,
+    ) -> Frame<'a, 's, 'l> {
+        Frame {
+            file,
+            path,
+            template,
+            params,
+            param_cache: HashMap::new(),
+            var_cache: HashMap::new(),
+            scope,
+            prefix,
+            copy_stack: Vec::new(),
+            ref_depth: 0,
+            depth,
+            shared,
+            nested_memo: HashMap::new(),
+            deployments_index: None,
+            building_index: false,
+        }
+    }
+
+    pub fn loc(&self, node: &Node) -> Loc {
+        Loc::new(self.file, node.span)
+    }
+
+    /// Evaluates a template value: strings as expressions, containers recursively,
+    /// property `copy` loops expanded.
+    pub fn eval(&mut self, node: &Node) -> Value {
+        let loc = Some(self.loc(node));
+        let kind = match &node.kind {
+            NodeKind::String(s) => return self.eval_string(s, node),
+            NodeKind::Object(members) => Kind::Object(self.eval_members(members, &[])),
+            NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),
+            other => literal_kind(other),
+        };
+        Value::new(kind, loc)
+    }
+
+    fn eval_string(&mut self, s: &str, node: &Node) -> Value {
+        let origin = self.loc(node);
+        let outer = self.shared.current.replace(origin);
+        let v = evaluate_string(s, origin, self);
+        if let Some(reason) = v.unknown_reason() {
+            if let Some(what) = reason.strip_prefix("evaluation limit: ") {
+                self.shared.note_limit(what);
+            } else if reason.starts_with("invalid expression") {
+                self.note_syntax_error(s, node);
+            }
+        }
+        self.shared.current = outer;
+        // Values computed in this template point at the expression; values from
+        // a parameter file keep that file's span.
+        match v.origin {
+            Some(o) if o.file != self.file => v,
+            _ => v.with_origin(Some(origin)),
+        }
+    }
+
+    /// Object members, skipping `skip` keys; a `copy` array of loop specs
+    /// becomes one array property per loop.
+    pub fn eval_members(&mut self, members: &[Member], skip: &[&str]) -> Object {
+        let mut obj = Object::new();
+        for m in members {
+            if skip.iter().any(|s| m.key.eq_ignore_ascii_case(s)) {
+                continue;
+            }
+            if m.key.eq_ignore_ascii_case("copy") && is_copy_specs(&m.value) {
+                for spec in m.value.items() {
+                    if let Some((name, v)) = self.property_copy(spec) {
+                        obj.entries.push((name, v));
+                    }
+                }
+                continue;
+            }
+            let v = self.eval(&m.value);
+            // Lookups take the last duplicate, so pushing keeps JSON semantics
+            // without a quadratic duplicate scan on large objects.
+            obj.entries.push((m.key.clone(), v));
+        }
+        obj
+    }
+
+    /// One `{name, count, input}` loop: the property name and its array.
+    fn property_copy(&mut self, spec: &Node) -> Option<(String, Value)> {
+        let name = self.eval(spec.get("name")?);
+        let name = name.as_str()?.to_string();
+        let input = spec.get("input")?;
+        let value = self.copy_array(&name, spec.get("count")?, input, spec, true);
+        Some((name, value))
+    }
+
+    /// Evaluates `input` once per index of a loop. Property and variable loops are
+    /// `named` (`copyIndex('name')`); output loops answer a bare `copyIndex()`.
+    pub fn copy_array(
+        &mut self,
+        name: &str,
+        count: &Node,
+        input: &Node,
+        at: &Node,
+        named: bool,
+    ) -> Value {
+        let loc = Some(self.loc(at));
+        let count = self.eval(count);
+        let n = match self.copy_count(&count) {
+            Ok(n) => n,
+            Err(reason) => return Value::unknown(reason).with_origin(loc),
+        };
+        let mut items = Vec::with_capacity(n.min(64) as usize);
+        for i in 0..n {
+            if !self.take_copy_instance() {
+                return Value::unknown("evaluation limit: too many copy instances")
+                    .with_origin(loc);
+            }
+            self.copy_stack.push(CopyFrame {
+                name: name.to_ascii_lowercase(),
+                index: Some(i),
+                property: named,
+            });
+            let v = self.eval(input);
+            self.copy_stack.pop();
+            items.push(v);
+        }
+        Value::new(Kind::Array(items), loc)
+    }
+
+    /// The count of a copy loop, within ARM's limit; `Err` with the reason otherwise.
+    pub fn copy_count(&mut self, count: &Value) -> Result<i64, String> {
+        match count.kind {
+            Kind::Int(n) if (0..=MAX_COPY_COUNT).contains(&n) => Ok(n),
+            Kind::Int(n) if n > MAX_COPY_COUNT => {
+                let what = format!("copy count {n} exceeds ARM's limit of {MAX_COPY_COUNT}");
+                self.shared.note_limit(&what);
+                Err(format!("error: {what}"))
+            }
+            Kind::Int(n) => Err(format!("error: copy count {n} is negative")),
+            Kind::Unknown(ref r) => Err(format!("the copy count is not known: {r}")),
+            _ => Err(format!("error: copy count is a {}", count.type_name())),
+        }
+    }
+
+    /// Accounts for one more copy instance; false when the budget is spent.
+    pub fn take_copy_instance(&mut self) -> bool {
+        self.shared.copies += 1;
+        if self.shared.copies > MAX_COPY_INSTANCES {
+            self.shared.note_limit(&format!(
+                "more than {MAX_COPY_INSTANCES} copy-loop instances"
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Records a syntax error once, pointing inside the string when it has no escapes.
+    fn note_syntax_error(&mut self, text: &str, node: &Node) {
+        let Some((message, offset)) = parse_error(text) else {
+            return;
+        };
+        // `"` + text + `"` in the source means byte offsets map one to one.
+        let loc = if node.span.len() as usize == text.len() + 2 {
+            let at = node.span.start as usize + 1 + offset;
+            let end = (at + 1).min((node.span.end as usize).saturating_sub(1));
+            Loc::new(self.file, Span::new(at, end))
+        } else {
+            self.loc(node)
+        };
+        if !self.shared.expression_errors.iter().any(|(_, l)| *l == loc) {
+            self.shared.expression_errors.push((message, loc));
+        }
+    }
+
+    fn parameter_value(&mut self, name: &str) -> Value {
+        match &self.params {
+            ParamSource::File(params, pfile) => {
+                let (params, pfile) = (*params, *pfile);
+                if let Some(entry) = params.get(name) {
+                    if let Some(v) = entry.get("value") {
+                        return literal_value(v, pfile);
+                    }
+                    if entry.get("reference").is_some() {
+                        return Value::unknown(format!(
+                            "parameter '{name}' is a Key Vault reference, read at deployment time"
+                        ))
+                        .with_origin(Some(Loc::new(pfile, entry.span)));
+                    }
+                }
+            }
+            ParamSource::Values(values) => {
+                if let Some(v) = values.get(name) {
+                    return v.clone();
+                }
+            }
+            ParamSource::None => {}
+        }
+        let spec = self.template.get("parameters").and_then(|p| p.get(name));
+        match spec {
+            None => Value::unknown(format!("error: parameter '{name}' is not declared")),
+            Some(spec) => match spec.get("defaultValue") {
+                Some(default) => self.eval(default),
+                None if spec
+                    .get("nullable")
+                    .is_some_and(|n| n.kind == NodeKind::Bool(true)) =>
+                {
+                    Value::null().with_origin(Some(self.loc(spec)))
+                }
+                None => Value::unknown(format!(
+                    "parameter '{name}' has no default and no parameter file gives it"
+                ))
+                .with_origin(Some(self.loc(spec))),
+            },
+        }
+    }
+
+    fn variable_value(&mut self, name: &str) -> Value {
+        let Some(vars) = self.template.get("variables") else {
+            return Value::unknown(format!("error: variable '{name}' is not declared"));
+        };
+        // Variable copy loops: `"copy": [{name, count, input}]` defines variable `name`.
+        if let Some(spec) = vars.get("copy").and_then(|c| {
+            c.items().iter().find(|i| {
+                i.get("name")
+                    .and_then(Node::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+        }) && let (Some(count), Some(input)) = (spec.get("count"), spec.get("input"))
+        {
+            return self.copy_array(name, count, input, spec, true);
+        }
+        match vars.get(name) {
+            Some(node) if !name.eq_ignore_ascii_case("copy") => self.eval(node),
+            _ => Value::unknown(format!("error: variable '{name}' is not declared")),
+        }
+    }
+
+    /// Memoised lookup with cycle detection and a depth bound.
+    fn cached(&mut self, is_param: bool, name: &str) -> Value {
+        let key = name.to_ascii_lowercase();
+        let cache = if is_param {
+            &self.param_cache
+        } else {
+            &self.var_cache
+        };
+        match cache.get(&key) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress) => {
+                return Value::unknown(format!("error: '{name}' refers to itself"));
+            }
+            None => {}
+        }
+        if self.ref_depth >= MAX_REF_DEPTH {
+            self.shared
+                .note_limit("variables and parameters nest too deeply");
+            return Value::unknown("evaluation limit: references nest too deeply");
+        }
+        self.cache_mut(is_param)
+            .insert(key.clone(), Slot::InProgress);
+        self.ref_depth += 1;
+        let v = if is_param {
+            self.parameter_value(name)
+        } else {
+            self.variable_value(name)
+        };
+        self.ref_depth -= 1;
+        self.cache_mut(is_param).insert(key, Slot::Done(v.clone()));
+        v
+    }
+
+    fn cache_mut(&mut self, is_param: bool) -> &mut HashMap<String, Slot> {
+        if is_param {
+            &mut self.param_cache
+        } else {
+            &mut self.var_cache
+        }
+    }
+}
+
+impl ExprEnv for Frame<'_, '_, '_> {
+    fn parameter(&mut self, name: &str) -> Value {
+        self.cached(true, name)
+    }
+
+    fn variable(&mut self, name: &str) -> Value {
+        self.cached(false, name)
+    }
+
+    fn scope(&self) -> &DeployScope {
+        &self.scope
+    }
+
+    fn tick(&mut self) -> bool {
+        self.shared.steps += 1;
+        if self.shared.steps > STEP_BUDGET {
+            self.shared.note_limit("the evaluation step budget ran out");
+            return false;
+        }
+        true
+    }
+
+    fn copy_index(&mut self, loop_name: Option<&str>) -> Value {
+        let frame = match loop_name {
+            Some(n) => self
+                .copy_stack
+                .iter()
+                .rev()
+                .find(|c| c.name.eq_ignore_ascii_case(n)),
+            None => self.copy_stack.iter().rev().find(|c| !c.property),
+        };
+        match (frame, loop_name) {
+            (Some(CopyFrame { index: Some(i), .. }), _) => Value::int(*i),
+            (Some(_), _) => Value::unknown("the copy loop's count is not known statically"),
+            (None, Some(n)) => {
+                Value::unknown(format!("error: copyIndex('{n}') outside that copy loop"))
+            }
+            (None, None) => Value::unknown("error: copyIndex() outside a copy loop"),
+        }
+    }
+
+    fn runtime_function(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+        match name {
+            "reference" => self.reference(args),
+            "deployment" => Some(self.deployment_object()),
+            "resourceinfo" => self.resource_info(args),
+            _ => None,
+        }
+    }
+
+    fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {
+        crate::arm::udf::call(
+            self.template,
+            self.file,
+            &self.scope,
+            self.shared,
+            namespace,
+            name,
+            args,
+            0,
+        )
+    }
+}
+
+/// A `copy` member that is a list of property loops (`{name, count, input}`).
+fn is_copy_specs(node: &Node) -> bool {
+    let items = node.items();
+    !items.is_empty()
+        && items.iter().all(|i| {
+            i.get("name").is_some() && i.get("count").is_some() && i.get("input").is_some()
+        })
+}
+
+pub fn literal_kind(kind: &NodeKind) -> Kind {
+    match kind {
+        NodeKind::Null => Kind::Null,
+        NodeKind::Bool(b) => Kind::Bool(*b),
+        NodeKind::Int(i) => Kind::Int(*i),
+        NodeKind::Float(f) => Kind::Float(*f),
+        NodeKind::String(s) => Kind::Str(s.clone()),
+        NodeKind::Array(_) | NodeKind::Object(_) => Kind::Null,
+    }
+}
+
+/// A parameter-file value: literal JSON, never evaluated; `${VAR}` placeholders
+/// (Azure Developer CLI) are Unknown.
+pub fn literal_value(node: &Node, file: FileId) -> Value {
+    let loc = Some(Loc::new(file, node.span));
+    let kind = match &node.kind {
+        NodeKind::String(s) if s.contains("${") => Kind::Unknown(format!(
+            "'{s}' is an environment placeholder filled in at deployment time"
+        )),
+        NodeKind::Object(members) => {
+            let mut obj = Object::new();
+            for m in members {
+                obj.entries
+                    .push((m.key.clone(), literal_value(&m.value, file)));
+            }
+            Kind::Object(obj)
+        }
+        NodeKind::Array(items) => {
+            Kind::Array(items.iter().map(|n| literal_value(n, file)).collect())
+        }
+        other => literal_kind(other),
+    };
+    Value::new(kind, loc)
+}

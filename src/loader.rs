@@ -1,0 +1,97 @@
+//! Finds linked templates and parameter files for nested deployments: first
+//! among the files of the run, else read from disk on demand (thread-safe;
+//! new files get fresh file ids and join the source map after evaluation).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::arm::template::{LinkedTemplate, TemplateLoader};
+use crate::discover::{FileKind, Input};
+use crate::json::Node;
+use crate::load::{self, Content};
+use crate::source::{FileId, SourceFile};
+
+#[derive(Default)]
+struct Extra {
+    /// Canonical path → the loaded document (None: unreadable or not ARM).
+    cache: HashMap<PathBuf, Option<LinkedTemplate>>,
+    /// Files read here, in file-id order from `base`.
+    files: Vec<SourceFile>,
+}
+
+pub struct DiskLoader {
+    known: HashMap<PathBuf, LinkedTemplate>,
+    base: FileId,
+    extra: Mutex<Extra>,
+    display: Box<dyn Fn(&Path) -> String + Send + Sync>,
+}
+
+impl DiskLoader {
+    /// `known`: the run's templates and parameter files; `base`: the next free file id.
+    pub fn new(
+        known: impl IntoIterator<Item = (FileId, PathBuf, Arc<Node>)>,
+        base: FileId,
+        display: Box<dyn Fn(&Path) -> String + Send + Sync>,
+    ) -> DiskLoader {
+        let known = known
+            .into_iter()
+            .filter_map(|(file, path, node)| {
+                let canon = std::fs::canonicalize(&path).ok()?;
+                Some((
+                    canon.clone(),
+                    LinkedTemplate {
+                        file,
+                        path: canon,
+                        node,
+                    },
+                ))
+            })
+            .collect();
+        DiskLoader {
+            known,
+            base,
+            extra: Mutex::new(Extra::default()),
+            display,
+        }
+    }
+
+    /// Source files read on demand, in file-id order.
+    pub fn into_extra_files(self) -> Vec<SourceFile> {
+        self.extra.into_inner().map(|e| e.files).unwrap_or_default()
+    }
+}
+
+impl TemplateLoader for DiskLoader {
+    fn load(&self, path: &Path) -> Option<LinkedTemplate> {
+        let canon = std::fs::canonicalize(path).ok()?;
+        if let Some(t) = self.known.get(&canon) {
+            return Some(t.clone());
+        }
+        let mut extra = self.extra.lock().ok()?;
+        if let Some(hit) = extra.cache.get(&canon) {
+            return hit.clone();
+        }
+        let input = Input {
+            path: canon.clone(),
+            kind: FileKind::Json,
+        };
+        let loaded = load::load(&input).ok();
+        let linked = loaded.and_then(|l| match l.content {
+            Content::Template(node) | Content::Parameters(node) => {
+                let file = self.base + FileId::try_from(extra.files.len()).ok()?;
+                extra
+                    .files
+                    .push(SourceFile::new(canon.clone(), (self.display)(path), l.text));
+                Some(LinkedTemplate {
+                    file,
+                    path: canon.clone(),
+                    node: Arc::new(node),
+                })
+            }
+            _ => None,
+        });
+        extra.cache.insert(canon, linked.clone());
+        linked
+    }
+}
