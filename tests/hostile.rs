@@ -186,3 +186,54 @@ fn expressions_with_garbage_inside_never_panic() {
     // Syntax errors are reported (TDN005); everything else is an unknown, silently.
     assert_eq!(found, vec!["TDN005"; 4], "{found:?}");
 }
+
+#[test]
+fn copy_of_a_billion_and_self_linking_templates_finish_fast() {
+    let copy = format!(
+        r#"{{"$schema": "{SCHEMA}", "resources": [{{"type": "T.N/x", "name": "[concat('r', copyIndex())]",
+             "copy": {{"name": "c", "count": 1000000000}},
+             "properties": {{"copy": [{{"name": "p", "count": 1000000000, "input": "[copyIndex('p')]"}}]}}}}]}}"#
+    );
+    let link = format!(
+        r#"{{"$schema": "{SCHEMA}", "resources": [{{"type": "Microsoft.Resources/deployments", "name": "again",
+             "properties": {{"mode": "Incremental", "templateLink": {{"relativePath": "b.json"}}}}}}]}}"#
+    );
+    let back = link.replace("b.json", "a.json");
+    let dir = write_case(
+        "copy-and-links",
+        &[
+            ("copy.json", copy.into_bytes()),
+            ("a.json", link.into_bytes()),
+            ("b.json", back.into_bytes()),
+        ],
+    );
+    // Each template reports its limit once; a.json and b.json link each other.
+    assert_eq!(check(&dir), vec!["TDN003", "TDN003", "TDN003"]);
+}
+
+#[test]
+fn deeply_nested_deployments_hit_the_nesting_limit() {
+    let mut template = r#"{"resources": [{"type": "T.N/x", "name": "leaf"}]}"#.to_string();
+    for i in 0..40 {
+        template = format!(
+            r#"{{"resources": [{{"type": "Microsoft.Resources/deployments", "name": "d{i}",
+                 "properties": {{"expressionEvaluationOptions": {{"scope": "inner"}}, "template": {template}}}}}]}}"#
+        );
+    }
+    let root = template.replacen('{', &format!(r#"{{"$schema": "{SCHEMA}", "#), 1);
+    let dir = write_case("nesting", &[("t.json", root.into_bytes())]);
+    assert_eq!(check(&dir), vec!["TDN003"]);
+}
+
+#[test]
+fn nested_loops_are_bounded_by_the_instance_budget() {
+    // 800 x 800 property copies inside 800 resource copies would be 512 million values.
+    let t = format!(
+        r#"{{"$schema": "{SCHEMA}", "resources": [{{"type": "T.N/x", "name": "[concat('r', copyIndex())]",
+             "copy": {{"name": "c", "count": 800}},
+             "properties": {{"copy": [{{"name": "p", "count": 800,
+                "input": {{"copy": [{{"name": "q", "count": 800, "input": "[copyIndex('q')]"}}]}}}}]}}}}]}}"#
+    );
+    let dir = write_case("loops", &[("t.json", t.into_bytes())]);
+    assert_eq!(check(&dir), vec!["TDN003"]);
+}

@@ -47,6 +47,13 @@ impl<'l> Shared<'l> {
             self.limit_hit = Some((what.to_string(), self.current));
         }
     }
+
+    /// Like `note_limit`, at `at` when no expression is being evaluated.
+    pub fn note_limit_at(&mut self, what: &str, at: Option<Loc>) {
+        if self.limit_hit.is_none() {
+            self.limit_hit = Some((what.to_string(), self.current.or(at)));
+        }
+    }
 }
 
 /// Where parameter values come from.
@@ -154,10 +161,17 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             }
         }
         self.shared.current = outer;
-        // Values computed in this template point at the expression; values from
-        // a parameter file keep that file's span.
+        // Values computed in this template point at the expression; values given
+        // from outside (a parameter file, a parent deployment) keep their span.
+        let region = self.template.span;
         match v.origin {
-            Some(o) if o.file != self.file => v,
+            Some(o)
+                if o.file != self.file
+                    || o.span.start < region.start
+                    || o.span.end > region.end =>
+            {
+                v
+            }
             _ => v.with_origin(Some(origin)),
         }
     }
@@ -235,7 +249,7 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             Kind::Int(n) if (0..=MAX_COPY_COUNT).contains(&n) => Ok(n),
             Kind::Int(n) if n > MAX_COPY_COUNT => {
                 let what = format!("copy count {n} exceeds ARM's limit of {MAX_COPY_COUNT}");
-                self.shared.note_limit(&what);
+                self.shared.note_limit_at(&what, count.origin);
                 Err(format!("error: {what}"))
             }
             Kind::Int(n) => Err(format!("error: copy count {n} is negative")),

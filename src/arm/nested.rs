@@ -82,9 +82,11 @@ impl<'a> Frame<'a, '_, '_> {
             Some(self.loc(props_node)),
         );
         if self.depth + 1 > MAX_NESTING {
-            self.shared.note_limit(&format!(
-                "deployments nest more than {MAX_NESTING} levels deep"
-            ));
+            let at = Some(self.loc(node));
+            self.shared.note_limit_at(
+                &format!("deployments nest more than {MAX_NESTING} levels deep"),
+                at,
+            );
             return unknown("evaluation limit: deployments nest too deeply".into());
         }
         let (scope, child_prefix) = self.child_scope(node, prefix);
@@ -188,10 +190,10 @@ impl<'a> Frame<'a, '_, '_> {
             ));
         };
         if self.shared.link_stack.contains(&linked.path) {
-            self.shared.note_limit(&format!(
-                "linked template {} links back to itself",
-                path.display()
-            ));
+            self.shared.note_limit_at(
+                &format!("linked template {} links back to itself", path.display()),
+                link.origin,
+            );
             return Value::unknown("evaluation limit: linked templates form a cycle");
         }
         // Parameters: passed inline, or from a linked parameter file.
