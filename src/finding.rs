@@ -79,6 +79,7 @@ impl Finding {
 /// Built-in diagnostics of tendon itself (not rule files).
 pub mod builtin {
     pub const PARSE_ERROR: (&str, &str) = ("TDN001", "parse-error");
+    pub const UNRESOLVED: (&str, &str) = ("TDN002", "unresolved");
     pub const INVALID_EXPRESSION: (&str, &str) = ("TDN005", "invalid-expression");
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
 }

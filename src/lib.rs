@@ -34,6 +34,7 @@
 pub mod arm;
 pub mod cli;
 pub mod discover;
+pub mod evaluate;
 pub mod finding;
 pub mod json;
 pub mod load;

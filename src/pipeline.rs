@@ -8,16 +8,13 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::arm::template;
 use crate::discover::{self, DiscoverError, Input};
+use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
 use crate::load::{self, Content};
-use crate::loader::DiskLoader;
-use crate::model::facts::{self, Facts};
 use crate::model::link;
 use crate::model::world::World;
-use crate::pairing;
 use crate::rules::engine;
 use crate::rules::load::Rule;
 use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
@@ -150,67 +147,18 @@ pub fn run_with(
         }
     }
 
-    // One evaluation per (template, parameter file); a template without one uses its defaults.
-    let path_of = |id: FileId| {
-        sources
-            .get(id)
-            .map(|f| f.path.as_path())
-            .unwrap_or(Path::new(""))
-    };
-    let t_paths: Vec<&Path> = templates.iter().map(|(id, _)| path_of(*id)).collect();
-    let p_paths: Vec<&Path> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
-    let pairs = pairing::pair(&t_paths, &p_paths);
-    let mut units: Vec<(usize, Option<usize>)> = Vec::new();
-    for (ti, ps) in pairs.iter().enumerate() {
-        if ps.is_empty() {
-            units.push((ti, None));
-        } else {
-            units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
-        }
-    }
-    let loader = DiskLoader::new(
-        templates
-            .iter()
-            .chain(parameters.iter())
-            .map(|(id, node)| (*id, path_of(*id).to_path_buf(), node.clone())),
-        FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
-        Box::new({
-            let cwd = cwd.clone();
-            move |p: &Path| discover::display_path(p, cwd.as_deref())
-        }),
+    let evaluated = evaluate::evaluate_all(
+        &templates,
+        &parameters,
+        &mut sources,
+        cwd.as_deref(),
+        options.stats,
     );
-    let evaluated: Vec<(Facts, Vec<Finding>, Coverage)> = units
-        .par_iter()
-        .filter_map(|&(ti, pi)| {
-            let (tid, tnode) = templates.get(ti)?;
-            let params = pi
-                .and_then(|pi| parameters.get(pi))
-                .map(|(id, n)| (n.as_ref(), *id));
-            let source = template::Source {
-                node: tnode,
-                file: *tid,
-                path: Some(path_of(*tid)),
-            };
-            let dep = template::evaluate(source, params, &loader);
-            let mut coverage = Coverage::default();
-            if options.stats {
-                coverage.add(&dep);
-            }
-            Some((facts::extract(&dep), evaluation_findings(&dep), coverage))
-        })
-        .collect();
-    for file in loader.into_extra_files() {
-        sources.add(file);
-    }
+    findings.extend(evaluated.findings);
+    let coverage = evaluated.coverage;
+    let all_facts = evaluated.facts;
     lap("evaluate", &mut timings);
 
-    let mut all_facts = Vec::with_capacity(evaluated.len());
-    let mut coverage = Coverage::default();
-    for (f, found, cov) in evaluated {
-        all_facts.push(f);
-        findings.extend(found);
-        coverage.merge(cov);
-    }
     let names = |id: FileId| {
         sources
             .get(id)
@@ -220,7 +168,7 @@ pub fn run_with(
     let world = link::link(&all_facts, &names);
     lap("link", &mut timings);
 
-    findings.extend(engine::run(rules, &world));
+    findings.extend(engine::run(rules, &world, options.report_unresolved));
     lap("rules", &mut timings);
 
     sort_and_dedup(&mut findings, &sources);
@@ -240,42 +188,6 @@ pub fn run_with(
         warnings,
         coverage: options.stats.then_some(coverage),
     })
-}
-
-/// TDN003 and TDN005 findings of one evaluation.
-fn evaluation_findings(dep: &template::Deployment) -> Vec<Finding> {
-    let mut found = Vec::new();
-    if let Some((what, at)) = &dep.limit_hit {
-        let mut f = Finding::builtin(
-            builtin::EVALUATION_LIMIT,
-            Severity::Warning,
-            format!(
-                "evaluation limit reached: {what}; the values it affects are treated as unknown"
-            ),
-            at.unwrap_or(Loc::new(dep.file, Span::new(0, 0))),
-        );
-        f.help = Some(
-            "tendon bounds evaluation so that no template can hang it; simplify the expression, or ignore this warning if the value does not matter for AKS networking".into(),
-        );
-        found.push(f);
-    }
-    for (message, loc) in &dep.expression_errors {
-        let mut f = Finding::builtin(
-            builtin::INVALID_EXPRESSION,
-            Severity::Error,
-            format!("invalid template expression: {message}"),
-            *loc,
-        );
-        f.help = Some(
-            "ARM rejects this expression at deployment; tendon treats its value as unknown".into(),
-        );
-        f.docs = Some(
-            "https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions"
-                .into(),
-        );
-        found.push(f);
-    }
-    found
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Finding {

@@ -27,6 +27,8 @@ pub struct Shared<'l> {
     pub link_stack: Vec<PathBuf>,
     /// The template string being evaluated, for TDN003's location.
     pub current: Option<Loc>,
+    /// Files reached as linked templates.
+    pub linked_files: Vec<FileId>,
 }
 
 impl<'l> Shared<'l> {
@@ -39,6 +41,7 @@ impl<'l> Shared<'l> {
             loader,
             link_stack: Vec::new(),
             current: None,
+            linked_files: Vec::new(),
         }
     }
 

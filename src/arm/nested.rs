@@ -209,6 +209,9 @@ impl<'a> Frame<'a, '_, '_> {
             },
             None => ParamSource::Values(passed_parameters(props)),
         };
+        if !self.shared.linked_files.contains(&linked.file) {
+            self.shared.linked_files.push(linked.file);
+        }
         self.shared.link_stack.push(linked.path.clone());
         let mut child = Frame::new(
             &linked.node,

@@ -59,6 +59,8 @@ pub struct Deployment {
     pub limit_hit: Option<(String, Option<Loc>)>,
     /// Template expressions that do not parse: message and location.
     pub expression_errors: Vec<(String, Loc)>,
+    /// Files this deployment reached as linked templates.
+    pub linked_files: Vec<FileId>,
 }
 
 /// A template file reached through `templateLink`.
@@ -154,6 +156,7 @@ pub fn evaluate(
         resources,
         limit_hit: shared.limit_hit,
         expression_errors: shared.expression_errors,
+        linked_files: shared.linked_files,
     }
 }
 

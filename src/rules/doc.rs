@@ -50,6 +50,16 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          problem; the rest of the run goes on without this file.",
     ),
     (
+        "TDN002",
+        "unresolved",
+        "info",
+        "A rule could not be checked because an input is unknown",
+        "Reported only with --report-unresolved. A rule never fires on a value tendon cannot \
+         compute statically (a runtime reference(), a parameter without a value, an unknown \
+         condition); this says which rule could not be checked, on which value, and why, so \
+         you can give the value (a parameter file) or accept the gap.",
+    ),
+    (
         "TDN003",
         "evaluation-limit",
         "warning",

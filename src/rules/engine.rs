@@ -5,17 +5,90 @@ use jsonpath_rust::query::js_path_process;
 use rayon::prelude::*;
 use serde_json::Value as J;
 
-use crate::finding::{Finding, Related};
+use crate::finding::{Finding, Related, Severity, builtin};
 use crate::model::world::{World, pointer_from_path, push_token};
 use crate::rules::load::Rule;
 use crate::rules::predicates::{field, is_known};
 use crate::source::Loc;
 
-pub fn run(rules: &[Rule], world: &World) -> Vec<Finding> {
+/// Runs every rule; with `unresolved`, also reports (TDN002) each rule input
+/// that was unknown.
+pub fn run(rules: &[Rule], world: &World, unresolved: bool) -> Vec<Finding> {
     rules
         .par_iter()
-        .flat_map_iter(|rule| run_rule(rule, world))
+        .flat_map_iter(|rule| {
+            let mut found = run_rule(rule, world);
+            if unresolved {
+                found.extend(run_probes(rule, world));
+            }
+            found
+        })
         .collect()
+}
+
+/// TDN002 findings: where `rule` could not be checked because an input was unknown.
+fn run_probes(rule: &Rule, world: &World) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut report = |field_ptr: String, field: &[String]| {
+        let Some(reason) = world
+            .doc
+            .pointer(&field_ptr)
+            .and_then(|v| v.get("$unknown"))
+            .and_then(J::as_str)
+        else {
+            return;
+        };
+        let Some(loc) = locate(world, &field_ptr) else {
+            return;
+        };
+        let mut f = Finding::builtin(
+            builtin::UNRESOLVED,
+            Severity::Info,
+            format!(
+                "{} ({}) could not be checked: {} is unknown: {reason}",
+                rule.id,
+                rule.slug,
+                field.join(".")
+            ),
+            loc,
+        );
+        f.scenarios = scenario(world, &field_ptr).into_iter().collect();
+        out.push(f);
+    };
+    for probe in &rule.probes {
+        let Ok(matches) = js_path_process(&probe.query, &world.doc) else {
+            continue;
+        };
+        for m in matches {
+            let Some(ptr) = pointer_from_path(&m.path) else {
+                continue;
+            };
+            let node: String = ptr
+                .split('/')
+                .skip(1)
+                .take(probe.depth)
+                .fold(String::new(), |acc, t| acc + "/" + t);
+            let field_ptr = probe.field.iter().fold(node, |p, t| push_token(&p, t));
+            report(field_ptr, &probe.field);
+        }
+    }
+    // Fields read by `known` and predicates, on ordinary matches.
+    if let Ok(matches) = js_path_process(&rule.query, &world.doc) {
+        for m in matches {
+            let Some(ptr) = pointer_from_path(&m.path) else {
+                continue;
+            };
+            let fields = rule
+                .known
+                .iter()
+                .chain(rule.predicates.iter().flat_map(|p| p.fields()));
+            for field in fields {
+                let field_ptr = field.iter().fold(ptr.clone(), |p, t| push_token(&p, t));
+                report(field_ptr, field);
+            }
+        }
+    }
+    out
 }
 
 fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {

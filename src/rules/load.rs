@@ -37,6 +37,8 @@ pub struct Rule {
     pub summary: String,
     pub select: String,
     pub query: JpQuery,
+    /// Selections of the places where an input of this rule was unknown.
+    pub probes: Vec<crate::rules::unresolved::Probe>,
     pub predicates: Vec<Predicate>,
     pub known: Vec<FieldPath>,
     pub message: String,
@@ -111,6 +113,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         slug: file.slug,
         severity,
         summary: file.summary,
+        probes: crate::rules::unresolved::probes(file.select.get_ref()),
         select: file.select.into_inner(),
         query,
         predicates,

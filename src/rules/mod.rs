@@ -6,3 +6,4 @@ pub mod engine;
 pub mod load;
 pub mod predicates;
 pub mod schema;
+pub mod unresolved;

@@ -64,6 +64,14 @@ impl Predicate {
         }
     }
 
+    /// The fields this predicate reads.
+    pub fn fields(&self) -> Vec<&FieldPath> {
+        match self {
+            Predicate::Known(fields) => fields.iter().collect(),
+            Predicate::EqualsIgnoreCase(f, _) | Predicate::OneOfIgnoreCase(f, _) => vec![f],
+        }
+    }
+
     pub fn holds(&self, m: &J) -> bool {
         match self {
             Predicate::Known(fields) => fields.iter().all(|f| is_known(field(m, f))),

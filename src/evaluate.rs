@@ -1,0 +1,160 @@
+//! The evaluate and extract stages: pairs templates with parameter files,
+//! evaluates each (template, parameter file) scenario in parallel, and
+//! extracts its facts. Linked templates load through a [`DiskLoader`].
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::arm::template;
+use crate::discover;
+use crate::finding::{Finding, Severity, builtin};
+use crate::json::Node;
+use crate::loader::DiskLoader;
+use crate::model::facts::{self, Facts};
+use crate::pairing;
+use crate::source::{FileId, Loc, SourceMap, Span};
+use crate::stats::Coverage;
+
+pub struct Evaluated {
+    /// Facts of every scenario, in (template, parameter file) order.
+    pub facts: Vec<Facts>,
+    /// TDN003 / TDN005 findings.
+    pub findings: Vec<Finding>,
+    pub coverage: Coverage,
+}
+
+/// One scenario's result.
+struct Scenario {
+    facts: Facts,
+    findings: Vec<Finding>,
+    coverage: Coverage,
+    template: FileId,
+    with_parameters: bool,
+    linked: Vec<FileId>,
+}
+
+pub fn evaluate_all(
+    templates: &[(FileId, Arc<Node>)],
+    parameters: &[(FileId, Arc<Node>)],
+    sources: &mut SourceMap,
+    cwd: Option<&Path>,
+    stats: bool,
+) -> Evaluated {
+    let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
+    let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
+    let p_paths: Vec<_> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
+    let pairs = pairing::pair(
+        &t_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+        &p_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+    );
+    // One evaluation per (template, parameter file); a template without one uses its defaults.
+    let mut units: Vec<(usize, Option<usize>)> = Vec::new();
+    for (ti, ps) in pairs.iter().enumerate() {
+        if ps.is_empty() {
+            units.push((ti, None));
+        } else {
+            units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
+        }
+    }
+    let cwd_owned = cwd.map(Path::to_path_buf);
+    let loader = DiskLoader::new(
+        templates
+            .iter()
+            .chain(parameters.iter())
+            .map(|(id, node)| (*id, path_of(*id), node.clone())),
+        FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
+        Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
+    );
+    let scenarios: Vec<Scenario> = units
+        .par_iter()
+        .filter_map(|&(ti, pi)| {
+            let (tid, tnode) = templates.get(ti)?;
+            let params = pi
+                .and_then(|pi| parameters.get(pi))
+                .map(|(id, n)| (n.as_ref(), *id));
+            let path = t_paths.get(ti)?;
+            let source = template::Source {
+                node: tnode,
+                file: *tid,
+                path: Some(path),
+            };
+            let dep = template::evaluate(source, params, &loader);
+            let mut coverage = Coverage::default();
+            if stats {
+                coverage.add(&dep);
+            }
+            Some(Scenario {
+                facts: facts::extract(&dep),
+                findings: evaluation_findings(&dep),
+                coverage,
+                template: *tid,
+                with_parameters: pi.is_some(),
+                linked: dep.linked_files,
+            })
+        })
+        .collect();
+    for file in loader.into_extra_files() {
+        sources.add(file);
+    }
+
+    // A template that another one links is evaluated through that link; the
+    // facts of its stand-alone evaluation (defaults only) would only add unknowns.
+    let linked: HashSet<FileId> = scenarios
+        .iter()
+        .flat_map(|s| s.linked.iter().copied())
+        .collect();
+    let mut out = Evaluated {
+        facts: Vec::with_capacity(scenarios.len()),
+        findings: Vec::new(),
+        coverage: Coverage::default(),
+    };
+    for s in scenarios {
+        // Its own diagnostics (a syntax error, a cycle) still count.
+        out.findings.extend(s.findings);
+        if linked.contains(&s.template) && !s.with_parameters {
+            continue;
+        }
+        out.facts.push(s.facts);
+        out.coverage.merge(s.coverage);
+    }
+    out
+}
+
+/// TDN003 and TDN005 findings of one evaluation.
+fn evaluation_findings(dep: &template::Deployment) -> Vec<Finding> {
+    let mut found = Vec::new();
+    if let Some((what, at)) = &dep.limit_hit {
+        let mut f = Finding::builtin(
+            builtin::EVALUATION_LIMIT,
+            Severity::Warning,
+            format!(
+                "evaluation limit reached: {what}; the values it affects are treated as unknown"
+            ),
+            at.unwrap_or(Loc::new(dep.file, Span::new(0, 0))),
+        );
+        f.help = Some(
+            "tendon bounds evaluation so that no template can hang it; simplify the expression, or ignore this warning if the value does not matter for AKS networking".into(),
+        );
+        found.push(f);
+    }
+    for (message, loc) in &dep.expression_errors {
+        let mut f = Finding::builtin(
+            builtin::INVALID_EXPRESSION,
+            Severity::Error,
+            format!("invalid template expression: {message}"),
+            *loc,
+        );
+        f.help = Some(
+            "ARM rejects this expression at deployment; tendon treats its value as unknown".into(),
+        );
+        f.docs = Some(
+            "https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions"
+                .into(),
+        );
+        found.push(f);
+    }
+    found
+}
