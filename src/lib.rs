@@ -16,12 +16,15 @@
 //! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep (counted), skipped, or broken (→ TDN001) |
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template |
-//! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources); `arm::eval` is the expression language |
+//! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
+//! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
+//! | [`loader`] | linked templates and parameter files by path, from the run or from disk |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
-//! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s |
+//! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
 //! | [`report`] | findings → human (miette), gcc line format, JSON |
+//! | [`stats`] | evaluation coverage for `--stats` |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
 //!
 //! Rules: a value tendon cannot compute is `Unknown` and never makes a rule fire.

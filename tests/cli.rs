@@ -305,7 +305,13 @@ fn version() {
 fn report_unresolved_says_which_rule_could_not_be_checked() {
     let o = tendon(&["check", "fixtures/AKS003/pass", "--format", "gcc"]);
     assert_eq!(stdout(&o), "");
-    let o = tendon(&["check", "fixtures/AKS003/pass", "--format", "gcc", "--report-unresolved"]);
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS003/pass",
+        "--format",
+        "gcc",
+        "--report-unresolved",
+    ]);
     assert_eq!(
         stdout(&o),
         "fixtures/AKS003/pass/azuredeploy.json:26:62: note[TDN002]: AKS003 (kubenet-virtual-nodes) could not be checked: \
@@ -313,13 +319,25 @@ fn report_unresolved_says_which_rule_could_not_be_checked() {
     );
     // Info findings do not fail the run by default.
     assert_eq!(o.status.code(), Some(0));
-    let o = tendon(&["check", "fixtures/AKS003/pass", "--report-unresolved", "--fail-on", "info"]);
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS003/pass",
+        "--report-unresolved",
+        "--fail-on",
+        "info",
+    ]);
     assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]
 fn stats_report_coverage_on_stderr() {
-    let o = tendon(&["check", "fixtures/AKS001/pass", "--stats", "--format", "gcc"]);
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS001/pass",
+        "--stats",
+        "--format",
+        "gcc",
+    ]);
     assert_eq!(stdout(&o), "");
     assert_eq!(
         stderr(&o),

@@ -185,10 +185,11 @@ pub(crate) fn resource_group(cx: &mut Ctx, args: Vec<Value>) -> R {
             level_name(scope.level)
         )));
     }
-    let name = match &scope.resource_group {
-        Some(rg) => Value::str(rg.clone()),
-        None => Value::unknown("resourceGroup().name is not known statically"),
-    };
+    // An unknown name is the placeholder, like in ids: Bicep builds ids with
+    // `format('/subscriptions/{0}/resourceGroups/{1}/…', subscription().subscriptionId,
+    // resourceGroup().name)`, and those must stay comparable. Functions whose
+    // result would depend on the placeholder text give Unknown (see `placeholder`).
+    let name = Value::str(current_rg(cx));
     let mut props = Object::new();
     props.insert(
         "provisioningState".into(),
@@ -237,10 +238,8 @@ pub(crate) fn subscription(cx: &mut Ctx, args: Vec<Value>) -> R {
             level_name(scope.level)
         )));
     }
-    let sub_id = match &scope.subscription_id {
-        Some(s) => Value::str(s.clone()),
-        None => Value::unknown("subscription().subscriptionId is not known statically"),
-    };
+    // The placeholder when unknown, as in ids (see `resource_group`).
+    let sub_id = Value::str(current_sub(cx));
     let mut o = Object::new();
     o.insert(
         "id".into(),
@@ -409,7 +408,23 @@ mod tests {
             ev("resourceGroup().id").as_str(),
             Some("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}")
         );
-        assert!(ev("resourceGroup().name").is_unknown());
+        // Unknown names are placeholders, so ids built from them stay comparable...
+        assert_eq!(
+            ev("resourceGroup().name").as_str(),
+            Some("{resourceGroupName}")
+        );
+        assert_eq!(
+            ev("subscription().subscriptionId").as_str(),
+            Some("{subscriptionId}")
+        );
+        assert_eq!(
+            ev("format('/subscriptions/{0}/resourceGroups/{1}', subscription().subscriptionId, resourceGroup().name)")
+                .as_str(),
+            Some("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}")
+        );
+        // ...but nothing is computed from the placeholder text.
+        assert!(ev("length(resourceGroup().name)").is_unknown());
+        assert!(ev("uniqueString(subscription().subscriptionId)").is_unknown());
         assert!(ev("resourceGroup().location").is_unknown());
         assert_eq!(
             ev("resourceGroup().type").as_str(),
@@ -436,7 +451,6 @@ mod tests {
             ev("subscription().id").as_str(),
             Some("/subscriptions/{subscriptionId}")
         );
-        assert!(ev("subscription().subscriptionId").is_unknown());
         assert!(ev("subscription().tenantId").is_unknown());
         assert!(!reason(&ev("resourceGroup().tags.x")).starts_with("error:"));
     }
