@@ -28,6 +28,11 @@ pub struct ClusterFact {
     pub identity: Option<Value>,
     pub addons: Option<Value>,
     pub pools: Vec<PoolFact>,
+    /// Where `agentPoolProfiles` is written.
+    pub pools_origin: Option<Loc>,
+    pub api_version: Option<Value>,
+    /// The evaluated `dependsOn` entries.
+    pub depends_on: Vec<Value>,
 }
 
 #[derive(Debug)]
@@ -181,7 +186,10 @@ pub fn extract(dep: &Deployment) -> Facts {
                 network: p.get("networkProfile").cloned(),
                 identity: res.body.get("identity").cloned(),
                 addons: p.get("addonProfiles").cloned(),
+                pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
                 pools,
+                api_version: res.body.get("apiVersion").cloned(),
+                depends_on: items(res.body.get("dependsOn")),
             });
         } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {
             let short = res

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use serde_json::{Value as J, json};
 
-use crate::model::facts::{Facts, PoolFact, id_of};
+use crate::model::derive;
+use crate::model::effective::{PoolEffective, cluster_effective};
+use crate::model::facts::{ClusterFact, Facts, PoolFact, id_of};
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::resource_id::{ids_match, last_name, link_key};
 use crate::source::{FileId, Loc};
@@ -42,6 +44,7 @@ pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
 struct PoolRef<'a> {
     fact: &'a PoolFact,
     subnet: Option<usize>,
+    eff: PoolEffective,
 }
 
 struct ClusterRef<'a> {
@@ -118,16 +121,18 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             {
                 cluster_index.insert(id, clusters.len());
             }
+            let pools = c
+                .pools
+                .iter()
+                .map(|p| PoolRef {
+                    fact: p,
+                    subnet: None,
+                    eff: pool_effective(c, p),
+                })
+                .collect();
             clusters.push(ClusterRef {
                 facts: c,
-                pools: c
-                    .pools
-                    .iter()
-                    .map(|p| PoolRef {
-                        fact: p,
-                        subnet: None,
-                    })
-                    .collect(),
+                pools,
                 plugin,
             });
         }
@@ -140,9 +145,11 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
                 .and_then(|id| cluster_index.find(id))
                 && let Some(c) = clusters.get_mut(i)
             {
+                let eff = pool_effective(c.facts, &cp.pool);
                 c.pools.push(PoolRef {
                     fact: &cp.pool,
                     subnet: None,
+                    eff,
                 });
             }
         }
@@ -364,6 +371,10 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         w.raw("id", f.id.as_deref().map_or(J::Null, str_json));
         w.value("name", &f.name);
         common(&mut w, &f.origin, names);
+        w.opt("apiVersion", f.api_version.as_ref());
+        let pool_effs: Vec<(&PoolFact, &PoolEffective)> =
+            c.pools.iter().map(|p| (p.fact, &p.eff)).collect();
+        w.value("effective", &cluster_effective(f, &pool_effs));
         let net = f.network.as_ref();
         let get = |k: &str| net.and_then(|n| n.get(k));
         let plugin = c.plugin.clone();
@@ -458,6 +469,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             ] {
                 pw.opt(key, props.get(key));
             }
+            pw.value("effective", &p.eff.to_value(p.fact));
             let subnet = p.subnet.and_then(|si| subnets.get(si));
             let sub_origin = props.get("vnetSubnetID").and_then(|v| v.origin);
             pw.raw_at(
@@ -692,6 +704,16 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         "roleAssignments": ra_docs,
     });
     World { doc, spans }
+}
+
+fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
+    let net = c.network.as_ref();
+    let plugin = derive::plugin(net);
+    let plugin_ref = match &plugin {
+        Ok(p) => Ok(p.as_deref()),
+        Err(r) => Err(r.as_str()),
+    };
+    PoolEffective::new(p, plugin_ref, derive::is_overlay(net))
 }
 
 fn w_spans<'b>(w: &'b mut ObjWriter<'_>) -> &'b mut HashMap<String, Loc> {

@@ -1,6 +1,8 @@
 //! From evaluated deployments to the linked world: `facts` (per deployment),
 //! `link` (all files at once), `world` (the JSON document rules query).
 
+pub mod derive;
+pub mod effective;
 pub mod facts;
 pub mod link;
 pub mod world;

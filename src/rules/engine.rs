@@ -100,52 +100,83 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
         let Some(ptr) = pointer_from_path(&m.path) else {
             continue;
         };
-        let value = m.val;
-        if !rule.known.iter().all(|f| is_known(field(value, f))) {
+        if !rule.known.iter().all(|f| is_known(field(m.val, f))) {
             continue;
         }
-        if !rule.predicates.iter().all(|p| p.holds(value)) {
-            continue;
+        for candidate in candidates(rule, m.val) {
+            if let Some(f) = finding(rule, world, &ptr, &candidate) {
+                out.push(f);
+            }
         }
-        let at_ptr = match &rule.at {
-            Some(path) => path.iter().fold(ptr.clone(), |p, t| push_token(&p, t)),
-            None => ptr.clone(),
-        };
-        let Some(loc) = locate(world, &at_ptr) else {
-            continue;
-        };
-        let related = rule
-            .related
-            .iter()
-            .filter_map(|r| {
-                let target = match (&r.pointer, &r.at) {
-                    (Some(p), _) => field(value, p)?.as_str()?.to_string(),
-                    (None, Some(a)) => a.iter().fold(ptr.clone(), |p, t| push_token(&p, t)),
-                    (None, None) => return None,
-                };
-                Some(Related {
-                    loc: locate(world, &target)?,
-                    message: fill(&r.message, value),
-                })
-            })
-            .collect();
-        let mut message = fill(&rule.message, value);
-        if conditional(world, &ptr) {
-            message.push_str(" (if deployed: a condition or copy count is not known statically)");
-        }
-        out.push(Finding {
-            rule: rule.id.clone(),
-            slug: rule.slug.clone(),
-            severity: rule.severity,
-            message,
-            loc,
-            help: rule.help.as_deref().map(|h| fill(h, value)),
-            docs: rule.docs.clone(),
-            related,
-            scenarios: scenario(world, &ptr).into_iter().collect(),
-        });
     }
     out
+}
+
+/// A match after the `where` clauses: filtered, and one candidate per
+/// generated value (bound into a copy of the match).
+fn candidates<'a>(rule: &Rule, m: &'a J) -> Vec<std::borrow::Cow<'a, J>> {
+    use std::borrow::Cow;
+    let mut current: Vec<Cow<'a, J>> = vec![Cow::Borrowed(m)];
+    for (p, bind) in rule.predicates.iter().zip(&rule.binds) {
+        current = match bind {
+            None => current.into_iter().filter(|c| p.holds(c)).collect(),
+            Some(name) => current
+                .into_iter()
+                .flat_map(|c| {
+                    p.expand(&c)
+                        .into_iter()
+                        .map(|value| {
+                            let mut bound = c.clone().into_owned();
+                            if let J::Object(o) = &mut bound {
+                                o.insert(name.clone(), value);
+                            }
+                            Cow::Owned(bound)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+        };
+    }
+    current
+}
+
+fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> {
+    let at_ptr = match (&rule.at_pointer, &rule.at) {
+        (Some(path), _) => field(value, path)?.as_str()?.to_string(),
+        (None, Some(path)) => path.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
+        (None, None) => ptr.to_string(),
+    };
+    let loc = locate(world, &at_ptr)?;
+    let related = rule
+        .related
+        .iter()
+        .filter_map(|r| {
+            let target = match (&r.pointer, &r.at) {
+                (Some(p), _) => field(value, p)?.as_str()?.to_string(),
+                (None, Some(a)) => a.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
+                (None, None) => return None,
+            };
+            Some(Related {
+                loc: locate(world, &target)?,
+                message: fill(&r.message, value),
+            })
+        })
+        .collect();
+    let mut message = fill(&rule.message, value);
+    if conditional(world, ptr) || conditional(world, &at_ptr) {
+        message.push_str(" (if deployed: a condition or copy count is not known statically)");
+    }
+    Some(Finding {
+        rule: rule.id.clone(),
+        slug: rule.slug.clone(),
+        severity: rule.severity,
+        message,
+        loc,
+        help: rule.help.as_deref().map(|h| fill(h, value)),
+        docs: rule.docs.clone(),
+        related,
+        scenarios: scenario(world, ptr).into_iter().collect(),
+    })
 }
 
 /// The pointer and its ancestors, innermost first (`/a/0/b`, `/a/0`, `/a`, ``).

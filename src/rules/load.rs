@@ -40,9 +40,12 @@ pub struct Rule {
     /// Selections of the places where an input of this rule was unknown.
     pub probes: Vec<crate::rules::unresolved::Probe>,
     pub predicates: Vec<Predicate>,
+    /// Per predicate: the name a generator binds its results to.
+    pub binds: Vec<Option<String>>,
     pub known: Vec<FieldPath>,
     pub message: String,
     pub at: Option<FieldPath>,
+    pub at_pointer: Option<FieldPath>,
     pub related: Vec<RelatedRule>,
     pub help: Option<String>,
     pub docs: Option<String>,
@@ -94,10 +97,30 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         )
     })?;
     let mut predicates = Vec::new();
+    let mut binds = Vec::new();
     for p in &file.predicates {
-        predicates.push(
-            Predicate::parse(p.name.get_ref(), &p.args).map_err(|m| err(m, Some(p.name.span())))?,
-        );
+        let predicate =
+            Predicate::parse(p.name.get_ref(), &p.args).map_err(|m| err(m, Some(p.name.span())))?;
+        match (predicate.is_generator(), &p.bind) {
+            (true, None) => {
+                return Err(err(
+                    format!(
+                        "{}() yields values: give it a `bind` name",
+                        p.name.get_ref()
+                    ),
+                    Some(p.name.span()),
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(err(
+                    format!("{}() is a filter and takes no `bind`", p.name.get_ref()),
+                    Some(p.name.span()),
+                ));
+            }
+            _ => {}
+        }
+        predicates.push(predicate);
+        binds.push(p.bind.clone());
     }
     let related = file
         .related
@@ -117,9 +140,11 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         select: file.select.into_inner(),
         query,
         predicates,
+        binds,
         known: file.known.iter().map(|k| field_path(k)).collect(),
         message: file.message,
         at: file.at.as_deref().map(field_path),
+        at_pointer: file.at_pointer.as_deref().map(field_path),
         related,
         help: file.help,
         docs: file.docs,

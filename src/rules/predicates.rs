@@ -1,9 +1,12 @@
 //! Typed predicates for what JSONPath cannot say. Each is documented in the
-//! README ("Predicates"); arguments are field paths relative to the match,
-//! or literals.
+//! README ("Predicates"). Arguments are field paths relative to the match,
+//! or literals. Filters keep or drop a match; generators (with `bind`) turn
+//! one match into one finding per result, the result bound under that name.
 
-use serde_json::Value as J;
+use ipnet::IpNet;
+use serde_json::{Value as J, json};
 
+use crate::model::derive::parse_cidr;
 use crate::rules::load::{FieldPath, field_path};
 
 #[derive(Debug)]
@@ -14,12 +17,56 @@ pub enum Predicate {
     EqualsIgnoreCase(FieldPath, String),
     /// `one_of_ignore_case(field, "a", "b", ...)`.
     OneOfIgnoreCase(FieldPath, Vec<String>),
+    /// `prefix_shorter_than(cidr, n)`: an IPv4 range with a prefix length below n.
+    PrefixShorterThan(FieldPath, u8),
+    /// `fewer_blocks_than(cidr, count, prefix)`: the range holds fewer /prefix
+    /// blocks than the number in field `count`.
+    FewerBlocksThan(FieldPath, FieldPath, u8),
+    /// `outside(ip, cidr)`: the address is not inside the range.
+    Outside(FieldPath, FieldPath),
+    /// `network_or_first_address(ip, cidr)`: the address is the range's network
+    /// address or the one after it.
+    NetworkOrFirst(FieldPath, FieldPath),
+    /// Generator `overlapping_pairs(list)`: every two elements `{cidr, group}` of
+    /// different groups whose ranges overlap, bound as `{a, b}` (list order).
+    OverlappingPairs(FieldPath),
+    /// Generator `overlapping_ranges(list, "cidr", ...)`: every element whose
+    /// `cidr` overlaps one of the given ranges, bound as `{range, with}`.
+    OverlappingRanges(FieldPath, Vec<IpNet>),
 }
+
+pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
+     fewer_blocks_than, outside, network_or_first_address, overlapping_pairs, overlapping_ranges";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
         Some(toml::Value::String(s)) => Ok(s.clone()),
         _ => Err(format!("argument {} must be a string ({what})", i + 1)),
+    }
+}
+
+fn field_arg(args: &[toml::Value], i: usize) -> Result<FieldPath, String> {
+    str_arg(args, i, "a field path").map(|s| field_path(&s))
+}
+
+fn prefix_arg(args: &[toml::Value], i: usize) -> Result<u8, String> {
+    match args.get(i) {
+        Some(toml::Value::Integer(n)) if (0..=128).contains(n) => Ok(*n as u8),
+        _ => Err(format!(
+            "argument {} must be a prefix length (0-128)",
+            i + 1
+        )),
+    }
+}
+
+fn arity(name: &str, args: &[toml::Value], n: usize) -> Result<(), String> {
+    if args.len() == n {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name}() takes {n} argument(s), got {}",
+            args.len()
+        ))
     }
 }
 
@@ -31,16 +78,14 @@ impl Predicate {
                     return Err("known() needs at least one field".into());
                 }
                 let fields = (0..args.len())
-                    .map(|i| str_arg(args, i, "a field path").map(|s| field_path(&s)))
+                    .map(|i| field_arg(args, i))
                     .collect::<Result<_, _>>()?;
                 Ok(Predicate::Known(fields))
             }
             "equals_ignore_case" => {
-                if args.len() != 2 {
-                    return Err("equals_ignore_case(field, value) takes 2 arguments".into());
-                }
+                arity(name, args, 2)?;
                 Ok(Predicate::EqualsIgnoreCase(
-                    field_path(&str_arg(args, 0, "a field path")?),
+                    field_arg(args, 0)?,
                     str_arg(args, 1, "the value")?,
                 ))
             }
@@ -53,25 +98,82 @@ impl Predicate {
                 let values = (1..args.len())
                     .map(|i| str_arg(args, i, "a value"))
                     .collect::<Result<_, _>>()?;
-                Ok(Predicate::OneOfIgnoreCase(
-                    field_path(&str_arg(args, 0, "a field path")?),
-                    values,
+                Ok(Predicate::OneOfIgnoreCase(field_arg(args, 0)?, values))
+            }
+            "prefix_shorter_than" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::PrefixShorterThan(
+                    field_arg(args, 0)?,
+                    prefix_arg(args, 1)?,
                 ))
             }
-            other => Err(format!(
-                "unknown predicate '{other}' (known: known, equals_ignore_case, one_of_ignore_case)"
-            )),
+            "fewer_blocks_than" => {
+                arity(name, args, 3)?;
+                Ok(Predicate::FewerBlocksThan(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                    prefix_arg(args, 2)?,
+                ))
+            }
+            "outside" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::Outside(field_arg(args, 0)?, field_arg(args, 1)?))
+            }
+            "network_or_first_address" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::NetworkOrFirst(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                ))
+            }
+            "overlapping_pairs" => {
+                arity(name, args, 1)?;
+                Ok(Predicate::OverlappingPairs(field_arg(args, 0)?))
+            }
+            "overlapping_ranges" => {
+                if args.len() < 2 {
+                    return Err(
+                        "overlapping_ranges(list, range, ...) needs a list and ranges".into(),
+                    );
+                }
+                let ranges = (1..args.len())
+                    .map(|i| {
+                        let s = str_arg(args, i, "a CIDR range")?;
+                        parse_cidr(&s).ok_or_else(|| format!("'{s}' is not a CIDR range"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Predicate::OverlappingRanges(field_arg(args, 0)?, ranges))
+            }
+            other => Err(format!("unknown predicate '{other}' (known: {NAMES})")),
         }
+    }
+
+    /// Generators need a `bind` name; filters must not have one.
+    pub fn is_generator(&self) -> bool {
+        matches!(
+            self,
+            Predicate::OverlappingPairs(_) | Predicate::OverlappingRanges(..)
+        )
     }
 
     /// The fields this predicate reads.
     pub fn fields(&self) -> Vec<&FieldPath> {
         match self {
             Predicate::Known(fields) => fields.iter().collect(),
-            Predicate::EqualsIgnoreCase(f, _) | Predicate::OneOfIgnoreCase(f, _) => vec![f],
+            Predicate::EqualsIgnoreCase(f, _)
+            | Predicate::OneOfIgnoreCase(f, _)
+            | Predicate::PrefixShorterThan(f, _)
+            | Predicate::OverlappingPairs(f)
+            | Predicate::OverlappingRanges(f, _) => vec![f],
+            Predicate::FewerBlocksThan(a, b, _)
+            | Predicate::Outside(a, b)
+            | Predicate::NetworkOrFirst(a, b) => {
+                vec![a, b]
+            }
         }
     }
 
+    /// For filters: whether the match passes. Generators always pass here.
     pub fn holds(&self, m: &J) -> bool {
         match self {
             Predicate::Known(fields) => fields.iter().all(|f| is_known(field(m, f))),
@@ -81,8 +183,105 @@ impl Predicate {
             Predicate::OneOfIgnoreCase(f, vs) => field(m, f)
                 .and_then(J::as_str)
                 .is_some_and(|s| vs.iter().any(|v| s.eq_ignore_ascii_case(v))),
+            Predicate::PrefixShorterThan(f, n) => {
+                matches!(cidr(m, f), Some(IpNet::V4(net)) if net.prefix_len() < *n)
+            }
+            Predicate::FewerBlocksThan(f, count, block) => {
+                let (Some(net), Some(count)) = (cidr(m, f), field(m, count).and_then(J::as_i64))
+                else {
+                    return false;
+                };
+                let max = if matches!(net, IpNet::V4(_)) { 32 } else { 128 };
+                if *block > max {
+                    return false;
+                }
+                let blocks: u128 = match block.checked_sub(net.prefix_len()) {
+                    Some(bits) if bits >= 64 => u128::MAX,
+                    Some(bits) => 1u128 << bits,
+                    None => 0,
+                };
+                u128::try_from(count).is_ok_and(|c| blocks < c)
+            }
+            Predicate::Outside(ip, range) => match (cidr(m, ip), cidr(m, range)) {
+                (Some(ip), Some(range)) => !range.contains(&ip.addr()),
+                _ => false,
+            },
+            Predicate::NetworkOrFirst(ip, range) => match (cidr(m, ip), cidr(m, range)) {
+                (Some(ip), Some(range)) => {
+                    ip.addr() == range.network() || next_addr(range.network()) == Some(ip.addr())
+                }
+                _ => false,
+            },
+            Predicate::OverlappingPairs(_) | Predicate::OverlappingRanges(..) => true,
         }
     }
+
+    /// For generators: the values to bind, one finding each.
+    pub fn expand(&self, m: &J) -> Vec<J> {
+        match self {
+            Predicate::OverlappingPairs(list) => {
+                let items = ranges(m, list);
+                let mut out = Vec::new();
+                for (i, (a, na)) in items.iter().enumerate() {
+                    for (b, nb) in items.iter().skip(i + 1) {
+                        let same_group =
+                            a.get("group").is_some() && a.get("group") == b.get("group");
+                        if !same_group && overlaps(*na, *nb) {
+                            out.push(json!({"a": a, "b": b}));
+                        }
+                    }
+                }
+                out
+            }
+            Predicate::OverlappingRanges(list, with) => ranges(m, list)
+                .into_iter()
+                .filter_map(|(item, net)| {
+                    with.iter()
+                        .find(|w| overlaps(net, **w))
+                        .map(|w| json!({"range": item, "with": w.to_string()}))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn next_addr(ip: std::net::IpAddr) -> Option<std::net::IpAddr> {
+    match ip {
+        std::net::IpAddr::V4(v4) => u32::from(v4)
+            .checked_add(1)
+            .map(|n| std::net::Ipv4Addr::from(n).into()),
+        std::net::IpAddr::V6(v6) => u128::from(v6)
+            .checked_add(1)
+            .map(|n| std::net::Ipv6Addr::from(n).into()),
+    }
+}
+
+pub fn overlaps(a: IpNet, b: IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// A known CIDR (or single address) at a field.
+fn cidr(m: &J, f: &[String]) -> Option<IpNet> {
+    field(m, f).and_then(J::as_str).and_then(parse_cidr)
+}
+
+/// Elements of a list field with a known `cidr`, with their parsed ranges.
+fn ranges<'a>(m: &'a J, list: &[String]) -> Vec<(&'a J, IpNet)> {
+    field(m, list)
+        .and_then(J::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    i.get("cidr")
+                        .and_then(J::as_str)
+                        .and_then(parse_cidr)
+                        .map(|n| (i, n))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The value at a field path relative to `m`.
@@ -111,27 +310,86 @@ pub fn is_known(v: Option<&J>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn p(n: &str, a: Vec<toml::Value>) -> Predicate {
+        Predicate::parse(n, &a).unwrap()
+    }
+    fn s(v: &str) -> toml::Value {
+        toml::Value::String(v.into())
+    }
+    fn i(v: i64) -> toml::Value {
+        toml::Value::Integer(v)
+    }
 
     #[test]
     fn predicates() {
         let m = json!({"a": "Kubenet", "b": {"$unknown": "r"}, "c": [1, {"$unknown": "r"}]});
-        let p = |n: &str, a: Vec<&str>| {
-            Predicate::parse(
-                n,
-                &a.into_iter()
-                    .map(|s| toml::Value::String(s.into()))
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap()
-        };
-        assert!(p("known", vec!["a"]).holds(&m));
-        assert!(!p("known", vec!["b"]).holds(&m));
-        assert!(!p("known", vec!["c"]).holds(&m));
-        assert!(!p("known", vec!["zz"]).holds(&m));
-        assert!(p("equals_ignore_case", vec!["a", "kubenet"]).holds(&m));
-        assert!(!p("equals_ignore_case", vec!["b", "kubenet"]).holds(&m));
-        assert!(p("one_of_ignore_case", vec!["a", "azure", "KUBENET"]).holds(&m));
+        assert!(p("known", vec![s("a")]).holds(&m));
+        assert!(!p("known", vec![s("b")]).holds(&m));
+        assert!(!p("known", vec![s("c")]).holds(&m));
+        assert!(!p("known", vec![s("zz")]).holds(&m));
+        assert!(p("equals_ignore_case", vec![s("a"), s("kubenet")]).holds(&m));
+        assert!(!p("equals_ignore_case", vec![s("b"), s("kubenet")]).holds(&m));
+        assert!(p("one_of_ignore_case", vec![s("a"), s("azure"), s("KUBENET")]).holds(&m));
         assert!(Predicate::parse("nope", &[]).is_err());
+        assert!(Predicate::parse("prefix_shorter_than", &[s("a")]).is_err());
+    }
+
+    #[test]
+    fn cidr_filters() {
+        let m = json!({"svc": "10.0.0.0/11", "small": "10.0.0.0/12", "pod": "10.244.0.0/16",
+                       "n255": 256, "n257": 257, "dns": "10.0.0.10", "net": "10.0.0.0", "one": "10.0.0.1",
+                       "far": "192.168.0.10", "u": {"$unknown": "x"}, "v6": "fd00::/108"});
+        assert!(p("prefix_shorter_than", vec![s("svc"), i(12)]).holds(&m));
+        assert!(!p("prefix_shorter_than", vec![s("small"), i(12)]).holds(&m));
+        assert!(!p("prefix_shorter_than", vec![s("v6"), i(12)]).holds(&m));
+        assert!(!p("prefix_shorter_than", vec![s("u"), i(12)]).holds(&m));
+        // A /16 holds 256 /24 blocks: enough for 256 nodes, not for 257.
+        assert!(!p("fewer_blocks_than", vec![s("pod"), s("n255"), i(24)]).holds(&m));
+        assert!(p("fewer_blocks_than", vec![s("pod"), s("n257"), i(24)]).holds(&m));
+        assert!(!p("fewer_blocks_than", vec![s("pod"), s("u"), i(24)]).holds(&m));
+        assert!(!p("outside", vec![s("dns"), s("small")]).holds(&m));
+        assert!(p("outside", vec![s("far"), s("small")]).holds(&m));
+        assert!(!p("outside", vec![s("u"), s("small")]).holds(&m));
+        assert!(p("network_or_first_address", vec![s("net"), s("small")]).holds(&m));
+        assert!(p("network_or_first_address", vec![s("one"), s("small")]).holds(&m));
+        assert!(!p("network_or_first_address", vec![s("dns"), s("small")]).holds(&m));
+    }
+
+    #[test]
+    fn generators() {
+        let m = json!({"ranges": [
+            {"cidr": "10.244.0.0/16", "group": "pods"},
+            {"cidr": "10.0.0.0/16", "group": "services"},
+            {"cidr": "10.0.0.0/8", "group": "vnet"},
+            {"cidr": "10.1.0.0/24", "group": "vnet"},
+            {"cidr": {"$unknown": "x"}, "group": "peer"},
+            {"cidr": "fd00::/64", "group": "v6"}
+        ]});
+        let pairs = p("overlapping_pairs", vec![s("ranges")]).expand(&m);
+        let groups: Vec<(String, String)> = pairs
+            .iter()
+            .map(|b| {
+                (
+                    b["a"]["group"].as_str().unwrap().into(),
+                    b["b"]["group"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("pods".into(), "vnet".into()),
+                ("services".into(), "vnet".into())
+            ]
+        );
+        let hits = p(
+            "overlapping_ranges",
+            vec![s("ranges"), s("10.0.0.0/24"), s("169.254.0.0/16")],
+        )
+        .expand(&m);
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0]["with"], "10.0.0.0/24");
+        assert!(Predicate::parse("overlapping_ranges", &[s("ranges"), s("nope")]).is_err());
     }
 }

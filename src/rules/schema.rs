@@ -23,6 +23,9 @@ pub struct RuleFile {
     /// The field (relative to the match) whose span the finding points at.
     #[serde(default)]
     pub at: Option<String>,
+    /// Or a field holding a JSON Pointer into the world to point at (e.g. a bound `pair.b.at`).
+    #[serde(default)]
+    pub at_pointer: Option<String>,
     #[serde(default)]
     pub related: Vec<RelatedSpec>,
     #[serde(default)]
@@ -41,6 +44,9 @@ pub struct PredicateSpec {
     pub name: Spanned<String>,
     #[serde(default)]
     pub args: Vec<toml::Value>,
+    /// For generators: the name each result is bound to in the match.
+    #[serde(default)]
+    pub bind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,203 @@
+//! Values the rules need that templates do not write down: effective
+//! defaults (pod and service ranges, max pods), node counts, surge, and
+//! subnet capacity. Each result is a [`Derived`]: known, or unknown with a
+//! reason — never a guess.
+
+use ipnet::IpNet;
+
+use crate::value::{Kind, Value};
+
+/// A derived number or an unknown with its reason.
+pub type Derived = Result<i64, String>;
+
+/// AKS defaults (https://learn.microsoft.com/azure/aks/configure-kubenet).
+pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
+pub const DEFAULT_SERVICE_CIDR: &str = "10.0.0.0/16";
+pub const DEFAULT_DNS_SERVICE_IP: &str = "10.0.0.10";
+pub const DEFAULT_MAX_PODS_KUBENET: i64 = 110;
+pub const DEFAULT_MAX_PODS_AZURE_CNI: i64 = 30;
+pub const DEFAULT_MAX_PODS_OVERLAY: i64 = 250;
+/// Addresses Azure reserves in every subnet (network, gateway, 2 DNS, broadcast).
+pub const RESERVED_PER_SUBNET: i64 = 5;
+
+/// An integer from a value (ints, and numeric strings as ARM coerces them).
+pub fn int(v: Option<&Value>, what: &str) -> Derived {
+    match v.map(|v| &v.kind) {
+        Some(Kind::Int(i)) => Ok(*i),
+        Some(Kind::Str(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{what} '{s}' is not a number")),
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        Some(Kind::Null) | None => Err(format!("{what} is not set")),
+        Some(_) => Err(format!("{what} is not a number")),
+    }
+}
+
+fn bool_of(v: Option<&Value>) -> Result<bool, String> {
+    match v.map(|v| &v.kind) {
+        Some(Kind::Bool(b)) => Ok(*b),
+        Some(Kind::Null) | None => Ok(false),
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        Some(Kind::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Kind::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err("enableAutoScaling is not a bool".into()),
+    }
+}
+
+/// Most nodes a pool can reach: `maxCount` when autoscaling, else `count`.
+pub fn pool_max_nodes(pool: &Value) -> Derived {
+    if bool_of(pool.get("enableAutoScaling"))? {
+        int(pool.get("maxCount"), "maxCount")
+    } else {
+        int(pool.get("count"), "count")
+    }
+}
+
+/// Extra nodes during an upgrade: `upgradeSettings.maxSurge` as a count or a
+/// percentage of the pool (rounded up); 1 when unset.
+pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
+    let Some(surge) = pool.get_path(&["upgradeSettings", "maxSurge"]) else {
+        return Ok(1);
+    };
+    match &surge.kind {
+        Kind::Null => Ok(1),
+        Kind::Int(n) => Ok(*n),
+        Kind::Str(s) => {
+            let s = s.trim();
+            if let Some(pct) = s.strip_suffix('%') {
+                let pct: i64 = pct
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("maxSurge '{s}' is not a percentage"))?;
+                Ok((max_nodes.saturating_mul(pct) + 99) / 100)
+            } else {
+                s.parse()
+                    .map_err(|_| format!("maxSurge '{s}' is not a number"))
+            }
+        }
+        Kind::Unknown(r) => Err(r.clone()),
+        _ => Err("maxSurge is not a number".into()),
+    }
+}
+
+/// The plugin as configured: `Ok(None)` when unset.
+pub fn plugin(network: Option<&Value>) -> Result<Option<String>, String> {
+    match network
+        .and_then(|n| n.get("networkPlugin"))
+        .map(|v| &v.kind)
+    {
+        None | Some(Kind::Null) => Ok(None),
+        Some(Kind::Str(s)) if s.is_empty() => Ok(None),
+        Some(Kind::Str(s)) => Ok(Some(s.to_ascii_lowercase())),
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        Some(_) => Err("networkPlugin is not a string".into()),
+    }
+}
+
+pub fn is_overlay(network: Option<&Value>) -> bool {
+    network
+        .and_then(|n| n.get("networkPluginMode"))
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("overlay"))
+}
+
+/// `maxPods` of a pool, or the default of its cluster's plugin; the bool says
+/// whether the default was used.
+pub fn max_pods(pool: &Value, plugin: Option<&str>, overlay: bool) -> Result<(i64, bool), String> {
+    match pool.get("maxPods").map(|v| &v.kind) {
+        None | Some(Kind::Null) => {}
+        _ => return int(pool.get("maxPods"), "maxPods").map(|n| (n, false)),
+    }
+    match plugin {
+        Some("kubenet") => Ok((DEFAULT_MAX_PODS_KUBENET, true)),
+        Some("azure") if overlay => Ok((DEFAULT_MAX_PODS_OVERLAY, true)),
+        Some("azure") => Ok((DEFAULT_MAX_PODS_AZURE_CNI, true)),
+        Some(other) => Err(format!("no maxPods default is known for plugin '{other}'")),
+        None => Err("maxPods is not set and the network plugin is implicit".into()),
+    }
+}
+
+pub fn parse_cidr(s: &str) -> Option<IpNet> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+/// Usable IPv4 addresses of a subnet's prefixes (each minus Azure's 5 reserved);
+/// `Ok(None)` when it has no IPv4 prefix.
+pub fn usable_addresses(prefixes: &[Value]) -> Result<Option<i64>, String> {
+    let mut total: Option<i64> = None;
+    for p in prefixes {
+        let s = match &p.kind {
+            Kind::Str(s) => s,
+            Kind::Unknown(r) => return Err(r.clone()),
+            _ => return Err("an address prefix is not a string".into()),
+        };
+        let net = parse_cidr(s).ok_or_else(|| format!("'{s}' is not a CIDR range"))?;
+        if let IpNet::V4(v4) = net {
+            let size = 1i64 << (32 - u32::from(v4.prefix_len()));
+            *total.get_or_insert(0) += (size - RESERVED_PER_SUBNET).max(0);
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Object;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let mut o = Object::new();
+        for (k, v) in pairs {
+            o.insert(k.to_string(), v.clone());
+        }
+        Value::object(o)
+    }
+
+    #[test]
+    fn max_nodes_and_surge() {
+        let fixed = obj(&[("count", Value::int(3))]);
+        assert_eq!(pool_max_nodes(&fixed), Ok(3));
+        let auto = obj(&[
+            ("count", Value::int(3)),
+            ("enableAutoScaling", Value::bool(true)),
+            ("maxCount", Value::int(10)),
+        ]);
+        assert_eq!(pool_max_nodes(&auto), Ok(10));
+        assert!(pool_max_nodes(&obj(&[("count", Value::unknown("p"))])).is_err());
+        assert_eq!(pool_surge(&fixed, 3), Ok(1));
+        let pct = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("33%"))]))]);
+        assert_eq!(pool_surge(&pct, 10), Ok(4));
+        let n = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("5"))]))]);
+        assert_eq!(pool_surge(&n, 10), Ok(5));
+    }
+
+    #[test]
+    fn max_pods_defaults_by_plugin() {
+        let pool = obj(&[]);
+        assert_eq!(max_pods(&pool, Some("kubenet"), false), Ok((110, true)));
+        assert_eq!(max_pods(&pool, Some("azure"), false), Ok((30, true)));
+        assert_eq!(max_pods(&pool, Some("azure"), true), Ok((250, true)));
+        assert!(max_pods(&pool, None, false).is_err());
+        let set = obj(&[("maxPods", Value::int(50))]);
+        assert_eq!(max_pods(&set, None, false), Ok((50, false)));
+    }
+
+    #[test]
+    fn subnet_capacity() {
+        assert_eq!(
+            usable_addresses(&[Value::str("10.0.0.0/24")]),
+            Ok(Some(251))
+        );
+        assert_eq!(usable_addresses(&[Value::str("10.0.0.0/29")]), Ok(Some(3)));
+        assert_eq!(
+            usable_addresses(&[Value::str("10.0.0.0/24"), Value::str("fd00::/64")]),
+            Ok(Some(251))
+        );
+        assert_eq!(usable_addresses(&[Value::str("fd00::/64")]), Ok(None));
+        assert!(usable_addresses(&[Value::str("nonsense")]).is_err());
+    }
+}

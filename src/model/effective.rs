@@ -1,0 +1,167 @@
+//! Effective settings of clusters and pools, as world values: what AKS will
+//! use, including its defaults. A default points at the object that omitted
+//! the setting and is flagged (`podCidrDefault: true`), so a finding caused by
+//! a default can say so.
+
+use crate::model::derive::{self, Derived};
+use crate::model::facts::{ClusterFact, PoolFact};
+use crate::source::Loc;
+use crate::value::{Kind, Object, Value};
+
+/// An int, or an unknown with its reason, at `origin`.
+pub fn derived_value(d: &Derived, origin: Option<Loc>) -> Value {
+    match d {
+        Ok(n) => Value::int(*n),
+        Err(r) => Value::unknown(r.clone()),
+    }
+    .with_origin(origin)
+}
+
+/// What one pool will use.
+pub struct PoolEffective {
+    pub max_nodes: Derived,
+    pub surge: Derived,
+    pub max_pods: Result<(i64, bool), String>,
+}
+
+impl PoolEffective {
+    pub fn new(
+        pool: &PoolFact,
+        plugin: Result<Option<&str>, &str>,
+        overlay: bool,
+    ) -> PoolEffective {
+        let max_nodes = derive::pool_max_nodes(&pool.props);
+        let surge = match &max_nodes {
+            Ok(n) => derive::pool_surge(&pool.props, *n),
+            Err(r) => Err(r.clone()),
+        };
+        let max_pods = match plugin {
+            Ok(p) => derive::max_pods(&pool.props, p, overlay),
+            Err(r) => match pool.props.get("maxPods") {
+                Some(v) if !matches!(v.kind, Kind::Null) => {
+                    derive::int(Some(v), "maxPods").map(|n| (n, false))
+                }
+                _ => Err(r.to_string()),
+            },
+        };
+        PoolEffective {
+            max_nodes,
+            surge,
+            max_pods,
+        }
+    }
+
+    /// `{maxNodes, surge, maxPods, maxPodsDefault}` with spans on the values they come from.
+    pub fn to_value(&self, pool: &PoolFact) -> Value {
+        let p = &pool.props;
+        let at = |k: &str| p.get(k).and_then(|v| v.origin).or(pool.loc);
+        let autoscale = p
+            .get("enableAutoScaling")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let nodes_at = if autoscale {
+            at("maxCount")
+        } else {
+            at("count")
+        };
+        let surge_at = p
+            .get_path(&["upgradeSettings", "maxSurge"])
+            .and_then(|v| v.origin)
+            .or(pool.loc);
+        let mut o = Object::new();
+        o.insert("maxNodes".into(), derived_value(&self.max_nodes, nodes_at));
+        o.insert("surge".into(), derived_value(&self.surge, surge_at));
+        let pods = self
+            .max_pods
+            .as_ref()
+            .map(|(n, _)| *n)
+            .map_err(Clone::clone);
+        o.insert("maxPods".into(), derived_value(&pods, at("maxPods")));
+        let defaulted = matches!(self.max_pods, Ok((_, true)));
+        o.insert("maxPodsDefault".into(), Value::bool(defaulted));
+        Value::new(Kind::Object(o), pool.loc)
+    }
+}
+
+/// A setting or its default: the value, and whether the default was used.
+fn setting(
+    net: Option<&Value>,
+    key: &str,
+    default: &str,
+    omitted_at: Option<Loc>,
+) -> (Value, bool) {
+    match net.and_then(|n| n.get(key)) {
+        Some(v) if !matches!(&v.kind, Kind::Null) && v.as_str() != Some("") => (v.clone(), false),
+        _ => (Value::str(default).with_origin(omitted_at), true),
+    }
+}
+
+/// `{plugin, overlay, podCidr, podCidrDefault, serviceCidr, …, nodeCeiling}` of a cluster.
+pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)]) -> Value {
+    let net = c.network.as_ref();
+    let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));
+    let plugin = derive::plugin(net);
+    let overlay = derive::is_overlay(net);
+    let mut o = Object::new();
+    let plugin_origin = net
+        .and_then(|n| n.get("networkPlugin"))
+        .and_then(|v| v.origin)
+        .or(omitted_at);
+    o.insert(
+        "plugin".into(),
+        match &plugin {
+            Ok(Some(p)) => Value::str(p.clone()),
+            Ok(None) => Value::null(),
+            Err(r) => Value::unknown(r.clone()),
+        }
+        .with_origin(plugin_origin),
+    );
+    o.insert("overlay".into(), Value::bool(overlay));
+    // Pods get their own range with kubenet and overlay; flat Azure CNI uses the subnet.
+    match &plugin {
+        Ok(Some(p)) if p == "kubenet" || (p == "azure" && overlay) => {
+            let (v, d) = setting(net, "podCidr", derive::DEFAULT_POD_CIDR, omitted_at);
+            o.insert("podCidr".into(), v);
+            o.insert("podCidrDefault".into(), Value::bool(d));
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            o.insert(
+                "podCidr".into(),
+                Value::unknown("the network plugin is not set, so the pod range is implicit")
+                    .with_origin(omitted_at),
+            );
+        }
+        Err(r) => {
+            o.insert(
+                "podCidr".into(),
+                Value::unknown(r.clone()).with_origin(omitted_at),
+            );
+        }
+    }
+    let (svc, svc_default) = setting(net, "serviceCidr", derive::DEFAULT_SERVICE_CIDR, omitted_at);
+    o.insert("serviceCidr".into(), svc);
+    o.insert("serviceCidrDefault".into(), Value::bool(svc_default));
+    let (dns, dns_default) = setting(
+        net,
+        "dnsServiceIP",
+        derive::DEFAULT_DNS_SERVICE_IP,
+        omitted_at,
+    );
+    o.insert("dnsServiceIP".into(), dns);
+    o.insert("dnsServiceIPDefault".into(), Value::bool(dns_default));
+    let mut ceiling: Derived = Ok(0);
+    for (_, e) in pools {
+        ceiling = match (ceiling, &e.max_nodes) {
+            (Ok(a), Ok(b)) => Ok(a.saturating_add(*b)),
+            (Err(r), _) => Err(r),
+            (Ok(_), Err(r)) => Err(r.clone()),
+        };
+    }
+    if pools.is_empty() {
+        ceiling = Err("the cluster has no node pools in the templates".into());
+    }
+    let pools_at = c.pools_origin.or(Some(c.origin.loc));
+    o.insert("nodeCeiling".into(), derived_value(&ceiling, pools_at));
+    Value::new(Kind::Object(o), omitted_at)
+}
