@@ -17,6 +17,15 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
+/// Stdout without AKS021's info lines (kubenet retirement), which every kubenet fixture has.
+fn without_retirement_notes(o: &Output) -> String {
+    stdout(o)
+        .lines()
+        .filter(|l| !l.contains("note[AKS021]"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
@@ -32,6 +41,7 @@ fn scratch(name: &str) -> PathBuf {
 const GCC: &str = "\
 fixtures/TDN001/fail/broken.json:8:7: error[TDN001]: unexpected character '\"', expected ',' or '}'
 fixtures/TDN001/fail/good.json:11:71: error[AKS001]: node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support
+fixtures/TDN001/fail/good.json:12:46: note[AKS021]: cluster 'aks-good' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay
 ";
 
 #[test]
@@ -75,6 +85,20 @@ fn json_format_has_the_documented_shape() {
       "help": "Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool.",
       "docs": "https://learn.microsoft.com/azure/aks/configure-kubenet",
       "related": []
+    },
+    {
+      "rule": "AKS021",
+      "slug": "kubenet-retirement",
+      "severity": "info",
+      "message": "cluster 'aks-good' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay",
+      "file": "fixtures/TDN001/fail/good.json",
+      "line": 12,
+      "column": 46,
+      "end_line": 12,
+      "end_column": 55,
+      "help": "Azure CNI Overlay keeps pod addresses off the VNet like kubenet, without route tables.",
+      "docs": "https://learn.microsoft.com/azure/aks/concepts-network-legacy-cni",
+      "related": []
     }
   ],
   "summary": {
@@ -84,7 +108,7 @@ fn json_format_has_the_documented_shape() {
     "bicep_files": 0,
     "errors": 2,
     "warnings": 0,
-    "infos": 0
+    "infos": 1
   }
 }
 "#;
@@ -113,7 +137,19 @@ AKS001(kubenet-windows-pool) (https://learn.microsoft.com/azure/aks/configure-ku
   help: Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with
         networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool.
 
-checked 2 files (1 template): 2 errors, 0 warnings
+AKS021(kubenet-retirement) (https://learn.microsoft.com/azure/aks/concepts-network-legacy-cni)
+
+  ☞ cluster 'aks-good' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure
+  │ CNI Overlay
+    ╭─[fixtures/TDN001/fail/good.json:12:46]
+ 11 │         "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
+ 12 │         "networkProfile": { "networkPlugin": "kubenet" }
+    ·                                              ─────────
+ 13 │       }
+    ╰────
+  help: Azure CNI Overlay keeps pod addresses off the VNet like kubenet, without route tables.
+
+checked 2 files (1 template): 2 errors, 0 warnings, 1 info
 "#;
 
 #[test]
@@ -253,7 +289,7 @@ fn timings_go_to_stderr() {
     for stage in ["discover", "load", "evaluate", "link", "rules", "report"] {
         assert!(err.contains(&format!("timing {stage}")), "{err}");
     }
-    assert_eq!(stdout(&o), "");
+    assert_eq!(without_retirement_notes(&o), "");
 }
 
 #[test]
@@ -304,7 +340,7 @@ fn version() {
 #[test]
 fn report_unresolved_says_which_rule_could_not_be_checked() {
     let o = tendon(&["check", "fixtures/AKS003/pass", "--format", "gcc"]);
-    assert_eq!(stdout(&o), "");
+    assert_eq!(without_retirement_notes(&o), "");
     let o = tendon(&[
         "check",
         "fixtures/AKS003/pass",
@@ -313,7 +349,7 @@ fn report_unresolved_says_which_rule_could_not_be_checked() {
         "--report-unresolved",
     ]);
     assert_eq!(
-        stdout(&o),
+        without_retirement_notes(&o),
         "fixtures/AKS003/pass/azuredeploy.json:26:62: note[TDN002]: AKS003 (kubenet-virtual-nodes) could not be checked: \
          addons.aciConnectorLinux.enabled is unknown: parameter 'enableVirtualNodes' has no default and no parameter file gives it\n"
     );
@@ -338,7 +374,7 @@ fn stats_report_coverage_on_stderr() {
         "--format",
         "gcc",
     ]);
-    assert_eq!(stdout(&o), "");
+    assert_eq!(without_retirement_notes(&o), "");
     assert_eq!(
         stderr(&o),
         "stats: 1 template evaluations, 0 evaluated completely (0%)\n\

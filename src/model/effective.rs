@@ -79,8 +79,16 @@ impl PoolEffective {
         o.insert("maxPods".into(), derived_value(&pods, at("maxPods")));
         let defaulted = matches!(self.max_pods, Ok((_, true)));
         o.insert("maxPodsDefault".into(), Value::bool(defaulted));
+        o.insert("maxPodsNote".into(), note(defaulted));
         Value::new(Kind::Object(o), pool.loc)
     }
+}
+
+/// The note a message adds after a value AKS fills in by default.
+pub const DEFAULT_NOTE: &str = " (AKS's default, as it is not set)";
+
+fn note(defaulted: bool) -> Value {
+    Value::str(if defaulted { DEFAULT_NOTE } else { "" })
 }
 
 /// A setting or its default: the value, and whether the default was used.
@@ -116,13 +124,22 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
         }
         .with_origin(plugin_origin),
     );
-    o.insert("overlay".into(), Value::bool(overlay));
+    // Overlay is known only when networkPluginMode is.
+    let mode = net.and_then(|n| n.get("networkPluginMode"));
+    o.insert(
+        "overlay".into(),
+        match mode.map(|m| &m.kind) {
+            Some(Kind::Unknown(r)) => Value::unknown(r.clone()),
+            _ => Value::bool(overlay),
+        },
+    );
     // Pods get their own range with kubenet and overlay; flat Azure CNI uses the subnet.
     match &plugin {
         Ok(Some(p)) if p == "kubenet" || (p == "azure" && overlay) => {
             let (v, d) = setting(net, "podCidr", derive::DEFAULT_POD_CIDR, omitted_at);
             o.insert("podCidr".into(), v);
             o.insert("podCidrDefault".into(), Value::bool(d));
+            o.insert("podCidrNote".into(), note(d));
         }
         Ok(Some(_)) => {}
         Ok(None) => {
@@ -142,6 +159,7 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     let (svc, svc_default) = setting(net, "serviceCidr", derive::DEFAULT_SERVICE_CIDR, omitted_at);
     o.insert("serviceCidr".into(), svc);
     o.insert("serviceCidrDefault".into(), Value::bool(svc_default));
+    o.insert("serviceCidrNote".into(), note(svc_default));
     let (dns, dns_default) = setting(
         net,
         "dnsServiceIP",
@@ -150,6 +168,7 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     );
     o.insert("dnsServiceIP".into(), dns);
     o.insert("dnsServiceIPDefault".into(), Value::bool(dns_default));
+    o.insert("dnsServiceIPNote".into(), note(dns_default));
     let mut ceiling: Derived = Ok(0);
     for (_, e) in pools {
         ceiling = match (ceiling, &e.max_nodes) {

@@ -125,6 +125,8 @@ pub struct Facts {
     pub child_routes: Vec<ChildFact>,
     pub nsgs: Vec<NsgFact>,
     pub child_rules: Vec<ChildFact>,
+    /// `virtualNetworks/virtualNetworkPeerings` resources.
+    pub child_peerings: Vec<ChildFact>,
     pub identities: Vec<IdentityFact>,
     pub role_assignments: Vec<RoleAssignmentFact>,
 }
@@ -270,6 +272,17 @@ pub fn extract(dep: &Deployment) -> Facts {
             });
         } else if type_is(res, "Microsoft.Network/routeTables/routes") {
             f.child_routes.push(ChildFact {
+                parent_id: id
+                    .as_deref()
+                    .and_then(resource_id::parent)
+                    .map(str::to_string),
+                item: child_item(res),
+            });
+        } else if type_is(
+            res,
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+        ) {
+            f.child_peerings.push(ChildFact {
                 parent_id: id
                     .as_deref()
                     .and_then(resource_id::parent)

@@ -9,7 +9,7 @@ use serde_json::{Value as J, json};
 
 use crate::model::derive;
 use crate::model::effective::{PoolEffective, cluster_effective};
-use crate::model::facts::{ClusterFact, Facts, PoolFact, id_of};
+use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::resource_id::{ids_match, last_name, link_key};
 use crate::source::{FileId, Loc};
@@ -362,6 +362,37 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         }
     }
 
+    // VNets merged by id, with their peerings (inline and child resources).
+    let mut vnet_index = IdIndex::default();
+    let mut vnets: Vec<(&VnetFact, Vec<&Value>)> = Vec::new();
+    for facts in all {
+        for v in &facts.vnets {
+            if let Some(id) = v.id.as_deref() {
+                if vnet_index.find(id).is_some() {
+                    continue;
+                }
+                vnet_index.insert(id, vnets.len());
+            }
+            vnets.push((v, v.peerings.iter().collect()));
+        }
+    }
+    for facts in all {
+        for p in &facts.child_peerings {
+            if let Some(i) = p.parent_id.as_deref().and_then(|id| vnet_index.find(id))
+                && let Some(v) = vnets.get_mut(i)
+            {
+                v.1.push(&p.item);
+            }
+        }
+    }
+    let vnet_of_subnet = |s: &SubnetEntry| -> Option<usize> {
+        let vid = s
+            .decl
+            .and_then(|d| d.vnet_id.clone())
+            .or_else(|| crate::resource_id::parent(&s.id).map(str::to_string))?;
+        vnet_index.find(&vid)
+    };
+
     // ---- Emit the document ----
     let mut cluster_docs = Vec::new();
     for (ci, c) in clusters.iter().enumerate() {
@@ -496,6 +527,10 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             pools.push(pw.finish());
         }
         w.raw("pools", J::Array(pools));
+        let (own, peered) = network_ranges(ci, c, &subnets, &vnets, &vnet_of_subnet, &vnet_index);
+        let all_ranges: Vec<J> = own.iter().chain(peered.iter()).cloned().collect();
+        w.raw("ownRanges", J::Array(own));
+        w.raw("ranges", J::Array(all_ranges));
         w.raw("subnets", J::Array(cluster_subnets));
         w.raw("routeTables", J::Array(cluster_rts));
         cluster_docs.push(w.finish());
@@ -556,6 +591,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         if let Some(share) = shared_rt.get(&si) {
             w.raw("sharedRouteTable", share.clone());
         }
+        capacity(&mut w, s, &clusters);
         subnet_docs.push(w.finish());
     }
 
@@ -636,42 +672,29 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     let mut vnet_docs = Vec::new();
     let mut identity_docs = Vec::new();
     let mut ra_docs = Vec::new();
-    let mut vnet_index = IdIndex::default();
+    for (vi, (v, peerings)) in vnets.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/vnets/{vi}"), &mut spans);
+        w.at(Some(v.origin.loc));
+        w.raw("id", v.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &v.name);
+        common(&mut w, &v.origin, names);
+        w.opt("addressPrefixes", v.address_prefixes.as_ref());
+        let own: Vec<J> = subnets
+            .iter()
+            .filter(|s| vnet_of_subnet(s) == Some(vi))
+            .map(|s| str_json(&s.id))
+            .collect();
+        w.raw("subnets", J::Array(own));
+        let ptr = push_token(w.ptr(), "peerings");
+        let docs: Vec<J> = peerings
+            .iter()
+            .enumerate()
+            .map(|(i, p)| flatten_item(&push_token(&ptr, &i.to_string()), p, w_spans(&mut w)))
+            .collect();
+        w.raw("peerings", J::Array(docs));
+        vnet_docs.push(w.finish());
+    }
     for facts in all {
-        for v in &facts.vnets {
-            if let Some(id) = v.id.as_deref() {
-                if vnet_index.find(id).is_some() {
-                    continue;
-                }
-                vnet_index.insert(id, vnet_docs.len());
-            }
-            let mut w = ObjWriter::new(format!("/vnets/{}", vnet_docs.len()), &mut spans);
-            w.at(Some(v.origin.loc));
-            w.raw("id", v.id.as_deref().map_or(J::Null, str_json));
-            w.value("name", &v.name);
-            common(&mut w, &v.origin, names);
-            w.opt("addressPrefixes", v.address_prefixes.as_ref());
-            let own: Vec<J> = subnets
-                .iter()
-                .filter(|s| {
-                    s.decl
-                        .and_then(|d| d.vnet_id.as_deref())
-                        .zip(v.id.as_deref())
-                        .is_some_and(|(a, b)| ids_match(a, b))
-                })
-                .map(|s| str_json(&s.id))
-                .collect();
-            w.raw("subnets", J::Array(own));
-            let ptr = push_token(w.ptr(), "peerings");
-            let peerings: Vec<J> = v
-                .peerings
-                .iter()
-                .enumerate()
-                .map(|(i, p)| flatten_item(&push_token(&ptr, &i.to_string()), p, w_spans(&mut w)))
-                .collect();
-            w.raw("peerings", J::Array(peerings));
-            vnet_docs.push(w.finish());
-        }
         for idn in &facts.identities {
             let mut w = ObjWriter::new(format!("/identities/{}", identity_docs.len()), &mut spans);
             w.at(Some(idn.origin.loc));
@@ -704,6 +727,216 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         "roleAssignments": ra_docs,
     });
     World { doc, spans }
+}
+
+/// Subnet capacity against demand: `usableAddresses`, `nodeDemand` (nodes plus
+/// surge of every pool on it), `cniDemand` (with flat Azure CNI pools, one
+/// address per pod too), and `pools` (pointers to the pools on it).
+fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRef]) {
+    let prefixes = s.decl.and_then(|d| address_prefixes(&d.props));
+    let at = prefixes.as_ref().and_then(|p| p.origin);
+    if let Some(list) = prefixes.as_ref().and_then(Value::as_array) {
+        let usable = match derive::usable_addresses(list) {
+            Ok(Some(n)) => Value::int(n),
+            Ok(None) => Value::null(),
+            Err(r) => Value::unknown(r),
+        };
+        w.value("usableAddresses", &usable.with_origin(at));
+    }
+    let mut nodes: derive::Derived = Ok(0);
+    let mut cni: derive::Derived = Ok(0);
+    let mut any_flat = false;
+    let mut pointers = Vec::new();
+    for &(ci, pi) in &s.users {
+        let Some(c) = clusters.get(ci) else { continue };
+        let Some(p) = c.pools.get(pi) else { continue };
+        pointers.push(J::String(format!("/clusters/{ci}/pools/{pi}")));
+        let net = c.facts.network.as_ref();
+        let flat = derive::plugin(net).ok().flatten().as_deref() == Some("azure")
+            && !derive::is_overlay(net)
+            && p.fact
+                .props
+                .get("podSubnetID")
+                .is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""));
+        any_flat |= flat;
+        let per_node = if flat {
+            p.eff
+                .max_pods
+                .as_ref()
+                .map(|(n, _)| n + 1)
+                .map_err(Clone::clone)
+        } else {
+            Ok(1)
+        };
+        let with_surge = match (&p.eff.max_nodes, &p.eff.surge) {
+            (Ok(n), Ok(sg)) => Ok(n.saturating_add(*sg)),
+            (Err(r), _) | (_, Err(r)) => Err(r.clone()),
+        };
+        nodes = add(nodes, with_surge.clone());
+        cni = add(
+            cni,
+            with_surge.and_then(|n| per_node.map(|k| n.saturating_mul(k))),
+        );
+    }
+    w.value(
+        "nodeDemand",
+        &crate::model::effective::derived_value(&nodes, None),
+    );
+    if any_flat {
+        w.value(
+            "cniDemand",
+            &crate::model::effective::derived_value(&cni, None),
+        );
+    }
+    w.raw("pools", J::Array(pointers));
+}
+
+fn add(a: derive::Derived, b: derive::Derived) -> derive::Derived {
+    match (a, b) {
+        (Ok(x), Ok(y)) => Ok(x.saturating_add(y)),
+        (Err(r), _) | (_, Err(r)) => Err(r),
+    }
+}
+
+/// One address range of a cluster's network, for overlap rules: what it is,
+/// the CIDR, a group (ranges of one group never conflict with each other, e.g.
+/// a VNet and its subnets) and the world pointer of the value.
+fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
+    json!({"kind": kind, "cidr": cidr, "group": group, "at": at, "note": note})
+}
+
+/// The ranges of a cluster: its VNets (or subnets, when the VNet is not in the
+/// templates), pod and service ranges (`own`), and the VNets peered with them.
+/// Network ranges come first, so a pair's later side is the pod or service range.
+fn network_ranges(
+    ci: usize,
+    c: &ClusterRef,
+    subnets: &[SubnetEntry],
+    vnets: &[(&VnetFact, Vec<&Value>)],
+    vnet_of_subnet: &dyn Fn(&SubnetEntry) -> Option<usize>,
+    vnet_index: &IdIndex,
+) -> (Vec<J>, Vec<J>) {
+    let mut own = Vec::new();
+    let mut peered = Vec::new();
+    let mut seen_vnets: Vec<usize> = Vec::new();
+    let prefixes = |v: Option<&Value>| -> Vec<(usize, String)> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .filter_map(|(k, p)| p.as_str().map(|s| (k, s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for p in &c.pools {
+        let Some(si) = p.subnet else { continue };
+        let Some(s) = subnets.get(si) else { continue };
+        match vnet_of_subnet(s) {
+            Some(vi) => {
+                if seen_vnets.contains(&vi) {
+                    continue;
+                }
+                seen_vnets.push(vi);
+                let Some((v, peerings)) = vnets.get(vi) else {
+                    continue;
+                };
+                let vname = v.name.as_str().unwrap_or("?");
+                let group = v.id.clone().unwrap_or_else(|| format!("vnet{vi}"));
+                for (k, cidr) in prefixes(v.address_prefixes.as_ref()) {
+                    let kind = format!("the address space of VNet '{vname}'");
+                    own.push(range(
+                        &kind,
+                        &cidr,
+                        &group,
+                        format!("/vnets/{vi}/addressPrefixes/{k}"),
+                        "",
+                    ));
+                }
+                for (pi, peering) in peerings.iter().enumerate() {
+                    let props = peering.get("properties");
+                    let remote =
+                        props.and_then(|p| p.get_path(&["remoteAddressSpace", "addressPrefixes"]));
+                    let remote_id = props
+                        .and_then(|p| p.get_path(&["remoteVirtualNetwork", "id"]))
+                        .and_then(Value::as_str)
+                        .map(crate::resource_id::canonical);
+                    let remote_vi = remote_id.as_deref().and_then(|id| vnet_index.find(id));
+                    let remote_name = remote_id
+                        .as_deref()
+                        .map(last_name)
+                        .unwrap_or("?")
+                        .to_string();
+                    let group = remote_id
+                        .clone()
+                        .unwrap_or_else(|| format!("peer{vi}.{pi}"));
+                    let kind = format!("the address space of peered VNet '{remote_name}'");
+                    if remote.is_some() {
+                        for (k, cidr) in prefixes(remote) {
+                            let at = format!(
+                                "/vnets/{vi}/peerings/{pi}/remoteAddressSpace/addressPrefixes/{k}"
+                            );
+                            peered.push(range(&kind, &cidr, &group, at, ""));
+                        }
+                    } else if let Some(rvi) = remote_vi
+                        && let Some((rv, _)) = vnets.get(rvi)
+                    {
+                        for (k, cidr) in prefixes(rv.address_prefixes.as_ref()) {
+                            peered.push(range(
+                                &kind,
+                                &cidr,
+                                &group,
+                                format!("/vnets/{rvi}/addressPrefixes/{k}"),
+                                "",
+                            ));
+                        }
+                    }
+                }
+            }
+            None => {
+                // The VNet is not in the templates: the subnet's own range stands for it.
+                let Some(d) = s.decl else { continue };
+                let sname = d.name.as_str().unwrap_or("?");
+                for (k, cidr) in prefixes(address_prefixes(&d.props).as_ref()) {
+                    let kind = format!("subnet '{sname}'");
+                    own.push(range(
+                        &kind,
+                        &cidr,
+                        &s.id,
+                        format!("/subnets/{si}/addressPrefixes/{k}"),
+                        "",
+                    ));
+                }
+            }
+        }
+    }
+    let net = c.facts.network.as_ref();
+    let eff = |k: &str| -> Option<Value> {
+        let effective = cluster_effective(c.facts, &[]);
+        effective.get(k).cloned()
+    };
+    let note = |k: &str| -> String {
+        eff(&format!("{k}Note"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    // Dual-stack lists replace the single values.
+    for (key, list, group, label) in [
+        ("podCidr", "podCidrs", "pods", "podCidr"),
+        ("serviceCidr", "serviceCidrs", "services", "serviceCidr"),
+    ] {
+        let listed = prefixes(net.and_then(|n| n.get(list)));
+        if !listed.is_empty() {
+            for (k, cidr) in listed {
+                let at = format!("/clusters/{ci}/network/{list}/{k}");
+                own.push(range(&format!("{list}[{k}]"), &cidr, group, at, ""));
+            }
+        } else if let Some(cidr) = eff(key).and_then(|v| v.as_str().map(str::to_string)) {
+            let at = format!("/clusters/{ci}/effective/{key}");
+            own.push(range(label, &cidr, group, at, &note(key)));
+        }
+    }
+    (own, peered)
 }
 
 fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {

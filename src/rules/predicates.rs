@@ -27,6 +27,10 @@ pub enum Predicate {
     /// `network_or_first_address(ip, cidr)`: the address is the range's network
     /// address or the one after it.
     NetworkOrFirst(FieldPath, FieldPath),
+    /// Generator `address_problem(ip, cidr)`: why the address cannot serve in the
+    /// range — outside it, its network address, or its first address — bound as
+    /// a sentence (nothing when it is fine or unknown).
+    AddressProblem(FieldPath, FieldPath),
     /// Generator `overlapping_pairs(list)`: every two elements `{cidr, group}` of
     /// different groups whose ranges overlap, bound as `{a, b}` (list order).
     OverlappingPairs(FieldPath),
@@ -36,7 +40,8 @@ pub enum Predicate {
 }
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
-     fewer_blocks_than, outside, network_or_first_address, overlapping_pairs, overlapping_ranges";
+     fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
+     overlapping_ranges";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
@@ -126,6 +131,13 @@ impl Predicate {
                     field_arg(args, 1)?,
                 ))
             }
+            "address_problem" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::AddressProblem(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                ))
+            }
             "overlapping_pairs" => {
                 arity(name, args, 1)?;
                 Ok(Predicate::OverlappingPairs(field_arg(args, 0)?))
@@ -152,7 +164,9 @@ impl Predicate {
     pub fn is_generator(&self) -> bool {
         matches!(
             self,
-            Predicate::OverlappingPairs(_) | Predicate::OverlappingRanges(..)
+            Predicate::OverlappingPairs(_)
+                | Predicate::OverlappingRanges(..)
+                | Predicate::AddressProblem(..)
         )
     }
 
@@ -167,7 +181,8 @@ impl Predicate {
             | Predicate::OverlappingRanges(f, _) => vec![f],
             Predicate::FewerBlocksThan(a, b, _)
             | Predicate::Outside(a, b)
-            | Predicate::NetworkOrFirst(a, b) => {
+            | Predicate::NetworkOrFirst(a, b)
+            | Predicate::AddressProblem(a, b) => {
                 vec![a, b]
             }
         }
@@ -212,13 +227,30 @@ impl Predicate {
                 }
                 _ => false,
             },
-            Predicate::OverlappingPairs(_) | Predicate::OverlappingRanges(..) => true,
+            Predicate::OverlappingPairs(_)
+            | Predicate::OverlappingRanges(..)
+            | Predicate::AddressProblem(..) => true,
         }
     }
 
     /// For generators: the values to bind, one finding each.
     pub fn expand(&self, m: &J) -> Vec<J> {
         match self {
+            Predicate::AddressProblem(ip, range) => {
+                let (Some(ip), Some(range)) = (cidr(m, ip), cidr(m, range)) else {
+                    return Vec::new();
+                };
+                let problem = if !range.contains(&ip.addr()) {
+                    "is outside"
+                } else if ip.addr() == range.network() {
+                    "is the network address of"
+                } else if next_addr(range.network()) == Some(ip.addr()) {
+                    "is the first address, taken by the Kubernetes API service, of"
+                } else {
+                    return Vec::new();
+                };
+                vec![J::String(problem.into())]
+            }
             Predicate::OverlappingPairs(list) => {
                 let items = ranges(m, list);
                 let mut out = Vec::new();
