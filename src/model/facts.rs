@@ -360,3 +360,13 @@ fn role_assignment_scope(res: &Resource, prefix: &str) -> Value {
     }
     Value::str(canonical(prefix)).with_origin(Some(res.loc))
 }
+
+/// `addressPrefix` and `addressPrefixes` of a subnet, as one array.
+pub fn address_prefixes(props: &Value) -> Option<Value> {
+    if let Some(list) = props.get("addressPrefixes") {
+        return Some(list.clone());
+    }
+    props
+        .get("addressPrefix")
+        .map(|p| Value::new(Kind::Array(vec![p.clone()]), p.origin))
+}

@@ -7,61 +7,17 @@ use std::collections::HashMap;
 
 use serde_json::{Value as J, json};
 
+use crate::model::capacity::capacity;
 use crate::model::derive;
 use crate::model::effective::{PoolEffective, cluster_effective};
+use crate::model::facts::address_prefixes;
 use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
+use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry};
+use crate::model::ranges::network_ranges;
 use crate::model::world::{ObjWriter, World, push_token};
-use crate::resource_id::{ids_match, last_name, link_key};
+use crate::resource_id::{ids_match, last_name};
 use crate::source::{FileId, Loc};
 use crate::value::{Kind, Value};
-
-/// Finds entities by canonical id, honouring placeholder matching.
-#[derive(Default)]
-struct IdIndex {
-    buckets: HashMap<String, Vec<(String, usize)>>,
-}
-
-impl IdIndex {
-    fn find(&self, id: &str) -> Option<usize> {
-        self.buckets
-            .get(&link_key(id))?
-            .iter()
-            .find(|(known, _)| ids_match(known, id))
-            .map(|(_, i)| *i)
-    }
-
-    fn insert(&mut self, id: &str, idx: usize) {
-        self.buckets
-            .entry(link_key(id))
-            .or_default()
-            .push((id.to_string(), idx));
-    }
-}
-
-/// Display names of files, for the `file` / `scenario` fields.
-pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
-
-struct PoolRef<'a> {
-    fact: &'a PoolFact,
-    subnet: Option<usize>,
-    eff: PoolEffective,
-}
-
-struct ClusterRef<'a> {
-    facts: &'a crate::model::facts::ClusterFact,
-    pools: Vec<PoolRef<'a>>,
-    plugin: Value,
-}
-
-#[derive(Default)]
-struct SubnetEntry<'a> {
-    id: String,
-    decl: Option<&'a crate::model::facts::SubnetFact>,
-    route_table: Option<usize>,
-    nsg: Option<usize>,
-    /// (cluster index, pool index) of every pool on the subnet, in world order.
-    users: Vec<(usize, usize)>,
-}
 
 /// Canonical spelling of an enum-like value, matched case-insensitively.
 fn canon(v: Option<&Value>, allowed: &[&str]) -> Option<Value> {
@@ -102,6 +58,9 @@ fn is_kubenet(v: &Value) -> bool {
 fn str_json(s: &str) -> J {
     J::String(s.to_string())
 }
+
+/// Display names of files, for the `file` / `scenario` fields.
+pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
 
 pub fn link(all: &[Facts], names: FileNames) -> World {
     let mut spans = HashMap::new();
@@ -729,216 +688,6 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     World { doc, spans }
 }
 
-/// Subnet capacity against demand: `usableAddresses`, `nodeDemand` (nodes plus
-/// surge of every pool on it), `cniDemand` (with flat Azure CNI pools, one
-/// address per pod too), and `pools` (pointers to the pools on it).
-fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRef]) {
-    let prefixes = s.decl.and_then(|d| address_prefixes(&d.props));
-    let at = prefixes.as_ref().and_then(|p| p.origin);
-    if let Some(list) = prefixes.as_ref().and_then(Value::as_array) {
-        let usable = match derive::usable_addresses(list) {
-            Ok(Some(n)) => Value::int(n),
-            Ok(None) => Value::null(),
-            Err(r) => Value::unknown(r),
-        };
-        w.value("usableAddresses", &usable.with_origin(at));
-    }
-    let mut nodes: derive::Derived = Ok(0);
-    let mut cni: derive::Derived = Ok(0);
-    let mut any_flat = false;
-    let mut pointers = Vec::new();
-    for &(ci, pi) in &s.users {
-        let Some(c) = clusters.get(ci) else { continue };
-        let Some(p) = c.pools.get(pi) else { continue };
-        pointers.push(J::String(format!("/clusters/{ci}/pools/{pi}")));
-        let net = c.facts.network.as_ref();
-        let flat = derive::plugin(net).ok().flatten().as_deref() == Some("azure")
-            && !derive::is_overlay(net)
-            && p.fact
-                .props
-                .get("podSubnetID")
-                .is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""));
-        any_flat |= flat;
-        let per_node = if flat {
-            p.eff
-                .max_pods
-                .as_ref()
-                .map(|(n, _)| n + 1)
-                .map_err(Clone::clone)
-        } else {
-            Ok(1)
-        };
-        let with_surge = match (&p.eff.max_nodes, &p.eff.surge) {
-            (Ok(n), Ok(sg)) => Ok(n.saturating_add(*sg)),
-            (Err(r), _) | (_, Err(r)) => Err(r.clone()),
-        };
-        nodes = add(nodes, with_surge.clone());
-        cni = add(
-            cni,
-            with_surge.and_then(|n| per_node.map(|k| n.saturating_mul(k))),
-        );
-    }
-    w.value(
-        "nodeDemand",
-        &crate::model::effective::derived_value(&nodes, None),
-    );
-    if any_flat {
-        w.value(
-            "cniDemand",
-            &crate::model::effective::derived_value(&cni, None),
-        );
-    }
-    w.raw("pools", J::Array(pointers));
-}
-
-fn add(a: derive::Derived, b: derive::Derived) -> derive::Derived {
-    match (a, b) {
-        (Ok(x), Ok(y)) => Ok(x.saturating_add(y)),
-        (Err(r), _) | (_, Err(r)) => Err(r),
-    }
-}
-
-/// One address range of a cluster's network, for overlap rules: what it is,
-/// the CIDR, a group (ranges of one group never conflict with each other, e.g.
-/// a VNet and its subnets) and the world pointer of the value.
-fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
-    json!({"kind": kind, "cidr": cidr, "group": group, "at": at, "note": note})
-}
-
-/// The ranges of a cluster: its VNets (or subnets, when the VNet is not in the
-/// templates), pod and service ranges (`own`), and the VNets peered with them.
-/// Network ranges come first, so a pair's later side is the pod or service range.
-fn network_ranges(
-    ci: usize,
-    c: &ClusterRef,
-    subnets: &[SubnetEntry],
-    vnets: &[(&VnetFact, Vec<&Value>)],
-    vnet_of_subnet: &dyn Fn(&SubnetEntry) -> Option<usize>,
-    vnet_index: &IdIndex,
-) -> (Vec<J>, Vec<J>) {
-    let mut own = Vec::new();
-    let mut peered = Vec::new();
-    let mut seen_vnets: Vec<usize> = Vec::new();
-    let prefixes = |v: Option<&Value>| -> Vec<(usize, String)> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .filter_map(|(k, p)| p.as_str().map(|s| (k, s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for p in &c.pools {
-        let Some(si) = p.subnet else { continue };
-        let Some(s) = subnets.get(si) else { continue };
-        match vnet_of_subnet(s) {
-            Some(vi) => {
-                if seen_vnets.contains(&vi) {
-                    continue;
-                }
-                seen_vnets.push(vi);
-                let Some((v, peerings)) = vnets.get(vi) else {
-                    continue;
-                };
-                let vname = v.name.as_str().unwrap_or("?");
-                let group = v.id.clone().unwrap_or_else(|| format!("vnet{vi}"));
-                for (k, cidr) in prefixes(v.address_prefixes.as_ref()) {
-                    let kind = format!("the address space of VNet '{vname}'");
-                    own.push(range(
-                        &kind,
-                        &cidr,
-                        &group,
-                        format!("/vnets/{vi}/addressPrefixes/{k}"),
-                        "",
-                    ));
-                }
-                for (pi, peering) in peerings.iter().enumerate() {
-                    let props = peering.get("properties");
-                    let remote =
-                        props.and_then(|p| p.get_path(&["remoteAddressSpace", "addressPrefixes"]));
-                    let remote_id = props
-                        .and_then(|p| p.get_path(&["remoteVirtualNetwork", "id"]))
-                        .and_then(Value::as_str)
-                        .map(crate::resource_id::canonical);
-                    let remote_vi = remote_id.as_deref().and_then(|id| vnet_index.find(id));
-                    let remote_name = remote_id
-                        .as_deref()
-                        .map(last_name)
-                        .unwrap_or("?")
-                        .to_string();
-                    let group = remote_id
-                        .clone()
-                        .unwrap_or_else(|| format!("peer{vi}.{pi}"));
-                    let kind = format!("the address space of peered VNet '{remote_name}'");
-                    if remote.is_some() {
-                        for (k, cidr) in prefixes(remote) {
-                            let at = format!(
-                                "/vnets/{vi}/peerings/{pi}/remoteAddressSpace/addressPrefixes/{k}"
-                            );
-                            peered.push(range(&kind, &cidr, &group, at, ""));
-                        }
-                    } else if let Some(rvi) = remote_vi
-                        && let Some((rv, _)) = vnets.get(rvi)
-                    {
-                        for (k, cidr) in prefixes(rv.address_prefixes.as_ref()) {
-                            peered.push(range(
-                                &kind,
-                                &cidr,
-                                &group,
-                                format!("/vnets/{rvi}/addressPrefixes/{k}"),
-                                "",
-                            ));
-                        }
-                    }
-                }
-            }
-            None => {
-                // The VNet is not in the templates: the subnet's own range stands for it.
-                let Some(d) = s.decl else { continue };
-                let sname = d.name.as_str().unwrap_or("?");
-                for (k, cidr) in prefixes(address_prefixes(&d.props).as_ref()) {
-                    let kind = format!("subnet '{sname}'");
-                    own.push(range(
-                        &kind,
-                        &cidr,
-                        &s.id,
-                        format!("/subnets/{si}/addressPrefixes/{k}"),
-                        "",
-                    ));
-                }
-            }
-        }
-    }
-    let net = c.facts.network.as_ref();
-    let eff = |k: &str| -> Option<Value> {
-        let effective = cluster_effective(c.facts, &[]);
-        effective.get(k).cloned()
-    };
-    let note = |k: &str| -> String {
-        eff(&format!("{k}Note"))
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    };
-    // Dual-stack lists replace the single values.
-    for (key, list, group, label) in [
-        ("podCidr", "podCidrs", "pods", "podCidr"),
-        ("serviceCidr", "serviceCidrs", "services", "serviceCidr"),
-    ] {
-        let listed = prefixes(net.and_then(|n| n.get(list)));
-        if !listed.is_empty() {
-            for (k, cidr) in listed {
-                let at = format!("/clusters/{ci}/network/{list}/{k}");
-                own.push(range(&format!("{list}[{k}]"), &cidr, group, at, ""));
-            }
-        } else if let Some(cidr) = eff(key).and_then(|v| v.as_str().map(str::to_string)) {
-            let at = format!("/clusters/{ci}/effective/{key}");
-            own.push(range(label, &cidr, group, at, &note(key)));
-        }
-    }
-    (own, peered)
-}
-
 fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
     let net = c.network.as_ref();
     let plugin = derive::plugin(net);
@@ -986,16 +735,6 @@ fn common(w: &mut ObjWriter, origin: &crate::model::facts::Origin, names: FileNa
         origin.parameters_loc,
     );
     w.raw("conditional", J::Bool(origin.conditional));
-}
-
-/// `addressPrefix` and `addressPrefixes` of a subnet, as one array.
-fn address_prefixes(props: &Value) -> Option<Value> {
-    if let Some(list) = props.get("addressPrefixes") {
-        return Some(list.clone());
-    }
-    props
-        .get("addressPrefix")
-        .map(|p| Value::new(Kind::Array(vec![p.clone()]), p.origin))
 }
 
 /// An item with `name` and `properties` (route, security rule, peering) as one flat object.

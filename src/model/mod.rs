@@ -1,8 +1,12 @@
 //! From evaluated deployments to the linked world: `facts` (per deployment),
 //! `link` (all files at once), `world` (the JSON document rules query).
 
+pub mod capacity;
 pub mod derive;
 pub mod effective;
 pub mod facts;
 pub mod link;
+pub mod linked;
+pub mod nsg;
+pub mod ranges;
 pub mod world;

@@ -1,0 +1,150 @@
+//! The address ranges of a cluster's network, for the overlap rules.
+
+use serde_json::{Value as J, json};
+
+use crate::model::effective::cluster_effective;
+use crate::model::facts::{VnetFact, address_prefixes};
+use crate::model::linked::{ClusterRef, IdIndex, SubnetEntry};
+use crate::resource_id::last_name;
+use crate::value::Value;
+
+/// One address range of a cluster's network, for overlap rules: what it is,
+/// the CIDR, a group (ranges of one group never conflict with each other, e.g.
+/// a VNet and its subnets) and the world pointer of the value.
+fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
+    json!({"kind": kind, "cidr": cidr, "group": group, "at": at, "note": note})
+}
+
+/// The ranges of a cluster: its VNets (or subnets, when the VNet is not in the
+/// templates), pod and service ranges (`own`), and the VNets peered with them.
+/// Network ranges come first, so a pair's later side is the pod or service range.
+pub(crate) fn network_ranges(
+    ci: usize,
+    c: &ClusterRef,
+    subnets: &[SubnetEntry],
+    vnets: &[(&VnetFact, Vec<&Value>)],
+    vnet_of_subnet: &dyn Fn(&SubnetEntry) -> Option<usize>,
+    vnet_index: &IdIndex,
+) -> (Vec<J>, Vec<J>) {
+    let mut own = Vec::new();
+    let mut peered = Vec::new();
+    let mut seen_vnets: Vec<usize> = Vec::new();
+    let prefixes = |v: Option<&Value>| -> Vec<(usize, String)> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .filter_map(|(k, p)| p.as_str().map(|s| (k, s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for p in &c.pools {
+        let Some(si) = p.subnet else { continue };
+        let Some(s) = subnets.get(si) else { continue };
+        match vnet_of_subnet(s) {
+            Some(vi) => {
+                if seen_vnets.contains(&vi) {
+                    continue;
+                }
+                seen_vnets.push(vi);
+                let Some((v, peerings)) = vnets.get(vi) else {
+                    continue;
+                };
+                let vname = v.name.as_str().unwrap_or("?");
+                let group = v.id.clone().unwrap_or_else(|| format!("vnet{vi}"));
+                for (k, cidr) in prefixes(v.address_prefixes.as_ref()) {
+                    let kind = format!("the address space of VNet '{vname}'");
+                    own.push(range(
+                        &kind,
+                        &cidr,
+                        &group,
+                        format!("/vnets/{vi}/addressPrefixes/{k}"),
+                        "",
+                    ));
+                }
+                for (pi, peering) in peerings.iter().enumerate() {
+                    let props = peering.get("properties");
+                    let remote =
+                        props.and_then(|p| p.get_path(&["remoteAddressSpace", "addressPrefixes"]));
+                    let remote_id = props
+                        .and_then(|p| p.get_path(&["remoteVirtualNetwork", "id"]))
+                        .and_then(Value::as_str)
+                        .map(crate::resource_id::canonical);
+                    let remote_vi = remote_id.as_deref().and_then(|id| vnet_index.find(id));
+                    let remote_name = remote_id
+                        .as_deref()
+                        .map(last_name)
+                        .unwrap_or("?")
+                        .to_string();
+                    let group = remote_id
+                        .clone()
+                        .unwrap_or_else(|| format!("peer{vi}.{pi}"));
+                    let kind = format!("the address space of peered VNet '{remote_name}'");
+                    if remote.is_some() {
+                        for (k, cidr) in prefixes(remote) {
+                            let at = format!(
+                                "/vnets/{vi}/peerings/{pi}/remoteAddressSpace/addressPrefixes/{k}"
+                            );
+                            peered.push(range(&kind, &cidr, &group, at, ""));
+                        }
+                    } else if let Some(rvi) = remote_vi
+                        && let Some((rv, _)) = vnets.get(rvi)
+                    {
+                        for (k, cidr) in prefixes(rv.address_prefixes.as_ref()) {
+                            peered.push(range(
+                                &kind,
+                                &cidr,
+                                &group,
+                                format!("/vnets/{rvi}/addressPrefixes/{k}"),
+                                "",
+                            ));
+                        }
+                    }
+                }
+            }
+            None => {
+                // The VNet is not in the templates: the subnet's own range stands for it.
+                let Some(d) = s.decl else { continue };
+                let sname = d.name.as_str().unwrap_or("?");
+                for (k, cidr) in prefixes(address_prefixes(&d.props).as_ref()) {
+                    let kind = format!("subnet '{sname}'");
+                    own.push(range(
+                        &kind,
+                        &cidr,
+                        &s.id,
+                        format!("/subnets/{si}/addressPrefixes/{k}"),
+                        "",
+                    ));
+                }
+            }
+        }
+    }
+    let net = c.facts.network.as_ref();
+    let eff = |k: &str| -> Option<Value> {
+        let effective = cluster_effective(c.facts, &[]);
+        effective.get(k).cloned()
+    };
+    let note = |k: &str| -> String {
+        eff(&format!("{k}Note"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    // Dual-stack lists replace the single values.
+    for (key, list, group, label) in [
+        ("podCidr", "podCidrs", "pods", "podCidr"),
+        ("serviceCidr", "serviceCidrs", "services", "serviceCidr"),
+    ] {
+        let listed = prefixes(net.and_then(|n| n.get(list)));
+        if !listed.is_empty() {
+            for (k, cidr) in listed {
+                let at = format!("/clusters/{ci}/network/{list}/{k}");
+                own.push(range(&format!("{list}[{k}]"), &cidr, group, at, ""));
+            }
+        } else if let Some(cidr) = eff(key).and_then(|v| v.as_str().map(str::to_string)) {
+            let at = format!("/clusters/{ci}/effective/{key}");
+            own.push(range(label, &cidr, group, at, &note(key)));
+        }
+    }
+    (own, peered)
+}
