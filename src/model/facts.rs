@@ -31,6 +31,8 @@ pub struct ClusterFact {
     /// Where `agentPoolProfiles` is written.
     pub pools_origin: Option<Loc>,
     pub api_version: Option<Value>,
+    /// `servicePrincipalProfile.clientId`.
+    pub service_principal: Option<Value>,
     /// The evaluated `dependsOn` entries.
     pub depends_on: Vec<Value>,
 }
@@ -191,6 +193,9 @@ pub fn extract(dep: &Deployment) -> Facts {
                 pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
                 pools,
                 api_version: res.body.get("apiVersion").cloned(),
+                service_principal: p
+                    .get_path(&["servicePrincipalProfile", "clientId"])
+                    .cloned(),
                 depends_on: items(res.body.get("dependsOn")),
             });
         } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {

@@ -13,7 +13,9 @@ use crate::model::effective::{PoolEffective, cluster_effective};
 use crate::model::facts::address_prefixes;
 use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
 use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry};
+use crate::model::nsg_check::nsg_blocks;
 use crate::model::ranges::network_ranges;
+use crate::model::routing;
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::resource_id::{ids_match, last_name};
 use crate::source::{FileId, Loc};
@@ -483,6 +485,15 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             if let Some(share) = shared_subnet.get(&(ci, pi)) {
                 pw.raw("sharedSubnet", share.clone());
             }
+            // Egress problems are reported once per cluster and subnet.
+            let first_on_subnet = c.pools.iter().position(|q| q.subnet == p.subnet) == Some(pi);
+            if first_on_subnet
+                && let Some(si) = p.subnet
+                && let Some(s) = subnets.get(si)
+                && let Some(egress) = routing::udr_egress(si, s, &route_tables)
+            {
+                pw.raw("udrEgress", egress);
+            }
             pools.push(pw.finish());
         }
         w.raw("pools", J::Array(pools));
@@ -490,6 +501,13 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         let all_ranges: Vec<J> = own.iter().chain(peered.iter()).cloned().collect();
         w.raw("ownRanges", J::Array(own));
         w.raw("ranges", J::Array(all_ranges));
+        w.value("controlPlaneIdentity", &routing::control_plane_identity(f));
+        if let Some(byo) = routing::byo_route_table(c, &subnets) {
+            w.raw("byoRouteTable", byo);
+        }
+        if let Some(mixed) = routing::mixed_route_tables(c, &subnets) {
+            w.raw("mixedRouteTables", mixed);
+        }
         w.raw("subnets", J::Array(cluster_subnets));
         w.raw("routeTables", J::Array(cluster_rts));
         cluster_docs.push(w.finish());
@@ -551,6 +569,11 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             w.raw("sharedRouteTable", share.clone());
         }
         capacity(&mut w, s, &clusters);
+        let vnet = vnet_of_subnet(s).and_then(|vi| vnets.get(vi));
+        let blocks = nsg_blocks(s, &clusters, &nsgs, &route_tables, vnet);
+        if !blocks.is_empty() {
+            w.raw("nsgBlocks", J::Array(blocks));
+        }
         subnet_docs.push(w.finish());
     }
 

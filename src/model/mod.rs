@@ -8,5 +8,7 @@ pub mod facts;
 pub mod link;
 pub mod linked;
 pub mod nsg;
+pub mod nsg_check;
 pub mod ranges;
+pub mod routing;
 pub mod world;
