@@ -131,7 +131,27 @@ pub struct Facts {
     pub child_peerings: Vec<ChildFact>,
     pub identities: Vec<IdentityFact>,
     pub role_assignments: Vec<RoleAssignmentFact>,
+    /// VPN / ExpressRoute gateways, local network gateways, ExpressRoute circuits.
+    pub gateways: Vec<GatewayFact>,
 }
+
+/// Something that connects the network to on-premises ranges.
+#[derive(Debug)]
+pub struct GatewayFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    pub resource_type: String,
+}
+
+/// Resource types that connect a network to on-premises.
+const GATEWAY_TYPES: &[&str] = &[
+    "Microsoft.Network/virtualNetworkGateways",
+    "Microsoft.Network/localNetworkGateways",
+    "Microsoft.Network/expressRouteCircuits",
+    "Microsoft.Network/expressRouteGateways",
+    "Microsoft.Network/vpnGateways",
+];
 
 fn props(res: &Resource) -> Value {
     res.body
@@ -309,6 +329,13 @@ pub fn extract(dep: &Deployment) -> Facts {
                     .and_then(resource_id::parent)
                     .map(str::to_string),
                 item: child_item(res),
+            });
+        } else if GATEWAY_TYPES.iter().any(|g| type_is(res, g)) {
+            f.gateways.push(GatewayFact {
+                origin,
+                id,
+                name,
+                resource_type: res.resource_type.clone(),
             });
         } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
             f.identities.push(IdentityFact { origin, id, name });

@@ -699,6 +699,28 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         }
     }
 
+    let mut gateway_docs = Vec::new();
+    for facts in all {
+        for g in &facts.gateways {
+            let mut w = ObjWriter::new(format!("/gateways/{}", gateway_docs.len()), &mut spans);
+            w.at(Some(g.origin.loc));
+            w.raw("id", g.id.as_deref().map_or(J::Null, str_json));
+            w.value("name", &g.name);
+            w.raw("type", str_json(&g.resource_type));
+            common(&mut w, &g.origin, names);
+            gateway_docs.push(w.finish());
+        }
+    }
+    // Every cluster learns whether the run connects to on-premises (AKS028).
+    for c in &mut cluster_docs {
+        if let J::Object(o) = c {
+            o.insert("onPremisesGateways".into(), J::from(gateway_docs.len()));
+            if !gateway_docs.is_empty() {
+                o.insert("firstGateway".into(), J::from("/gateways/0"));
+            }
+        }
+    }
+
     let doc = json!({
         "clusters": cluster_docs,
         "subnets": subnet_docs,
@@ -707,6 +729,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         "nsgs": nsg_docs,
         "identities": identity_docs,
         "roleAssignments": ra_docs,
+        "gateways": gateway_docs,
     });
     World { doc, spans }
 }
