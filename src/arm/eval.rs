@@ -32,6 +32,12 @@ pub enum ScopeLevel {
 pub const SUBSCRIPTION_PLACEHOLDER: &str = "{subscriptionId}";
 /// Stands in for the deployment's resource group name inside ids when unknown.
 pub const RESOURCE_GROUP_PLACEHOLDER: &str = "{resourceGroupName}";
+/// Starts the stand-in for a managed identity's principal id, known only at
+/// deployment: `{principalId of <identity id>}`. It lets a role assignment's
+/// `principalId` be matched with the identity it names.
+pub const PRINCIPAL_PLACEHOLDER: &str = "{principalId of ";
+/// Likewise for a managed identity's client id.
+pub const CLIENT_PLACEHOLDER: &str = "{clientId of ";
 
 /// What an expression can see of its template. Implemented by the template evaluator.
 pub trait ExprEnv {
@@ -92,6 +98,14 @@ pub fn classify(text: &str) -> StringForm<'_> {
         return StringForm::Expression(text.get(1..text.len() - 1).unwrap_or(""), 1);
     }
     StringForm::Literal(text)
+}
+
+/// The text of a literal template string (`[[x]` → `[x]`); expressions unchanged.
+pub fn literal_text(text: &str) -> &str {
+    match classify(text) {
+        StringForm::Literal(s) => s,
+        StringForm::Expression(..) => text,
+    }
 }
 
 /// True when the template string is an expression (see [`classify`]).

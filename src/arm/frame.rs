@@ -196,11 +196,26 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
                 continue;
             }
             let v = self.eval(&m.value);
+            let key = self.eval_key(m);
             // Lookups take the last duplicate, so pushing keeps JSON semantics
             // without a quadratic duplicate scan on large objects.
-            obj.entries.push((m.key.clone(), v));
+            obj.entries.push((key, v));
         }
         obj
+    }
+
+    /// A property name: ARM evaluates expression keys (Bicep writes
+    /// `userAssignedIdentities` as `{"[format('{0}', resourceId(...))]": {}}`).
+    /// A key that does not evaluate to a known string stays as written.
+    fn eval_key(&mut self, m: &Member) -> String {
+        if !crate::arm::eval::is_expression(&m.key) {
+            return crate::arm::eval::literal_text(&m.key).to_string();
+        }
+        let origin = Loc::new(self.file, m.key_span);
+        match evaluate_string(&m.key, origin, self).kind {
+            Kind::Str(s) => s,
+            _ => m.key.clone(),
+        }
     }
 
     /// One `{name, count, input}` loop: the property name and its array.

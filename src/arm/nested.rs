@@ -299,6 +299,9 @@ impl<'a> Frame<'a, '_, '_> {
     pub fn reference(&mut self, args: &[Value]) -> Option<Value> {
         let target = args.first()?.as_str()?;
         let lower = target.to_ascii_lowercase();
+        if let Some(identity) = self.identity_reference(target) {
+            return Some(identity);
+        }
         let name = match lower.rfind("microsoft.resources/deployments/") {
             Some(i) => lower
                 .get(i + "microsoft.resources/deployments/".len()..)?
@@ -356,6 +359,42 @@ impl<'a> Frame<'a, '_, '_> {
                 Value::unknown(format!("reference(...).{k} is a runtime value")),
             ));
         }
+        Some(Value::object(obj))
+    }
+
+    /// `reference()` of a user-assigned identity: its principal and client ids
+    /// are runtime values, stood in for by placeholders naming the identity.
+    fn identity_reference(&mut self, target: &str) -> Option<Value> {
+        const IDENTITY: &str = "/providers/microsoft.managedidentity/userassignedidentities/";
+        let id = if target.to_ascii_lowercase().contains(IDENTITY) {
+            target.to_string()
+        } else {
+            // languageVersion 2.0: a symbolic name.
+            let info = self.resource_info(&[Value::str(target)])?;
+            let id = info.get("id")?.as_str()?.to_string();
+            if !id.to_ascii_lowercase().contains(IDENTITY) {
+                return None;
+            }
+            id
+        };
+        let canonical = crate::resource_id::canonical(&id);
+        let mut ids = Object::new();
+        ids.insert(
+            "principalId".into(),
+            Value::str(format!("{}{canonical}}}", crate::arm::eval::PRINCIPAL_PLACEHOLDER)),
+        );
+        ids.insert(
+            "clientId".into(),
+            Value::str(format!("{}{canonical}}}", crate::arm::eval::CLIENT_PLACEHOLDER)),
+        );
+        ids.insert(
+            "tenantId".into(),
+            Value::unknown("the identity's tenantId is a runtime value"),
+        );
+        let mut obj = ids.clone();
+        // `reference(id, apiVersion, 'Full')` nests them under `properties`.
+        obj.insert("properties".into(), Value::object(ids));
+        obj.insert("id".into(), Value::str(id));
         Some(Value::object(obj))
     }
 

@@ -133,6 +133,8 @@ pub struct Facts {
     pub role_assignments: Vec<RoleAssignmentFact>,
     /// VPN / ExpressRoute gateways, local network gateways, ExpressRoute circuits.
     pub gateways: Vec<GatewayFact>,
+    /// Custom role definitions: the role's GUID (its name) and its actions.
+    pub role_definitions: Vec<(Value, Vec<Value>)>,
 }
 
 /// Something that connects the network to on-premises ranges.
@@ -339,6 +341,13 @@ pub fn extract(dep: &Deployment) -> Facts {
             });
         } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
             f.identities.push(IdentityFact { origin, id, name });
+        } else if type_is(res, "Microsoft.Authorization/roleDefinitions") {
+            let p = props(res);
+            let actions = items(p.get("permissions"))
+                .iter()
+                .flat_map(|perm| items(perm.get("actions")))
+                .collect();
+            f.role_definitions.push((res.name.clone(), actions));
         } else if t.to_ascii_lowercase().ends_with("roleassignments") {
             let p = props(res);
             let scope = role_assignment_scope(res, &prefix);

@@ -15,6 +15,7 @@ use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
 use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry};
 use crate::model::nsg_check::nsg_blocks;
 use crate::model::ranges::network_ranges;
+use crate::model::identity;
 use crate::model::routing;
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::resource_id::{ids_match, last_name};
@@ -354,6 +355,12 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         vnet_index.find(&vid)
     };
 
+    let all_assignments: Vec<&crate::model::facts::RoleAssignmentFact> =
+        all.iter().flat_map(|f| f.role_assignments.iter()).collect();
+    let custom_roles: Vec<(Value, Vec<Value>)> =
+        all.iter().flat_map(|f| f.role_definitions.iter().cloned()).collect();
+    let assignments = identity::assignments(&all_assignments, &custom_roles);
+
     // ---- Emit the document ----
     let mut cluster_docs = Vec::new();
     for (ci, c) in clusters.iter().enumerate() {
@@ -507,6 +514,21 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         }
         if let Some(mixed) = routing::mixed_route_tables(c, &subnets) {
             w.raw("mixedRouteTables", mixed);
+        }
+        let depends_at = if f.depends_on.is_empty() {
+            format!("/clusters/{ci}")
+        } else {
+            let deps = Value::array(f.depends_on.clone()).with_origin(
+                f.depends_on.first().and_then(|d| d.origin),
+            );
+            w.value("dependsOn", &deps);
+            format!("/clusters/{ci}/dependsOn")
+        };
+        for (key, value) in identity::network_role(c, &subnets, &assignments, &depends_at) {
+            w.raw(key, value);
+        }
+        if let Some(order) = identity::route_table_order(c, &subnets, &depends_at) {
+            w.raw("routeTableOrder", order);
         }
         w.raw("subnets", J::Array(cluster_subnets));
         w.raw("routeTables", J::Array(cluster_rts));

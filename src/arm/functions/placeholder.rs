@@ -17,10 +17,17 @@
 use super::comparison::{MAX_VALUE_DEPTH, Tri};
 use super::string::{index_of_str, starts_ends_with_str, utf16_len};
 use super::{R, want_int};
-use crate::arm::eval::{RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER};
+use crate::arm::eval::{
+    CLIENT_PLACEHOLDER, PRINCIPAL_PLACEHOLDER, RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER,
+};
 use crate::value::{Kind, Value};
 
-const TOKENS: [&str; 2] = [SUBSCRIPTION_PLACEHOLDER, RESOURCE_GROUP_PLACEHOLDER];
+const TOKENS: [&str; 4] = [
+    SUBSCRIPTION_PLACEHOLDER,
+    RESOURCE_GROUP_PLACEHOLDER,
+    PRINCIPAL_PLACEHOLDER,
+    CLIENT_PLACEHOLDER,
+];
 
 /// The Unknown for `name()` applied to a deployment-dependent value.
 pub(crate) fn unknown(name: &str) -> Value {

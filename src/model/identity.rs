@@ -1,0 +1,200 @@
+//! Control-plane identities, role assignments and deployment order, for the
+//! rules about bringing your own route table (AKS014, AKS015, AKS027).
+//!
+//! A role assignment's `principalId` is a runtime value; the evaluator stands
+//! in `{principalId of <identity id>}` for `reference(identity).principalId`,
+//! which is how an assignment is matched with the cluster's identity.
+
+use serde_json::{Value as J, json};
+
+use crate::arm::eval::PRINCIPAL_PLACEHOLDER;
+use crate::model::facts::{ClusterFact, Origin, RoleAssignmentFact};
+use crate::model::linked::{ClusterRef, SubnetEntry};
+use crate::resource_id::{canonical, ids_match, last_name};
+use crate::value::{Kind, Value};
+
+/// Built-in roles that include the subnet join and route table write actions.
+const NETWORK_ROLES: &[&str] = &[
+    "4d97b98b-1d4f-4787-a291-c67834d212e7", // Network Contributor
+    "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+];
+
+/// Actions of a custom role that are enough to join subnets and write routes.
+const NETWORK_ACTIONS: &[&str] = &["*", "microsoft.network/*"];
+
+/// The identity a principal id stands for, `Err` when it is not known.
+fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
+    match &v.kind {
+        Kind::Str(s) => Ok(s
+            .strip_prefix(PRINCIPAL_PLACEHOLDER)
+            .and_then(|r| r.strip_suffix('}'))
+            .map(canonical)),
+        _ => Err(()),
+    }
+}
+
+/// Whether the role grants what AKS needs on the network; `Err` when unknown.
+fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<bool, ()> {
+    let id = v.as_str().ok_or(())?.to_ascii_lowercase();
+    let guid = last_name(&id).to_string();
+    if NETWORK_ROLES.contains(&guid.as_str()) {
+        return Ok(true);
+    }
+    for (name, actions) in custom {
+        if name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(&guid)) {
+            return Ok(actions.iter().any(|a| {
+                a.as_str().is_some_and(|a| NETWORK_ACTIONS.contains(&a.to_ascii_lowercase().as_str()))
+            }));
+        }
+    }
+    Ok(false)
+}
+
+/// Whether `scope` is `target` or one of its parents (placeholders match anything).
+fn covers(scope: &str, target: &str) -> bool {
+    let scope = scope.trim_end_matches('/');
+    let n = scope.split('/').count();
+    let prefix: Vec<&str> = target.split('/').take(n).collect();
+    prefix.len() == n && ids_match(scope, &prefix.join("/"))
+}
+
+/// Role assignments of the run, each with the facts rules need.
+pub(crate) struct Assignment<'a> {
+    pub fact: &'a RoleAssignmentFact,
+    /// `Err` when the principal, role or scope is not known.
+    pub known: Result<(Option<String>, bool, String), ()>,
+}
+
+pub(crate) fn assignments<'a>(
+    all: &[&'a RoleAssignmentFact],
+    custom: &[(Value, Vec<Value>)],
+) -> Vec<Assignment<'a>> {
+    all.iter()
+        .map(|ra| {
+            let known = (|| {
+                let principal = principal_identity(&ra.principal_id)?;
+                let grants = grants_network(&ra.role_definition_id, custom)?;
+                let scope = ra.scope.as_str().map(canonical).ok_or(())?;
+                Ok((principal, grants, scope))
+            })();
+            Assignment { fact: ra, known }
+        })
+        .collect()
+}
+
+/// The cluster's user-assigned control-plane identities (canonical ids).
+fn cluster_identities(c: &ClusterFact) -> Vec<String> {
+    match c.identity.as_ref().and_then(|i| i.get("userAssignedIdentities")).map(|u| &u.kind) {
+        Some(Kind::Object(o)) => o.iter().map(|(k, _)| canonical(k)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Targets the identity needs rights on: the cluster's subnets, their VNets and route tables.
+fn targets(c: &ClusterRef, subnets: &[SubnetEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &c.pools {
+        let Some(s) = p.subnet.and_then(|si| subnets.get(si)) else { continue };
+        out.push(s.id.clone());
+        if let Some(rt) = s
+            .decl
+            .and_then(|d| crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"])))
+        {
+            out.push(rt);
+        }
+    }
+    out
+}
+
+/// AKS014/AKS015 facts of a cluster: `networkRole` (pointer to the assignment
+/// that grants its identity rights on its network), or `missingNetworkRole:
+/// true` when every assignment of the run is known and none does; and
+/// `roleAssignmentOrder` when that assignment is in the same template as the
+/// cluster but the cluster does not depend on it.
+/// `depends_at` is the world pointer a missing dependency is reported at.
+pub(crate) fn network_role(
+    c: &ClusterRef,
+    subnets: &[SubnetEntry],
+    assignments: &[Assignment],
+    depends_at: &str,
+) -> Vec<(&'static str, J)> {
+    let identities = cluster_identities(c.facts);
+    let targets = targets(c, subnets);
+    if identities.is_empty() || targets.is_empty() {
+        return Vec::new();
+    }
+    let mut all_known = true;
+    for (k, a) in assignments.iter().enumerate() {
+        let Ok((principal, grants, scope)) = &a.known else {
+            all_known = false;
+            continue;
+        };
+        let mine = principal.as_deref().is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
+        if mine && *grants && targets.iter().any(|t| covers(scope, t)) {
+            let mut out = vec![("networkRole", J::from(format!("/roleAssignments/{k}")))];
+            if missing_dependency(c.facts, &a.fact.origin, a.fact.id.as_deref(), &a.fact.name) {
+                let name = a.fact.name.as_str().unwrap_or("?");
+                out.push((
+                    "roleAssignmentOrder",
+                    json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
+                ));
+            }
+            return out;
+        }
+    }
+    if all_known { vec![("missingNetworkRole", J::Bool(true))] } else { Vec::new() }
+}
+
+/// AKS027: the first subnet with a route table that is declared in the
+/// cluster's template but that the cluster does not depend on.
+pub(crate) fn route_table_order(c: &ClusterRef, subnets: &[SubnetEntry], depends_at: &str) -> Option<J> {
+    c.pools.iter().find_map(|p| {
+        let si = p.subnet?;
+        let s = subnets.get(si)?;
+        let d = s.decl?;
+        crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"]))?;
+        let vnet = d.vnet_id.clone().or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
+        // Depending on the subnet or on its VNet both order the association first.
+        let on_subnet = missing_dependency(c.facts, &d.origin, Some(&s.id), &Value::str(last_name(&s.id)));
+        let on_vnet = vnet.as_deref().map(|v| missing_dependency(c.facts, &d.origin, Some(v), &Value::str(last_name(v))));
+        (on_subnet && on_vnet.unwrap_or(true)).then(|| {
+            json!({
+                "subnet": last_name(&s.id),
+                "at": depends_at,
+                "routeTable": format!("/subnets/{si}/routeTable"),
+            })
+        })
+    })
+}
+
+/// Whether the cluster, deployed in the same template and scenario as
+/// `target`, surely does not list it in `dependsOn` (no entry is unknown or a
+/// nested deployment that could order it).
+fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target_id: Option<&str>, target_name: &Value) -> bool {
+    if c.origin.file != target_origin.file || c.origin.parameters_file != target_origin.parameters_file {
+        return false;
+    }
+    let (Some(id), Some(name)) = (target_id, target_name.as_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    for dep in &c.depends_on {
+        let Some(entry) = dep.as_str() else { return false };
+        let entry = entry.trim().to_ascii_lowercase();
+        if entry.contains("microsoft.resources/deployments") {
+            return false;
+        }
+        let matches = if entry.starts_with('/') {
+            ids_match(&canonical(&entry), id)
+        } else if entry.contains('/') {
+            id.ends_with(&format!("/{entry}"))
+        } else {
+            entry == name || entry == last_name(id)
+        };
+        if matches {
+            return false;
+        }
+    }
+    true
+}
