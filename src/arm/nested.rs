@@ -381,11 +381,17 @@ impl<'a> Frame<'a, '_, '_> {
         let mut ids = Object::new();
         ids.insert(
             "principalId".into(),
-            Value::str(format!("{}{canonical}}}", crate::arm::eval::PRINCIPAL_PLACEHOLDER)),
+            Value::str(format!(
+                "{}{canonical}}}",
+                crate::arm::eval::PRINCIPAL_PLACEHOLDER
+            )),
         );
         ids.insert(
             "clientId".into(),
-            Value::str(format!("{}{canonical}}}", crate::arm::eval::CLIENT_PLACEHOLDER)),
+            Value::str(format!(
+                "{}{canonical}}}",
+                crate::arm::eval::CLIENT_PLACEHOLDER
+            )),
         );
         ids.insert(
             "tenantId".into(),

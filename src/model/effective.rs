@@ -100,7 +100,22 @@ fn setting(
 ) -> (Value, bool) {
     match net.and_then(|n| n.get(key)) {
         Some(v) if !matches!(&v.kind, Kind::Null) && v.as_str() != Some("") => (v.clone(), false),
-        _ => (Value::str(default).with_origin(omitted_at), true),
+        // A dual-stack list stands in for an unset single value with its IPv4 entry.
+        _ => match net.and_then(|n| n.get(&format!("{key}s"))).map(|l| &l.kind) {
+            Some(Kind::Array(items)) if !items.is_empty() => {
+                let v4 = items.iter().find(|i| {
+                    i.as_str()
+                        .and_then(derive::parse_cidr)
+                        .is_some_and(|n| matches!(n, ipnet::IpNet::V4(_)))
+                });
+                (
+                    v4.or(items.first()).cloned().unwrap_or_else(Value::null),
+                    false,
+                )
+            }
+            Some(Kind::Unknown(r)) => (Value::unknown(r.clone()).with_origin(omitted_at), false),
+            _ => (Value::str(default).with_origin(omitted_at), true),
+        },
     }
 }
 

@@ -44,7 +44,8 @@ fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<bool, ()>
     for (name, actions) in custom {
         if name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(&guid)) {
             return Ok(actions.iter().any(|a| {
-                a.as_str().is_some_and(|a| NETWORK_ACTIONS.contains(&a.to_ascii_lowercase().as_str()))
+                a.as_str()
+                    .is_some_and(|a| NETWORK_ACTIONS.contains(&a.to_ascii_lowercase().as_str()))
             }));
         }
     }
@@ -85,7 +86,12 @@ pub(crate) fn assignments<'a>(
 
 /// The cluster's user-assigned control-plane identities (canonical ids).
 fn cluster_identities(c: &ClusterFact) -> Vec<String> {
-    match c.identity.as_ref().and_then(|i| i.get("userAssignedIdentities")).map(|u| &u.kind) {
+    match c
+        .identity
+        .as_ref()
+        .and_then(|i| i.get("userAssignedIdentities"))
+        .map(|u| &u.kind)
+    {
         Some(Kind::Object(o)) => o.iter().map(|(k, _)| canonical(k)).collect(),
         _ => Vec::new(),
     }
@@ -95,7 +101,9 @@ fn cluster_identities(c: &ClusterFact) -> Vec<String> {
 fn targets(c: &ClusterRef, subnets: &[SubnetEntry]) -> Vec<String> {
     let mut out = Vec::new();
     for p in &c.pools {
-        let Some(s) = p.subnet.and_then(|si| subnets.get(si)) else { continue };
+        let Some(s) = p.subnet.and_then(|si| subnets.get(si)) else {
+            continue;
+        };
         out.push(s.id.clone());
         if let Some(rt) = s
             .decl
@@ -130,7 +138,9 @@ pub(crate) fn network_role(
             all_known = false;
             continue;
         };
-        let mine = principal.as_deref().is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
+        let mine = principal
+            .as_deref()
+            .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
         if mine && *grants && targets.iter().any(|t| covers(scope, t)) {
             let mut out = vec![("networkRole", J::from(format!("/roleAssignments/{k}")))];
             if missing_dependency(c.facts, &a.fact.origin, a.fact.id.as_deref(), &a.fact.name) {
@@ -143,21 +153,39 @@ pub(crate) fn network_role(
             return out;
         }
     }
-    if all_known { vec![("missingNetworkRole", J::Bool(true))] } else { Vec::new() }
+    if all_known {
+        vec![("missingNetworkRole", J::Bool(true))]
+    } else {
+        Vec::new()
+    }
 }
 
 /// AKS027: the first subnet with a route table that is declared in the
 /// cluster's template but that the cluster does not depend on.
-pub(crate) fn route_table_order(c: &ClusterRef, subnets: &[SubnetEntry], depends_at: &str) -> Option<J> {
+pub(crate) fn route_table_order(
+    c: &ClusterRef,
+    subnets: &[SubnetEntry],
+    depends_at: &str,
+) -> Option<J> {
     c.pools.iter().find_map(|p| {
         let si = p.subnet?;
         let s = subnets.get(si)?;
         let d = s.decl?;
         crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"]))?;
-        let vnet = d.vnet_id.clone().or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
+        let vnet = d
+            .vnet_id
+            .clone()
+            .or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
         // Depending on the subnet or on its VNet both order the association first.
-        let on_subnet = missing_dependency(c.facts, &d.origin, Some(&s.id), &Value::str(last_name(&s.id)));
-        let on_vnet = vnet.as_deref().map(|v| missing_dependency(c.facts, &d.origin, Some(v), &Value::str(last_name(v))));
+        let on_subnet = missing_dependency(
+            c.facts,
+            &d.origin,
+            Some(&s.id),
+            &Value::str(last_name(&s.id)),
+        );
+        let on_vnet = vnet
+            .as_deref()
+            .map(|v| missing_dependency(c.facts, &d.origin, Some(v), &Value::str(last_name(v))));
         (on_subnet && on_vnet.unwrap_or(true)).then(|| {
             json!({
                 "subnet": last_name(&s.id),
@@ -171,8 +199,15 @@ pub(crate) fn route_table_order(c: &ClusterRef, subnets: &[SubnetEntry], depends
 /// Whether the cluster, deployed in the same template and scenario as
 /// `target`, surely does not list it in `dependsOn` (no entry is unknown or a
 /// nested deployment that could order it).
-fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target_id: Option<&str>, target_name: &Value) -> bool {
-    if c.origin.file != target_origin.file || c.origin.parameters_file != target_origin.parameters_file {
+fn missing_dependency(
+    c: &ClusterFact,
+    target_origin: &Origin,
+    target_id: Option<&str>,
+    target_name: &Value,
+) -> bool {
+    if c.origin.file != target_origin.file
+        || c.origin.parameters_file != target_origin.parameters_file
+    {
         return false;
     }
     let (Some(id), Some(name)) = (target_id, target_name.as_str()) else {
@@ -180,7 +215,9 @@ fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target_id: Option
     };
     let name = name.to_ascii_lowercase();
     for dep in &c.depends_on {
-        let Some(entry) = dep.as_str() else { return false };
+        let Some(entry) = dep.as_str() else {
+            return false;
+        };
         let entry = entry.trim().to_ascii_lowercase();
         if entry.contains("microsoft.resources/deployments") {
             return false;

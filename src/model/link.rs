@@ -12,10 +12,10 @@ use crate::model::derive;
 use crate::model::effective::{PoolEffective, cluster_effective};
 use crate::model::facts::address_prefixes;
 use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
+use crate::model::identity;
 use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry};
 use crate::model::nsg_check::nsg_blocks;
 use crate::model::ranges::network_ranges;
-use crate::model::identity;
 use crate::model::routing;
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::resource_id::{ids_match, last_name};
@@ -357,8 +357,10 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
 
     let all_assignments: Vec<&crate::model::facts::RoleAssignmentFact> =
         all.iter().flat_map(|f| f.role_assignments.iter()).collect();
-    let custom_roles: Vec<(Value, Vec<Value>)> =
-        all.iter().flat_map(|f| f.role_definitions.iter().cloned()).collect();
+    let custom_roles: Vec<(Value, Vec<Value>)> = all
+        .iter()
+        .flat_map(|f| f.role_definitions.iter().cloned())
+        .collect();
     let assignments = identity::assignments(&all_assignments, &custom_roles);
 
     // ---- Emit the document ----
@@ -504,8 +506,8 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             pools.push(pw.finish());
         }
         w.raw("pools", J::Array(pools));
-        let (own, peered) = network_ranges(ci, c, &subnets, &vnets, &vnet_of_subnet, &vnet_index);
-        let all_ranges: Vec<J> = own.iter().chain(peered.iter()).cloned().collect();
+        let (own, all_ranges) =
+            network_ranges(ci, c, &subnets, &vnets, &vnet_of_subnet, &vnet_index);
         w.raw("ownRanges", J::Array(own));
         w.raw("ranges", J::Array(all_ranges));
         w.value("controlPlaneIdentity", &routing::control_plane_identity(f));
@@ -518,9 +520,8 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         let depends_at = if f.depends_on.is_empty() {
             format!("/clusters/{ci}")
         } else {
-            let deps = Value::array(f.depends_on.clone()).with_origin(
-                f.depends_on.first().and_then(|d| d.origin),
-            );
+            let deps = Value::array(f.depends_on.clone())
+                .with_origin(f.depends_on.first().and_then(|d| d.origin));
             w.value("dependsOn", &deps);
             format!("/clusters/{ci}/dependsOn")
         };

@@ -15,9 +15,11 @@ fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
     json!({"kind": kind, "cidr": cidr, "group": group, "at": at, "note": note})
 }
 
-/// The ranges of a cluster: its VNets (or subnets, when the VNet is not in the
-/// templates), pod and service ranges (`own`), and the VNets peered with them.
-/// Network ranges come first, so a pair's later side is the pod or service range.
+/// The ranges of a cluster: `own` — its VNets (or subnets, when the VNet is
+/// not in the templates), then its pod and service ranges — and `all`, which
+/// puts the VNets peered with them between the two. The cluster's own pod and
+/// service ranges come last, so they are a pair's later side: the value a
+/// finding points at, as the one to change.
 pub(crate) fn network_ranges(
     ci: usize,
     c: &ClusterRef,
@@ -120,6 +122,7 @@ pub(crate) fn network_ranges(
             }
         }
     }
+    let network_count = own.len();
     let net = c.facts.network.as_ref();
     let eff = |k: &str| -> Option<Value> {
         let effective = cluster_effective(c.facts, &[]);
@@ -146,5 +149,8 @@ pub(crate) fn network_ranges(
             own.push(range(label, &cidr, group, at, &note(key)));
         }
     }
-    (own, peered)
+    let mut all: Vec<J> = own.get(..network_count).unwrap_or(&[]).to_vec();
+    all.extend(peered);
+    all.extend(own.get(network_count..).unwrap_or(&[]).iter().cloned());
+    (own, all)
 }
