@@ -82,11 +82,17 @@ pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
 }
 
 /// The plugin as configured: `Ok(None)` when unset.
+/// A property of an object that may itself be unknown: `Err` when the parent
+/// is unknown (its properties cannot be absent for sure), `Ok(None)` when absent.
+pub fn field<'a>(parent: Option<&'a Value>, key: &str) -> Result<Option<&'a Value>, String> {
+    match parent.map(|p| &p.kind) {
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        _ => Ok(parent.and_then(|p| p.get(key))),
+    }
+}
+
 pub fn plugin(network: Option<&Value>) -> Result<Option<String>, String> {
-    match network
-        .and_then(|n| n.get("networkPlugin"))
-        .map(|v| &v.kind)
-    {
+    match field(network, "networkPlugin")?.map(|v| &v.kind) {
         None | Some(Kind::Null) => Ok(None),
         Some(Kind::Str(s)) if s.is_empty() => Ok(None),
         Some(Kind::Str(s)) => Ok(Some(s.to_ascii_lowercase())),

@@ -98,6 +98,9 @@ fn setting(
     default: &str,
     omitted_at: Option<Loc>,
 ) -> (Value, bool) {
+    if let Err(r) = derive::field(net, key) {
+        return (Value::unknown(r).with_origin(omitted_at), false);
+    }
     match net.and_then(|n| n.get(key)) {
         Some(v) if !matches!(&v.kind, Kind::Null) && v.as_str() != Some("") => (v.clone(), false),
         // A dual-stack list stands in for an unset single value with its IPv4 entry.
@@ -140,11 +143,11 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
         .with_origin(plugin_origin),
     );
     // Overlay is known only when networkPluginMode is.
-    let mode = net.and_then(|n| n.get("networkPluginMode"));
+    let mode = derive::field(net, "networkPluginMode");
     o.insert(
         "overlay".into(),
-        match mode.map(|m| &m.kind) {
-            Some(Kind::Unknown(r)) => Value::unknown(r.clone()),
+        match mode.as_ref().map(|m| m.map(|v| &v.kind)) {
+            Err(r) | Ok(Some(Kind::Unknown(r))) => Value::unknown(r.clone()),
             _ => Value::bool(overlay),
         },
     );

@@ -209,7 +209,12 @@ pub fn extract(dep: &Deployment) -> Facts {
                 origin,
                 id,
                 name,
-                network: p.get("networkProfile").cloned(),
+                // Unknown properties leave every setting unknown, not unset.
+                network: if p.is_unknown() {
+                    Some(p.clone())
+                } else {
+                    p.get("networkProfile").cloned()
+                },
                 identity: res.body.get("identity").cloned(),
                 addons: p.get("addonProfiles").cloned(),
                 pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
