@@ -29,8 +29,39 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the linked world document (what rules query) as JSON.
     World(WorldArgs),
-    /// Print a rule's documentation, or list all rules.
+    /// List the rules: id, slug, severity and summary.
+    Rules(RulesArgs),
+    /// Print a rule's documentation: what it does, why, an example, the fix, references.
+    Explain(ExplainArgs),
+    /// Same as `explain`, or `rules` without an id.
+    #[command(hide = true)]
     Rule(RuleArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+    /// Extra rule folders (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    /// The README's rule table.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Rule id (AKS011) or slug (kubenet-shared-subnet).
+    pub rule: String,
+    /// Extra rule folders (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +146,11 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => with_jobs(args.common.jobs, || check(&args)),
         Command::World(args) => with_jobs(args.common.jobs, || world(&args)),
+        Command::Rules(args) => rules_list(&args),
+        Command::Explain(args) => rule(&RuleArgs {
+            rule: Some(args.rule.clone()),
+            rules: args.rules.clone(),
+        }),
         Command::Rule(args) => rule(&args),
     }
 }
@@ -264,6 +300,18 @@ fn world(args: &WorldArgs) -> ExitCode {
     };
     let mut text = serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default();
     text.push('\n');
+    match write_stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(RUN_FAILED),
+    }
+}
+
+fn rules_list(args: &RulesArgs) -> ExitCode {
+    let rules = match rules_or_exit(&args.rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let text = crate::rules::doc::list(&rules, args.format);
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),

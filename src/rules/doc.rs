@@ -88,3 +88,37 @@ pub fn render_builtin(query: &str) -> Option<String> {
             format!("# {id} ({slug})\n\nSeverity: {severity}. {summary}\n\n{text}\n")
         })
 }
+
+/// The rule list in a format: aligned text, JSON, or the README's Markdown table.
+pub fn list(rules: &[Rule], format: crate::cli::RulesFormat) -> String {
+    use crate::cli::RulesFormat;
+    let rows: Vec<(&str, &str, &str, &str)> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.slug.as_str(), r.severity.as_str(), r.summary.as_str()))
+        .chain(BUILTIN.iter().map(|b| (b.0, b.1, b.2, b.3)))
+        .collect();
+    match format {
+        RulesFormat::Human => rows
+            .iter()
+            .map(|(id, slug, sev, summary)| format!("{id:<7} {slug:<30} {sev:<8} {summary}\n"))
+            .collect(),
+        RulesFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(id, slug, sev, summary)| {
+                    serde_json::json!({"id": id, "slug": slug, "severity": sev, "summary": summary})
+                })
+                .collect();
+            let mut out = serde_json::to_string_pretty(&items).unwrap_or_default();
+            out.push('\n');
+            out
+        }
+        RulesFormat::Markdown => {
+            let mut out = String::from("| id | slug | severity | summary |\n|---|---|---|---|\n");
+            for (id, slug, sev, summary) in rows {
+                let _ = writeln!(out, "| {id} | {slug} | {sev} | {} |", summary.replace('|', "\\|"));
+            }
+            out
+        }
+    }
+}
