@@ -385,8 +385,10 @@ fn stats_report_coverage_on_stderr() {
 
 #[test]
 fn readme_rule_table_is_generated_from_the_rules() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("<!-- rules:start -->\n").expect("start marker") + "<!-- rules:start -->\n".len();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("<!-- rules:start -->\n").expect("start marker")
+        + "<!-- rules:start -->\n".len();
     let end = readme.find("<!-- rules:end -->").expect("end marker");
     let o = tendon(&["rules", "--format", "markdown"]);
     assert_eq!(
@@ -400,8 +402,16 @@ fn readme_rule_table_is_generated_from_the_rules() {
 fn rules_list_and_explain() {
     let o = tendon(&["rules", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"AKS028") && ids.contains(&"TDN001"), "{ids:?}");
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"AKS028") && ids.contains(&"TDN001"),
+        "{ids:?}"
+    );
     assert_eq!(list[0]["slug"], "kubenet-windows-pool");
     let o = tendon(&["explain", "kubenet-shared-subnet"]);
     assert!(stdout(&o).starts_with("# AKS011 (kubenet-shared-subnet)\n"));

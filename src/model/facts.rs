@@ -144,6 +144,8 @@ pub struct GatewayFact {
     pub id: Option<String>,
     pub name: Value,
     pub resource_type: String,
+    /// The VNet a VPN / ExpressRoute gateway sits in (its `GatewaySubnet`'s parent).
+    pub vnet_id: Option<String>,
 }
 
 /// Resource types that connect a network to on-premises.
@@ -338,11 +340,16 @@ pub fn extract(dep: &Deployment) -> Facts {
                 item: child_item(res),
             });
         } else if GATEWAY_TYPES.iter().any(|g| type_is(res, g)) {
+            let vnet_id = items(props(res).get("ipConfigurations"))
+                .iter()
+                .find_map(|c| id_of(c.get_path(&["properties", "subnet", "id"])))
+                .and_then(|s| resource_id::parent(&s).map(str::to_string));
             f.gateways.push(GatewayFact {
                 origin,
                 id,
                 name,
                 resource_type: res.resource_type.clone(),
+                vnet_id,
             });
         } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
             f.identities.push(IdentityFact { origin, id, name });

@@ -723,6 +723,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     }
 
     let mut gateway_docs = Vec::new();
+    let mut gateways = Vec::new();
     for facts in all {
         for g in &facts.gateways {
             let mut w = ObjWriter::new(format!("/gateways/{}", gateway_docs.len()), &mut spans);
@@ -730,16 +731,49 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             w.raw("id", g.id.as_deref().map_or(J::Null, str_json));
             w.value("name", &g.name);
             w.raw("type", str_json(&g.resource_type));
+            w.raw("vnet", g.vnet_id.as_deref().map_or(J::Null, str_json));
             common(&mut w, &g.origin, names);
             gateway_docs.push(w.finish());
+            gateways.push(g);
         }
     }
-    // Every cluster learns whether the run connects to on-premises (AKS028).
-    for c in &mut cluster_docs {
-        if let J::Object(o) = c {
-            o.insert("onPremisesGateways".into(), J::from(gateway_docs.len()));
-            if !gateway_docs.is_empty() {
-                o.insert("firstGateway".into(), J::from("/gateways/0"));
+    // AKS028: gateways that connect a cluster's network to on-premises — in its
+    // VNet or a VNet peered with it, or (local network gateways, circuits) in
+    // the cluster's own template.
+    for (ci, doc) in cluster_docs.iter_mut().enumerate() {
+        let Some(c) = clusters.get(ci) else { continue };
+        let mut networks: Vec<String> = Vec::new();
+        for p in &c.pools {
+            let Some(vi) = p
+                .subnet
+                .and_then(|si| subnets.get(si))
+                .and_then(|s| vnet_of_subnet(s))
+            else {
+                continue;
+            };
+            let Some((v, peerings)) = vnets.get(vi) else {
+                continue;
+            };
+            networks.extend(v.id.clone());
+            networks.extend(
+                peerings.iter().filter_map(|p| {
+                    id_of(p.get_path(&["properties", "remoteVirtualNetwork", "id"]))
+                }),
+            );
+        }
+        let connected: Vec<usize> = gateways
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| match &g.vnet_id {
+                Some(v) => networks.iter().any(|n| ids_match(n, v)),
+                None => g.origin.file == c.facts.origin.file,
+            })
+            .map(|(gi, _)| gi)
+            .collect();
+        if let J::Object(o) = doc {
+            o.insert("onPremisesGateways".into(), J::from(connected.len()));
+            if let Some(first) = connected.first() {
+                o.insert("firstGateway".into(), J::from(format!("/gateways/{first}")));
             }
         }
     }

@@ -94,7 +94,14 @@ pub fn list(rules: &[Rule], format: crate::cli::RulesFormat) -> String {
     use crate::cli::RulesFormat;
     let rows: Vec<(&str, &str, &str, &str)> = rules
         .iter()
-        .map(|r| (r.id.as_str(), r.slug.as_str(), r.severity.as_str(), r.summary.as_str()))
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.slug.as_str(),
+                r.severity.as_str(),
+                r.summary.as_str(),
+            )
+        })
         .chain(BUILTIN.iter().map(|b| (b.0, b.1, b.2, b.3)))
         .collect();
     match format {
@@ -116,7 +123,11 @@ pub fn list(rules: &[Rule], format: crate::cli::RulesFormat) -> String {
         RulesFormat::Markdown => {
             let mut out = String::from("| id | slug | severity | summary |\n|---|---|---|---|\n");
             for (id, slug, sev, summary) in rows {
-                let _ = writeln!(out, "| {id} | {slug} | {sev} | {} |", summary.replace('|', "\\|"));
+                let _ = writeln!(
+                    out,
+                    "| {id} | {slug} | {sev} | {} |",
+                    summary.replace('|', "\\|")
+                );
             }
             out
         }

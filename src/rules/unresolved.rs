@@ -115,6 +115,27 @@ fn conjuncts(body: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
+/// The fields a condition compares: `@.a == 'x'` → `[a]`, `@.a > @.b` → `[a, b]`.
+fn compared_fields(cond: &str) -> Vec<&str> {
+    let Some(left) = compared_field(cond) else {
+        return Vec::new();
+    };
+    let mut out = vec![left];
+    let rest = cond.trim().trim_start_matches('(').trim_start();
+    if let Some(after) = rest.get(2 + left.len()..) {
+        let after = after
+            .trim_start()
+            .trim_start_matches(['=', '!', '<', '>'])
+            .trim_start();
+        if after.starts_with("@.")
+            && let Some(right) = compared_field(after.trim_end_matches(')'))
+        {
+            out.push(right);
+        }
+    }
+    out
+}
+
 /// The field a condition compares: `@.network.plugin == 'kubenet'` → `network.plugin`.
 fn compared_field(cond: &str) -> Option<&str> {
     let cond = cond.trim();
@@ -147,27 +168,33 @@ pub fn probes(select: &str) -> Vec<Probe> {
             continue;
         };
         for (j, cond) in conds.iter().enumerate() {
-            let Some(field) = compared_field(cond) else {
-                continue;
-            };
-            let mut body: Vec<String> = conds.iter().map(|c| c.to_string()).collect();
-            if let Some(slot) = body.get_mut(j) {
-                *slot = format!("@.{field}['$unknown']");
-            }
-            let mut variant = String::from("$");
-            for (k, s) in segs.iter().enumerate() {
-                if k == i {
-                    variant.push_str(&format!("[?{}]", body.join(" && ")));
-                } else {
-                    variant.push_str(s.text);
+            let fields = compared_fields(cond);
+            for field in &fields {
+                let mut body: Vec<String> = conds.iter().map(|c| c.to_string()).collect();
+                // The other side of a field-to-field comparison must still be there.
+                let others: Vec<String> = fields
+                    .iter()
+                    .filter(|f| *f != field)
+                    .map(|f| format!(" && @.{f}"))
+                    .collect();
+                if let Some(slot) = body.get_mut(j) {
+                    *slot = format!("@.{field}['$unknown']{}", others.concat());
                 }
-            }
-            if let Ok(query) = parse_json_path(&variant) {
-                out.push(Probe {
-                    query,
-                    depth: i + 1,
-                    field: field_path(field),
-                });
+                let mut variant = String::from("$");
+                for (k, s) in segs.iter().enumerate() {
+                    if k == i {
+                        variant.push_str(&format!("[?{}]", body.join(" && ")));
+                    } else {
+                        variant.push_str(s.text);
+                    }
+                }
+                if let Ok(query) = parse_json_path(&variant) {
+                    out.push(Probe {
+                        query,
+                        depth: i + 1,
+                        field: field_path(field),
+                    });
+                }
             }
         }
     }
@@ -201,6 +228,10 @@ mod tests {
         assert!(conjuncts("@.a || @.b").is_none());
         assert_eq!(compared_field("(@.b.c != 1)"), Some("b.c"));
         assert_eq!(compared_field("length(@.x) > 1"), None);
+        assert_eq!(
+            compared_fields("@.nodeDemand > @.usableAddresses"),
+            vec!["nodeDemand", "usableAddresses"]
+        );
     }
 
     #[test]
