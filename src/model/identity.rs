@@ -20,8 +20,27 @@ const NETWORK_ROLES: &[&str] = &[
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
 ];
 
-/// Actions of a custom role that are enough to join subnets and write routes.
-const NETWORK_ACTIONS: &[&str] = &["*", "microsoft.network/*"];
+/// What AKS does with the subnet and the route table: a custom role must allow
+/// all of these (directly or through a wildcard such as `Microsoft.Network/*`).
+const NEEDED_ACTIONS: &[&str] = &[
+    "microsoft.network/virtualnetworks/subnets/join/action",
+    "microsoft.network/virtualnetworks/subnets/read",
+    "microsoft.network/routetables/write",
+    "microsoft.network/routetables/routes/write",
+];
+
+/// Whether an action pattern (`Microsoft.Network/*`, `*/read`, …) allows an action.
+fn allows(pattern: &str, action: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.split_once('*') {
+        None => pattern == action,
+        Some((head, tail)) => {
+            action.starts_with(head)
+                && action.ends_with(tail)
+                && action.len() >= head.len() + tail.len()
+        }
+    }
+}
 
 /// The identity a principal id stands for, `Err` when it is not known.
 fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
@@ -43,10 +62,13 @@ fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<bool, ()>
     }
     for (name, actions) in custom {
         if name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(&guid)) {
-            return Ok(actions.iter().any(|a| {
-                a.as_str()
-                    .is_some_and(|a| NETWORK_ACTIONS.contains(&a.to_ascii_lowercase().as_str()))
-            }));
+            let patterns: Vec<&str> = actions
+                .iter()
+                .map(|a| a.as_str().ok_or(()))
+                .collect::<Result<_, _>>()?;
+            return Ok(NEEDED_ACTIONS
+                .iter()
+                .all(|needed| patterns.iter().any(|p| allows(p, needed))));
         }
     }
     Ok(false)
@@ -234,4 +256,56 @@ fn missing_dependency(
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_roles_need_every_action() {
+        let role = |actions: &[&str]| {
+            vec![(
+                Value::str("guid-1"),
+                actions.iter().map(|a| Value::str(*a)).collect::<Vec<_>>(),
+            )]
+        };
+        let id =
+            Value::str("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/guid-1");
+        assert_eq!(
+            grants_network(&id, &role(&["Microsoft.Network/*"])),
+            Ok(true)
+        );
+        assert_eq!(grants_network(&id, &role(&["*"])), Ok(true));
+        assert_eq!(
+            grants_network(
+                &id,
+                &role(&[
+                    "Microsoft.Network/virtualNetworks/subnets/*",
+                    "Microsoft.Network/routeTables/*",
+                ])
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            grants_network(
+                &id,
+                &role(&["Microsoft.Network/virtualNetworks/subnets/join/action"])
+            ),
+            Ok(false)
+        );
+        assert_eq!(grants_network(&id, &role(&["*/read"])), Ok(false));
+        let network_contributor =
+            Value::str("/x/roleDefinitions/4D97B98B-1D4F-4787-A291-C67834D212E7");
+        assert_eq!(grants_network(&network_contributor, &[]), Ok(true));
+        assert_eq!(grants_network(&Value::unknown("r"), &[]), Err(()));
+        assert!(covers(
+            "/subscriptions/s/resourcegroups/g",
+            "/subscriptions/s/resourcegroups/g/providers/x/y/z"
+        ));
+        assert!(!covers(
+            "/subscriptions/s/resourcegroups/h",
+            "/subscriptions/s/resourcegroups/g/providers/x/y/z"
+        ));
+    }
 }

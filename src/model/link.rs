@@ -747,7 +747,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             let Some(vi) = p
                 .subnet
                 .and_then(|si| subnets.get(si))
-                .and_then(|s| vnet_of_subnet(s))
+                .and_then(&vnet_of_subnet)
             else {
                 continue;
             };

@@ -112,8 +112,8 @@ pub(crate) fn byo_route_table(c: &ClusterRef, subnets: &[SubnetEntry]) -> Option
     })
 }
 
-/// The control-plane identity: `userAssigned`, `systemAssigned`,
-/// `servicePrincipal`, `none`, or Unknown.
+/// The control-plane identity: `userAssigned`, `systemAssigned` (also when
+/// none is set), `servicePrincipal`, or Unknown.
 pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
     let identity = c.identity.as_ref();
     let origin = identity
@@ -135,7 +135,8 @@ pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
                 "servicePrincipal"
             }
             Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
-            _ => "none",
+            // Without an identity or a service principal AKS creates a system-assigned identity.
+            _ => "systemAssigned",
         },
     };
     Value::str(kind).with_origin(origin)
