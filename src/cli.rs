@@ -94,6 +94,9 @@ pub struct CheckArgs {
     /// Only print findings, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write the report to this file instead of stdout (the summary line still goes to stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Print evaluation coverage (complete templates, top reasons for unknown values) on stderr.
     #[arg(long)]
     pub stats: bool,
@@ -256,9 +259,29 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Human => report::human::render(&outcome, use_color(args.color), args.quiet),
         Format::Json => report::json::render(&outcome),
         Format::Gcc => report::gcc::render(&outcome),
+        Format::Sarif => report::sarif::render(&outcome, &rules),
+        Format::Github => report::github::render(&outcome),
+        Format::Junit => report::junit::render(&outcome),
     };
-    if write_stdout(&text).is_err() {
-        return ExitCode::from(RUN_FAILED);
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("tendon: cannot write {}: {e}", path.display());
+                return ExitCode::from(RUN_FAILED);
+            }
+            // The report goes to the file; the terminal still gets the summary.
+            if !args.quiet {
+                let line = report::human::summary_line(&outcome.summary);
+                if write_stdout(&format!("{line}\n")).is_err() {
+                    return ExitCode::from(RUN_FAILED);
+                }
+            }
+        }
+        None => {
+            if write_stdout(&text).is_err() {
+                return ExitCode::from(RUN_FAILED);
+            }
+        }
     }
     if let Some(coverage) = &outcome.coverage {
         let place = |loc: crate::source::Loc| {

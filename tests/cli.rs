@@ -417,3 +417,102 @@ fn rules_list_and_explain() {
     assert!(stdout(&o).starts_with("# AKS011 (kubenet-shared-subnet)\n"));
     assert_eq!(tendon(&["explain", "NOPE999"]).status.code(), Some(2));
 }
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    let o = tendon(&["check", "fixtures/AKS011/fail", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "::notice file=fixtures/AKS011/fail/cluster-a.json,line=21,col=46,endLine=21,endColumn=55,title=AKS021 kubenet-retirement::\
+         cluster 'aks-a' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n\
+         ::error file=fixtures/AKS011/fail/cluster-b.json,line=16,col=29,endLine=16,endColumn=171,title=AKS011 kubenet-shared-subnet::\
+         cluster 'aks-b' puts node pool 'system' on subnet 'aks', which cluster 'aks-a' already uses; kubenet clusters cannot share a subnet\n"
+    );
+}
+
+#[test]
+fn junit_format_has_a_test_case_per_file() {
+    let o = tendon(&["check", "fixtures/TDN001", "--format", "junit"]);
+    let xml = stdout(&o);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tendon\" tests=\"3\" failures=\"3\">\n"), "{xml}");
+    assert!(
+        xml.contains(
+            "    <testcase classname=\"tendon\" name=\"fixtures/TDN001/pass/commented.jsonc\"/>\n"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("      <failure type=\"TDN001\" message=\"unexpected character &apos;&quot;&apos;, expected &apos;,&apos; or &apos;}&apos;\">fixtures/TDN001/fail/broken.json:8:7: error[TDN001]: "),
+        "{xml}"
+    );
+    assert!(xml.ends_with("  </testsuite>\n</testsuites>\n"));
+}
+
+#[test]
+fn sarif_format_describes_rules_and_results() {
+    let o = tendon(&["check", "fixtures/AKS011/fail", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "AKS011" && r["name"] == "kubenet-shared-subnet")
+    );
+    assert!(rules.iter().any(|r| r["id"] == "TDN001"));
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "AKS011")
+        .unwrap();
+    assert_eq!(result["level"], "error");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "AKS011"
+    );
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(16), Some(29))
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/AKS011/fail/cluster-b.json"
+    );
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        18
+    );
+    let fingerprint = result["partialFingerprints"]["tendonFinding/v1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(fingerprint.len(), 16);
+    // The fingerprint does not depend on line numbers: the same finding elsewhere in a file keeps it.
+    let again = tendon(&["check", "fixtures/AKS011/fail", "--format", "sarif"]);
+    assert!(stdout(&again).contains(&fingerprint));
+}
+
+#[test]
+fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
+    let dir = scratch("output");
+    let file = dir.join("report.sarif");
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS011/fail",
+        "--format",
+        "sarif",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "checked 2 files (2 templates): 1 error, 0 warnings, 1 info\n"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("\"version\": \"2.1.0\""));
+}

@@ -2,8 +2,11 @@
 //! findings; none of them depends on how the run was scheduled.
 
 pub mod gcc;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::finding::Severity;
 use crate::source::{Loc, Position, SourceMap};
@@ -13,6 +16,12 @@ pub enum Format {
     Human,
     Json,
     Gcc,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JUnit XML (CI test reports).
+    Junit,
 }
 
 /// File name, start and (exclusive) end position of a location.

@@ -1,0 +1,55 @@
+//! GitHub Actions workflow commands: one `::error file=…,line=…::message` per
+//! finding, so findings show as annotations on the pull request.
+
+use std::fmt::Write;
+
+use crate::finding::Severity;
+use crate::pipeline::Outcome;
+use crate::report::locate;
+
+/// Escaping of the message part of a workflow command.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a property value (also `:` and `,`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    for f in &outcome.findings {
+        let at = locate(&outcome.sources, f.loc);
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(at.file),
+            at.start.line,
+            at.start.column,
+            at.end.line,
+            at.end.column,
+            escape_property(&format!("{} {}", f.rule, f.slug)),
+            escape_data(&f.message)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(escape_data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(escape_property("x:y,z"), "x%3Ay%2Cz");
+    }
+}

@@ -1,0 +1,153 @@
+//! SARIF 2.1.0 for code scanning: the tool driver with every rule (id, name,
+//! descriptions, help, default level), and one result per finding with its
+//! region, related locations and a partial fingerprint that survives line moves.
+
+use serde_json::{Value as J, json};
+
+use crate::finding::{Finding, Severity};
+use crate::pipeline::Outcome;
+use crate::report::locate;
+use crate::rules::doc::BUILTIN;
+use crate::rules::load::Rule;
+use crate::source::Loc;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// FNV-1a, 64 bit: a stable hash without a dependency.
+fn fnv(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn location(outcome: &Outcome, loc: Loc) -> J {
+    let at = locate(&outcome.sources, loc);
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": at.file.replace(' ', "%20"), "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": at.start.line,
+                "startColumn": at.start.column,
+                "endLine": at.end.line,
+                "endColumn": at.end.column,
+            }
+        }
+    })
+}
+
+fn rule_descriptor(r: &Rule) -> J {
+    let full = r
+        .doc
+        .as_ref()
+        .map(|d| d.what.trim().to_string())
+        .unwrap_or_else(|| r.summary.clone());
+    let help = r.help.clone().unwrap_or_else(|| r.summary.clone());
+    let mut d = json!({
+        "id": r.id,
+        "name": r.slug,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": help, "markdown": crate::rules::doc::render(r)},
+        "defaultConfiguration": {"level": level(r.severity)},
+    });
+    if let (Some(docs), J::Object(o)) = (&r.docs, &mut d) {
+        o.insert("helpUri".into(), J::String(docs.clone()));
+    }
+    d
+}
+
+fn result(outcome: &Outcome, f: &Finding, rule_index: Option<usize>) -> J {
+    let snippet = outcome
+        .sources
+        .get(f.loc.file)
+        .map(|s| s.slice(f.loc.span))
+        .unwrap_or("");
+    let file = locate(&outcome.sources, f.loc).file;
+    let related: Vec<J> = f
+        .all_related()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut l = location(outcome, r.loc);
+            if let J::Object(o) = &mut l {
+                o.insert("id".into(), J::from(i + 1));
+                o.insert("message".into(), json!({"text": r.message}));
+            }
+            l
+        })
+        .collect();
+    let mut out = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": {"text": f.message},
+        "locations": [location(outcome, f.loc)],
+        "partialFingerprints": {"tendonFinding/v1": fnv(&[&f.rule, file, &f.message, snippet])},
+    });
+    if let J::Object(o) = &mut out {
+        if let Some(i) = rule_index {
+            o.insert("ruleIndex".into(), J::from(i));
+        }
+        if !related.is_empty() {
+            o.insert("relatedLocations".into(), J::Array(related));
+        }
+    }
+    out
+}
+
+pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
+    let mut descriptors: Vec<J> = rules.iter().map(rule_descriptor).collect();
+    let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    for (id, slug, severity, summary, text) in BUILTIN {
+        ids.push(id);
+        descriptors.push(json!({
+            "id": id,
+            "name": slug,
+            "shortDescription": {"text": summary},
+            "fullDescription": {"text": text},
+            "help": {"text": text},
+            "defaultConfiguration": {"level": match *severity { "error" => "error", "warning" => "warning", _ => "note" }},
+        }));
+    }
+    let results: Vec<J> = outcome
+        .findings
+        .iter()
+        .map(|f| result(outcome, f, ids.iter().position(|id| *id == f.rule)))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tendon",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": descriptors,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_stable() {
+        assert_eq!(fnv(&["a", "b"]), fnv(&["a", "b"]));
+        assert_ne!(fnv(&["ab", ""]), fnv(&["a", "b"]));
+    }
+}
