@@ -33,6 +33,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation: what it does, why, an example, the fix, references.
     Explain(ExplainArgs),
+    /// Write a commented starter tendon.toml in the current directory.
+    Init,
     /// Same as `explain`, or `rules` without an id.
     #[command(hide = true)]
     Rule(RuleArgs),
@@ -83,9 +85,12 @@ pub struct CheckArgs {
     pub common: CommonArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error, or the config's fail-on].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Configuration file [default: tendon.toml or .tendon.toml here or above].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Extra rule folders (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
@@ -155,6 +160,7 @@ pub fn main() -> ExitCode {
             rules: args.rules.clone(),
         }),
         Command::Rule(args) => rule(&args),
+        Command::Init => init(),
     }
 }
 
@@ -183,26 +189,38 @@ fn rules_or_exit(dirs: &[PathBuf]) -> Result<Vec<Rule>, ExitCode> {
     })
 }
 
-fn render_rule_error(e: &RuleError) -> String {
-    let report = match &e.span {
+fn render_toml_error(
+    what: &str,
+    file: &str,
+    text: &str,
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> String {
+    let report = match span {
         Some(span) => miette::miette!(
-            labels = vec![miette::LabeledSpan::at(span.clone(), "here")],
-            "bad rule file {}: {}",
-            e.file,
-            e.message
+            labels = vec![miette::LabeledSpan::at(span, "here")],
+            "{what} {file}: {message}"
         )
-        .with_source_code(
-            miette::NamedSource::new(e.file.clone(), e.text.clone()).with_language("toml"),
-        ),
-        None => miette::miette!("bad rule file {}: {}", e.file, e.message),
+        .with_source_code(miette::NamedSource::new(file, text.to_string()).with_language("toml")),
+        None => miette::miette!("{what} {file}: {message}"),
     };
     let mut out = String::new();
     let handler =
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     if handler.render_report(&mut out, report.as_ref()).is_err() {
-        out = format!("tendon: bad rule file {}: {}\n", e.file, e.message);
+        out = format!("tendon: {what} {file}: {message}\n");
     }
     out
+}
+
+fn render_rule_error(e: &RuleError) -> String {
+    render_toml_error(
+        "bad rule file",
+        &e.file,
+        &e.text,
+        &e.message,
+        e.span.clone(),
+    )
 }
 
 fn run_pipeline(
@@ -241,14 +259,65 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
+fn init() -> ExitCode {
+    let path = PathBuf::from("tendon.toml");
+    if path.exists() {
+        eprintln!("tendon: tendon.toml already exists; not overwriting it");
+        return ExitCode::from(RUN_FAILED);
+    }
+    match std::fs::write(&path, crate::config::STARTER) {
+        Ok(()) => {
+            println!("wrote tendon.toml");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tendon: cannot write tendon.toml: {e}");
+            ExitCode::from(RUN_FAILED)
+        }
+    }
+}
+
+/// The configuration named with `--config`, or found upward from the working directory.
+fn config_or_exit(explicit: Option<&PathBuf>) -> Result<Option<crate::config::Config>, ExitCode> {
+    let path = match explicit {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| crate::config::find(&d)),
+    };
+    let Some(path) = path else { return Ok(None) };
+    crate::config::load(&path).map(Some).map_err(|e| {
+        eprint!(
+            "{}",
+            render_toml_error(
+                "bad configuration",
+                &e.file,
+                &e.text,
+                &e.message,
+                e.span.clone()
+            )
+        );
+        ExitCode::from(RUN_FAILED)
+    })
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
-    let rules = match rules_or_exit(&args.rules) {
+    let config = match config_or_exit(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut rule_dirs = args.rules.clone();
+    if let Some(c) = &config {
+        rule_dirs.extend(c.rule_dirs.iter().cloned());
+    }
+    let rules = match rules_or_exit(&rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let options = pipeline::Options {
         stats: args.stats,
         report_unresolved: args.report_unresolved,
+        config: config.as_ref(),
     };
     let outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,
@@ -297,7 +366,16 @@ fn check(args: &CheckArgs) -> ExitCode {
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    let threshold = match args.fail_on {
+    let fail_on =
+        args.fail_on.unwrap_or_else(
+            || match config.as_ref().and_then(|c| c.fail_on.as_deref()) {
+                Some("warning") => FailOn::Warning,
+                Some("info") => FailOn::Info,
+                Some("never") => FailOn::Never,
+                _ => FailOn::Error,
+            },
+        );
+    let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),

@@ -36,6 +36,7 @@
 
 pub mod arm;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod evaluate;
 pub mod finding;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::config::Config;
 use crate::discover::{self, DiscoverError, Input};
 use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
@@ -50,11 +51,13 @@ struct LoadedFile {
 
 /// What a run should do besides linting.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Options {
+pub struct Options<'c> {
     /// Collect evaluation coverage (`--stats`).
     pub stats: bool,
     /// Report rule inputs that were unknown (`--report-unresolved`, TDN002).
     pub report_unresolved: bool,
+    /// The project configuration, if any.
+    pub config: Option<&'c Config>,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -66,6 +69,11 @@ pub fn run_with(
     rules: &[Rule],
     options: Options,
 ) -> Result<Outcome, DiscoverError> {
+    let config_dir = options
+        .config
+        .and_then(|c| c.path.as_deref())
+        .and_then(Path::parent)
+        .and_then(|d| std::path::absolute(d).ok());
     let cwd = std::env::current_dir().ok();
     let mut timings = Vec::new();
     let mut clock = Instant::now();
@@ -75,7 +83,15 @@ pub fn run_with(
         clock = now;
     };
 
-    let (inputs, warnings) = discover::discover(paths)?;
+    let (mut inputs, warnings) = discover::discover(paths)?;
+    if let Some(config) = options.config
+        && !config.exclude.is_empty()
+    {
+        inputs.retain(|i| {
+            let abs = std::path::absolute(&i.path).unwrap_or_else(|_| i.path.clone());
+            !config.excluded(&discover::display_path(&abs, config_dir.as_deref()))
+        });
+    }
     lap("discover", &mut timings);
 
     let loaded: Vec<LoadedFile> = inputs
@@ -159,16 +175,23 @@ pub fn run_with(
     let all_facts = evaluated.facts;
     lap("evaluate", &mut timings);
 
+    let network = network_config(options.config, &mut sources);
     let names = |id: FileId| {
         sources
             .get(id)
             .map(|f| f.display.clone())
             .unwrap_or_default()
     };
-    let world = link::link(&all_facts, &names);
+    let world = link::link_with(&all_facts, &names, &network);
     lap("link", &mut timings);
 
     findings.extend(engine::run(rules, &world, options.report_unresolved));
+    if let Some(config) = options.config {
+        findings.retain(|f| config.enabled(&f.rule, &f.slug));
+        for f in &mut findings {
+            f.severity = config.severity_of(&f.rule, &f.slug, f.severity);
+        }
+    }
     lap("rules", &mut timings);
 
     sort_and_dedup(&mut findings, &sources);
@@ -188,6 +211,35 @@ pub fn run_with(
         warnings,
         coverage: options.stats.then_some(coverage),
     })
+}
+
+/// Configured ranges, located in the configuration file (added to the sources).
+fn network_config(config: Option<&Config>, sources: &mut SourceMap) -> link::NetworkConfig {
+    let Some(config) = config else {
+        return link::NetworkConfig::default();
+    };
+    if config.reserved.is_empty() && config.on_premises.is_empty() {
+        return link::NetworkConfig::default();
+    }
+    let path = config.path.clone().unwrap_or_default();
+    let cwd = std::env::current_dir().ok();
+    let display = discover::display_path(&path, cwd.as_deref());
+    let file = sources.add(SourceFile::new(path, display, config.text.clone()));
+    let located = |ranges: &[crate::config::ConfiguredRange]| {
+        ranges
+            .iter()
+            .map(|r| {
+                (
+                    r.net.to_string(),
+                    Some(Loc::new(file, Span::new(r.span.start, r.span.end))),
+                )
+            })
+            .collect()
+    };
+    link::NetworkConfig {
+        reserved: located(&config.reserved),
+        on_premises: located(&config.on_premises),
+    }
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Finding {

@@ -516,3 +516,103 @@ fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.contains("\"version\": \"2.1.0\""));
 }
+
+fn tendon_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tendon"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run tendon")
+}
+
+const KUBENET_ON_10: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "aks",
+      "location": "westeurope",
+      "properties": {
+        "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
+        "networkProfile": { "networkPlugin": "kubenet", "podCidr": "10.244.0.0/16", "serviceCidr": "172.16.0.0/16", "dnsServiceIP": "172.16.0.10" }
+      }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn configuration_is_found_upward_and_applied() {
+    let dir = scratch("config-applied");
+    std::fs::create_dir_all(dir.join("infra/legacy")).unwrap();
+    std::fs::write(dir.join("infra/aks.json"), KUBENET_ON_10).unwrap();
+    std::fs::write(dir.join("infra/legacy/old.json"), KUBENET_ON_10).unwrap();
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "ignore = [\"kubenet-retirement\"]\nexclude = [\"infra/legacy/**\"]\nfail-on = \"warning\"\n\n[severity]\nAKS001 = \"warning\"\n\n[network]\non-premises = [\"10.0.0.0/8\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir.join("infra"), &["check", ".", "--format", "gcc"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "aks.json:11:71: warning[AKS001]: node pool 'win' of cluster 'aks' runs Windows, which kubenet does not support\n\
+         aks.json:12:68: error[AKS009]: podCidr 10.244.0.0/16 of cluster 'aks' overlaps the configured on-premises range 10.0.0.0/8\n"
+    );
+    // fail-on = "warning" from the config; --fail-on on the command line wins.
+    assert_eq!(o.status.code(), Some(1));
+    let o = tendon_in(
+        &dir.join("infra"),
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let related = &doc["findings"][1]["related"][0];
+    // Outside the working directory, so printed as given (absolute).
+    assert!(
+        related["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("config-applied/tendon.toml"),
+        "{related}"
+    );
+    assert_eq!(
+        (related["line"].as_u64(), related["column"].as_u64()),
+        (Some(9), Some(16))
+    );
+}
+
+#[test]
+fn a_bad_configuration_is_exit_2_with_a_pointer() {
+    let dir = scratch("config-bad");
+    std::fs::write(
+        dir.join(".tendon.toml"),
+        "[network]\non-premises = [\"10.0.0.0/33\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("bad configuration") && err.contains("'10.0.0.0/33' is not a CIDR range"),
+        "{err}"
+    );
+    assert!(err.contains(".tendon.toml:2:16"), "{err}");
+    std::fs::write(dir.join(".tendon.toml"), "selct = []\n").unwrap();
+    let o = tendon_in(&dir, &["check", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown field `selct`"));
+}
+
+#[test]
+fn init_writes_a_starter_configuration_once() {
+    let dir = scratch("config-init");
+    let o = tendon_in(&dir, &["init"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.join("tendon.toml")).unwrap();
+    assert!(text.contains("on-premises"));
+    // The starter parses, and a second init refuses to overwrite it.
+    assert_eq!(tendon_in(&dir, &["check", "."]).status.code(), Some(0));
+    assert_eq!(tendon_in(&dir, &["init"]).status.code(), Some(2));
+}

@@ -65,7 +65,20 @@ fn str_json(s: &str) -> J {
 /// Display names of files, for the `file` / `scenario` fields.
 pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
 
+/// Ranges given by the configuration, with their place in the config file.
+#[derive(Debug, Default)]
+pub struct NetworkConfig {
+    /// More ranges nothing may overlap (AKS008).
+    pub reserved: Vec<(String, Option<Loc>)>,
+    /// Ranges in use elsewhere, e.g. on-premises (AKS009).
+    pub on_premises: Vec<(String, Option<Loc>)>,
+}
+
 pub fn link(all: &[Facts], names: FileNames) -> World {
+    link_with(all, names, &NetworkConfig::default())
+}
+
+pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> World {
     let mut spans = HashMap::new();
 
     // Clusters in order, then child pools attached to them.
@@ -506,8 +519,31 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
             pools.push(pw.finish());
         }
         w.raw("pools", J::Array(pools));
-        let (own, all_ranges) =
+        let (own, mut all_ranges) =
             network_ranges(ci, c, &subnets, &vnets, &vnet_of_subnet, &vnet_index);
+        // Configured on-premises ranges sit with the networks, before pod and service ranges.
+        let first_own = all_ranges
+            .iter()
+            .position(|r| {
+                r.get("group")
+                    .and_then(J::as_str)
+                    .is_some_and(|g| g == "pods" || g == "services")
+            })
+            .unwrap_or(all_ranges.len());
+        for (k, (cidr, _)) in config.on_premises.iter().enumerate().rev() {
+            all_ranges.insert(
+                first_own,
+                json!({"kind": "the configured on-premises range", "cidr": cidr, "group": "on-premises",
+                       "at": format!("/config/onPremises/{k}"), "note": ""}),
+            );
+        }
+        let extra_reserved: Vec<J> = config
+            .reserved
+            .iter()
+            .enumerate()
+            .map(|(k, (cidr, _))| json!({"cidr": cidr, "at": format!("/config/reserved/{k}")}))
+            .collect();
+        w.raw("extraReserved", J::Array(extra_reserved));
         w.raw("ownRanges", J::Array(own));
         w.raw("ranges", J::Array(all_ranges));
         w.value("controlPlaneIdentity", &routing::control_plane_identity(f));
@@ -778,6 +814,19 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         }
     }
 
+    let mut config_doc = ObjWriter::new("/config".into(), &mut spans);
+    for (key, list) in [
+        ("reserved", &config.reserved),
+        ("onPremises", &config.on_premises),
+    ] {
+        let items: Vec<Value> = list
+            .iter()
+            .map(|(cidr, loc)| Value::str(cidr.clone()).with_origin(*loc))
+            .collect();
+        config_doc.value(key, &Value::array(items));
+    }
+    let config_doc = config_doc.finish();
+
     let doc = json!({
         "clusters": cluster_docs,
         "subnets": subnet_docs,
@@ -787,6 +836,7 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
         "identities": identity_docs,
         "roleAssignments": ra_docs,
         "gateways": gateway_docs,
+        "config": config_doc,
     });
     World { doc, spans }
 }

@@ -34,9 +34,10 @@ pub enum Predicate {
     /// Generator `overlapping_pairs(list)`: every two elements `{cidr, group}` of
     /// different groups whose ranges overlap, bound as `{a, b}` (list order).
     OverlappingPairs(FieldPath),
-    /// Generator `overlapping_ranges(list, "cidr", ...)`: every element whose
-    /// `cidr` overlaps one of the given ranges, bound as `{range, with}`.
-    OverlappingRanges(FieldPath, Vec<IpNet>),
+    /// Generator `overlapping_ranges(list, "cidr", ..., "@field")`: every element
+    /// whose `cidr` overlaps one of the given ranges (or of the elements
+    /// `{cidr, at}` of a list field named with `@`), bound as `{range, with, withAt}`.
+    OverlappingRanges(FieldPath, Vec<IpNet>, Vec<FieldPath>),
 }
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
@@ -148,13 +149,22 @@ impl Predicate {
                         "overlapping_ranges(list, range, ...) needs a list and ranges".into(),
                     );
                 }
-                let ranges = (1..args.len())
-                    .map(|i| {
-                        let s = str_arg(args, i, "a CIDR range")?;
-                        parse_cidr(&s).ok_or_else(|| format!("'{s}' is not a CIDR range"))
-                    })
-                    .collect::<Result<_, _>>()?;
-                Ok(Predicate::OverlappingRanges(field_arg(args, 0)?, ranges))
+                let mut ranges = Vec::new();
+                let mut lists = Vec::new();
+                for i in 1..args.len() {
+                    let s = str_arg(args, i, "a CIDR range or an @field")?;
+                    match s.strip_prefix('@') {
+                        Some(f) => lists.push(field_path(f)),
+                        None => ranges.push(
+                            parse_cidr(&s).ok_or_else(|| format!("'{s}' is not a CIDR range"))?,
+                        ),
+                    }
+                }
+                Ok(Predicate::OverlappingRanges(
+                    field_arg(args, 0)?,
+                    ranges,
+                    lists,
+                ))
             }
             other => Err(format!("unknown predicate '{other}' (known: {NAMES})")),
         }
@@ -178,7 +188,7 @@ impl Predicate {
             | Predicate::OneOfIgnoreCase(f, _)
             | Predicate::PrefixShorterThan(f, _)
             | Predicate::OverlappingPairs(f)
-            | Predicate::OverlappingRanges(f, _) => vec![f],
+            | Predicate::OverlappingRanges(f, _, _) => vec![f],
             Predicate::FewerBlocksThan(a, b, _)
             | Predicate::Outside(a, b)
             | Predicate::NetworkOrFirst(a, b)
@@ -265,14 +275,22 @@ impl Predicate {
                 }
                 out
             }
-            Predicate::OverlappingRanges(list, with) => ranges(m, list)
-                .into_iter()
-                .filter_map(|(item, net)| {
-                    with.iter()
-                        .find(|w| overlaps(net, **w))
-                        .map(|w| json!({"range": item, "with": w.to_string()}))
-                })
-                .collect(),
+            Predicate::OverlappingRanges(list, with, lists) => {
+                let extra: Vec<(&J, IpNet)> = lists.iter().flat_map(|l| ranges(m, l)).collect();
+                ranges(m, list)
+                    .into_iter()
+                    .filter_map(|(item, net)| {
+                        with.iter()
+                            .find(|w| overlaps(net, **w))
+                            .map(|w| json!({"range": item, "with": w.to_string(), "withAt": null}))
+                            .or_else(|| {
+                                extra.iter().find(|(_, e)| overlaps(net, *e)).map(|(e, n)| {
+                                    json!({"range": item, "with": n.to_string(), "withAt": e.get("at")})
+                                })
+                            })
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }

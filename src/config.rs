@@ -1,0 +1,320 @@
+//! Project configuration: `tendon.toml` or `.tendon.toml`, found upward from
+//! the working directory, or `--config FILE`. Unknown keys and bad values stop
+//! the run (exit 2) with a diagnostic pointing into the TOML.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::Severity;
+use crate::model::derive::parse_cidr;
+
+const NAMES: &[&str] = &["tendon.toml", ".tendon.toml"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfigFile {
+    /// Rule ids or slugs to run (all when absent); `*` at the end matches a prefix.
+    #[serde(default)]
+    select: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    /// Globs of paths (relative to the config file's folder) not to lint.
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    fail_on: Option<Spanned<String>>,
+    /// Extra rule folders, relative to the config file's folder.
+    #[serde(default)]
+    rules: Vec<String>,
+    /// Per-rule severity: `AKS021 = "warning"`.
+    #[serde(default)]
+    severity: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    network: NetworkFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct NetworkFile {
+    /// Ranges nothing of a cluster may overlap, beyond AKS's reserved ones (AKS008).
+    #[serde(default)]
+    reserved: Vec<Spanned<String>>,
+    /// On-premises or otherwise taken ranges the cluster's ranges must not overlap (AKS009).
+    #[serde(default)]
+    on_premises: Vec<Spanned<String>>,
+}
+
+/// A range from the configuration with its byte span in the config text.
+#[derive(Clone, Debug)]
+pub struct ConfiguredRange {
+    pub net: IpNet,
+    pub text: String,
+    pub span: std::ops::Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    pub text: String,
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    pub fail_on: Option<String>,
+    pub rule_dirs: Vec<PathBuf>,
+    pub severity: BTreeMap<String, Severity>,
+    pub reserved: Vec<ConfiguredRange>,
+    pub on_premises: Vec<ConfiguredRange>,
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub text: String,
+    pub message: String,
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+/// The nearest `tendon.toml` / `.tendon.toml` in `start` or above it.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        for name in NAMES {
+            let candidate = d.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn ranges(
+    items: &[Spanned<String>],
+    err: &dyn Fn(String, std::ops::Range<usize>) -> ConfigError,
+) -> Result<Vec<ConfiguredRange>, ConfigError> {
+    items
+        .iter()
+        .map(|r| {
+            parse_cidr(r.get_ref())
+                .map(|net| ConfiguredRange {
+                    net,
+                    text: r.get_ref().clone(),
+                    span: r.span(),
+                })
+                .ok_or_else(|| err(format!("'{}' is not a CIDR range", r.get_ref()), r.span()))
+        })
+        .collect()
+}
+
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: shown.clone(),
+        text: String::new(),
+        message: format!("cannot read the configuration: {e}"),
+        span: None,
+    })?;
+    parse(&shown, &text, path.parent().unwrap_or(Path::new("."))).map(|c| Config {
+        path: Some(path.to_path_buf()),
+        ..c
+    })
+}
+
+pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError> {
+    let err = |message: String, span: std::ops::Range<usize>| ConfigError {
+        file: shown.to_string(),
+        text: text.to_string(),
+        message,
+        span: Some(span),
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
+        file: shown.to_string(),
+        text: text.to_string(),
+        message: e.message().to_string(),
+        span: e.span(),
+    })?;
+    if let Some(f) = &file.fail_on
+        && !["error", "warning", "info", "never"].contains(&f.get_ref().as_str())
+    {
+        return Err(err(
+            format!(
+                "fail-on must be \"error\", \"warning\", \"info\" or \"never\", not {:?}",
+                f.get_ref()
+            ),
+            f.span(),
+        ));
+    }
+    let mut severity = BTreeMap::new();
+    for (rule, level) in &file.severity {
+        let s = Severity::parse(level.get_ref()).ok_or_else(|| {
+            err(
+                format!(
+                    "severity of {rule} must be \"error\", \"warning\" or \"info\", not {:?}",
+                    level.get_ref()
+                ),
+                level.span(),
+            )
+        })?;
+        severity.insert(rule.clone(), s);
+    }
+    for g in &file.exclude {
+        if g.get_ref().is_empty() {
+            return Err(err("an exclude pattern is empty".into(), g.span()));
+        }
+    }
+    Ok(Config {
+        path: None,
+        text: text.to_string(),
+        select: file
+            .select
+            .map(|s| s.into_iter().map(Spanned::into_inner).collect()),
+        ignore: file.ignore.into_iter().map(Spanned::into_inner).collect(),
+        exclude: file.exclude.into_iter().map(Spanned::into_inner).collect(),
+        fail_on: file.fail_on.map(Spanned::into_inner),
+        rule_dirs: file.rules.iter().map(|r| base.join(r)).collect(),
+        severity,
+        reserved: ranges(&file.network.reserved, &err)?,
+        on_premises: ranges(&file.network.on_premises, &err)?,
+    })
+}
+
+/// Whether a rule pattern (`AKS011`, `kubenet-shared-subnet`, `AKS01*`) names a rule.
+pub fn matches_rule(pattern: &str, id: &str, slug: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix) || slug.starts_with(prefix),
+        None => pattern.eq_ignore_ascii_case(id) || pattern == slug,
+    }
+}
+
+impl Config {
+    /// Whether findings of this rule are reported at all.
+    pub fn enabled(&self, id: &str, slug: &str) -> bool {
+        let selected = self
+            .select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|p| matches_rule(p, id, slug)));
+        selected && !self.ignore.iter().any(|p| matches_rule(p, id, slug))
+    }
+
+    /// The severity a rule's findings get.
+    pub fn severity_of(&self, id: &str, slug: &str, default: Severity) -> Severity {
+        self.severity
+            .iter()
+            .find(|(p, _)| matches_rule(p, id, slug))
+            .map_or(default, |(_, s)| *s)
+    }
+
+    /// Whether a (display) path is excluded.
+    pub fn excluded(&self, path: &str) -> bool {
+        self.exclude.iter().any(|g| glob(g, path))
+    }
+}
+
+/// Glob matching on `/`-separated paths: `*` within a segment, `**` across
+/// segments, `?` one character. A pattern without `/` matches any file name.
+pub fn glob(pattern: &str, path: &str) -> bool {
+    let path = path.trim_start_matches("./");
+    if !pattern.contains('/') {
+        return path
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| segment(pattern.as_bytes(), name.as_bytes()));
+    }
+    let pat: Vec<&str> = pattern.trim_start_matches("./").split('/').collect();
+    let parts: Vec<&str> = path.split('/').collect();
+    segments(&pat, &parts)
+}
+
+fn segments(pat: &[&str], parts: &[&str]) -> bool {
+    match pat.split_first() {
+        None => parts.is_empty(),
+        Some((&"**", rest)) => {
+            (0..=parts.len()).any(|i| segments(rest, parts.get(i..).unwrap_or(&[])))
+        }
+        Some((p, rest)) => match parts.split_first() {
+            Some((first, tail)) => segment(p.as_bytes(), first.as_bytes()) && segments(rest, tail),
+            None => false,
+        },
+    }
+}
+
+fn segment(p: &[u8], s: &[u8]) -> bool {
+    match (p.split_first(), s.split_first()) {
+        (None, None) => true,
+        (Some((b'*', rest)), _) => (0..=s.len()).any(|i| segment(rest, s.get(i..).unwrap_or(&[]))),
+        (Some((b'?', rest)), Some((_, tail))) => segment(rest, tail),
+        (Some((c, rest)), Some((d, tail))) if c == d => segment(rest, tail),
+        _ => false,
+    }
+}
+
+/// The starter configuration `tendon init` writes.
+pub const STARTER: &str = r#"# tendon configuration (https://…/README.md#configuration)
+
+# Rules to run: ids, slugs, or prefixes ending in `*`. All when absent.
+# select = ["AKS*"]
+
+# Rules never to report.
+# ignore = ["AKS021"]
+
+# Paths not to lint (globs relative to this file; `**` crosses folders).
+# exclude = ["**/node_modules/**", "legacy/*.json"]
+
+# Lowest severity that fails the run: "error", "warning", "info" or "never".
+# fail-on = "error"
+
+# Extra rule folders, relative to this file.
+# rules = ["tendon-rules"]
+
+# Severity per rule.
+# [severity]
+# AKS021 = "warning"
+
+[network]
+# Ranges no cluster range may overlap, beyond the ones AKS reserves (AKS008).
+# reserved = ["100.64.0.0/10"]
+# Ranges in use elsewhere (on-premises behind ExpressRoute or VPN, other
+# networks): pod, service and VNet ranges must not overlap them (AKS009).
+# on-premises = ["10.0.0.0/8"]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("**/baselines/**", "a/b/baselines/x/y.json"));
+        assert!(glob("legacy/*.json", "legacy/a.json"));
+        assert!(!glob("legacy/*.json", "legacy/sub/a.json"));
+        assert!(glob("*.parameters.*.json", "infra/x.parameters.dev.json"));
+        assert!(glob("infra/**", "infra/a/b.json"));
+        assert!(!glob("infra/**", "other/a.json"));
+    }
+
+    #[test]
+    fn parses_and_points_into_the_toml() {
+        let c = parse("t.toml", "ignore = [\"AKS021\"]\n[severity]\nkubenet-max-pods = \"warning\"\n[network]\non-premises = [\"10.0.0.0/8\"]\n", Path::new(".")).unwrap();
+        assert!(!c.enabled("AKS021", "kubenet-retirement"));
+        assert!(c.enabled("AKS011", "kubenet-shared-subnet"));
+        assert_eq!(
+            c.severity_of("AKS004", "kubenet-max-pods", Severity::Error),
+            Severity::Warning
+        );
+        assert_eq!(c.on_premises[0].net.to_string(), "10.0.0.0/8");
+        let text = "[network]\nreserved = [\"nope\"]\n";
+        let e = parse("t.toml", text, Path::new(".")).unwrap_err();
+        assert_eq!(&text[e.span.unwrap()], "\"nope\"");
+        let e = parse("t.toml", "bogus = 1\n", Path::new(".")).unwrap_err();
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+        let e = parse("t.toml", "fail-on = \"always\"\n", Path::new(".")).unwrap_err();
+        assert!(e.message.contains("fail-on"));
+        assert!(parse("t.toml", STARTER, Path::new(".")).is_ok());
+    }
+}
