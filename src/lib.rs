@@ -35,6 +35,7 @@
 //! any concrete value.
 
 pub mod arm;
+pub mod bicep;
 pub mod cli;
 pub mod config;
 pub mod discover;
