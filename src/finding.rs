@@ -82,4 +82,5 @@ pub mod builtin {
     pub const UNRESOLVED: (&str, &str) = ("TDN002", "unresolved");
     pub const INVALID_EXPRESSION: (&str, &str) = ("TDN005", "invalid-expression");
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
+    pub const UNUSED_SUPPRESSION: (&str, &str) = ("TDN004", "unused-suppression");
 }

@@ -23,6 +23,7 @@
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
+//! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions |
 //! | [`report`] | findings → human (miette), gcc line format, JSON |
 //! | [`stats`] | evaluation coverage for `--stats` |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
@@ -52,4 +53,5 @@ pub mod resource_id;
 pub mod rules;
 pub mod source;
 pub mod stats;
+pub mod suppress;
 pub mod value;

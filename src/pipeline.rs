@@ -192,6 +192,7 @@ pub fn run_with(
             f.severity = config.severity_of(&f.rule, &f.slug, f.severity);
         }
     }
+    crate::suppress::apply(&mut findings, &sources, &templates, rules, options.config);
     lap("rules", &mut timings);
 
     sort_and_dedup(&mut findings, &sources);

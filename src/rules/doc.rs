@@ -69,6 +69,18 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          problems that depend on them.",
     ),
     (
+        "TDN004",
+        "unused-suppression",
+        "warning",
+        "A suppression comment or metadata entry matches no finding",
+        "A `// tendon-disable-next-line RULE` comment, a resource's \
+         `metadata.tendon.suppress` entry or a Bicep `#disable-next-line` / \
+         `#disable-diagnostics` pragma names a rule that reports nothing where it applies: the \
+         problem was fixed, the rule id is misspelt, or the comment is not right above the \
+         flagged line. Remove it so it cannot hide a future finding. TDN004 itself cannot be \
+         suppressed by comments; `ignore = [\"TDN004\"]` in the configuration turns it off.",
+    ),
+    (
         "TDN005",
         "invalid-expression",
         "error",

@@ -1,0 +1,292 @@
+//! Suppressions written in the sources, applied after the rules and the
+//! configuration: `// tendon-disable-next-line` comments and resource
+//! `metadata.tendon.suppress` in ARM JSON ([`arm`]), `#disable-next-line` and
+//! `#disable-diagnostics` / `#restore-diagnostics` pragmas in Bicep ([`bicep`]).
+//! A suppression that matches no finding is reported as TDN004.
+
+mod arm;
+mod bicep;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::finding::{Finding, Severity, builtin};
+use crate::json::Node;
+use crate::rules::load::Rule;
+use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
+
+/// One rule named by one suppression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// The rule id or slug as written; empty when the directive names no rule.
+    pub rule: String,
+    /// Where the rule is written (TDN004 points here).
+    pub at: Span,
+    /// Findings whose primary location starts in this byte range are suppressed.
+    pub scope: Span,
+}
+
+impl Directive {
+    fn matches(&self, f: &Finding) -> bool {
+        !self.rule.is_empty() && (self.rule.eq_ignore_ascii_case(&f.rule) || self.rule == f.slug)
+    }
+}
+
+/// The rules a run knows, to tell rule names from other words in a directive.
+pub struct Catalog {
+    rules: Vec<(String, String)>,
+}
+
+impl Catalog {
+    pub fn new(rules: impl IntoIterator<Item = (String, String)>) -> Catalog {
+        Catalog {
+            rules: rules.into_iter().collect(),
+        }
+    }
+
+    /// The rules of a run plus tendon's own diagnostics.
+    pub fn of(rules: &[Rule]) -> Catalog {
+        let builtin = crate::rules::doc::BUILTIN
+            .iter()
+            .map(|b| (b.0.to_string(), b.1.to_string()));
+        Catalog::new(
+            rules
+                .iter()
+                .map(|r| (r.id.clone(), r.slug.clone()))
+                .chain(builtin),
+        )
+    }
+
+    fn known(&self, token: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|(id, slug)| id.eq_ignore_ascii_case(token) || slug == token)
+    }
+
+    /// A known rule, or an id with the letters of a known one (`AKS999`), so a
+    /// typo is reported while other tools' codes (Bicep's `BCP081`) are not ours.
+    fn ours(&self, token: &str) -> bool {
+        self.known(token)
+            || (id_shaped(token)
+                && self.rules.iter().any(|(id, _)| {
+                    letters(id).eq_ignore_ascii_case(letters(token)) && !letters(id).is_empty()
+                }))
+    }
+
+    /// The id a token names (upper case), or the token itself.
+    fn canonical(&self, token: &str) -> String {
+        self.rules
+            .iter()
+            .find(|(id, slug)| id.eq_ignore_ascii_case(token) || slug == token)
+            .map_or_else(|| token.to_ascii_uppercase(), |(id, _)| id.clone())
+    }
+}
+
+fn letters(id: &str) -> &str {
+    id.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+/// 2-5 ASCII letters and 3 digits, the shape of a rule id (any case).
+fn id_shaped(token: &str) -> bool {
+    let head = letters(token);
+    let digits = token.len() - head.len();
+    (2..=5).contains(&head.len()) && head.bytes().all(|b| b.is_ascii_alphabetic()) && digits == 3
+}
+
+/// Whitespace-separated tokens of `text` with their byte offsets, `base` added.
+fn tokens(text: &str, base: usize) -> impl Iterator<Item = (usize, &str)> {
+    text.split(|c: char| c.is_ascii_whitespace())
+        .scan(0usize, move |pos, tok| {
+            let start = *pos;
+            *pos += tok.len() + 1;
+            Some((base + start, tok))
+        })
+        .filter(|(_, t)| !t.is_empty())
+}
+
+/// The directives written in one file, chosen by its extension.
+pub fn directives(file: &SourceFile, catalog: &Catalog) -> Vec<Directive> {
+    match extension(&file.path).as_deref() {
+        Some("json" | "jsonc") => arm::comments(&file.text),
+        Some("bicep" | "bicepparam") => bicep::pragmas(&file.text, catalog),
+        _ => Vec::new(),
+    }
+}
+
+/// Removes suppressed findings and adds TDN004 for suppressions that matched
+/// none (unless the configuration disables TDN004).
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    templates: &[(FileId, Arc<Node>)],
+    rules: &[Rule],
+    config: Option<&Config>,
+) {
+    let mut unused = suppress(findings, sources, templates, &Catalog::of(rules));
+    if let Some(config) = config {
+        unused.retain(|f| config.enabled(&f.rule, &f.slug));
+        for f in &mut unused {
+            f.severity = config.severity_of(&f.rule, &f.slug, f.severity);
+        }
+    }
+    findings.extend(unused);
+}
+
+/// The core of [`apply`]: drops suppressed findings, returns TDN004 findings.
+pub fn suppress(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    templates: &[(FileId, Arc<Node>)],
+    catalog: &Catalog,
+) -> Vec<Finding> {
+    // Per file, every directive with a "used" mark; BTreeMap for a stable order.
+    let mut by_file: BTreeMap<FileId, Vec<(Directive, bool)>> = BTreeMap::new();
+    for (id, file) in sources.iter() {
+        if !may_suppress(file) {
+            continue;
+        }
+        let found = directives(file, catalog);
+        if !found.is_empty() {
+            by_file
+                .entry(id)
+                .or_default()
+                .extend(found.into_iter().map(|d| (d, false)));
+        }
+    }
+    for (id, node) in templates {
+        let found = arm::metadata(node);
+        if !found.is_empty() {
+            by_file
+                .entry(*id)
+                .or_default()
+                .extend(found.into_iter().map(|d| (d, false)));
+        }
+    }
+    if by_file.is_empty() {
+        return Vec::new();
+    }
+    findings.retain(|f| {
+        let Some(list) = by_file.get_mut(&f.loc.file) else {
+            return true;
+        };
+        let start = f.loc.span.start;
+        let mut hit = false;
+        for (d, used) in list.iter_mut() {
+            if d.scope.start <= start && start < d.scope.end && d.matches(f) {
+                *used = true;
+                hit = true;
+            }
+        }
+        !hit
+    });
+    let mut unused = Vec::new();
+    for (file, list) in by_file {
+        for (d, _) in list.into_iter().filter(|(_, used)| !used) {
+            let message = if d.rule.is_empty() {
+                "suppression names no rule".to_string()
+            } else {
+                format!("suppression of {} matches no finding", d.rule)
+            };
+            unused.push(Finding::builtin(
+                builtin::UNUSED_SUPPRESSION,
+                Severity::Warning,
+                message,
+                Loc::new(file, d.at),
+            ));
+        }
+    }
+    unused
+}
+
+/// Cheap test before scanning: a file without a marker has no directives.
+fn may_suppress(file: &SourceFile) -> bool {
+    if is_bicep(&file.path) {
+        file.text.contains("#disable-")
+    } else {
+        file.text.contains(arm::MARKER)
+    }
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+fn is_bicep(path: &Path) -> bool {
+    matches!(extension(path).as_deref(), Some("bicep" | "bicepparam"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn catalog() -> Catalog {
+        Catalog::new([
+            ("AKS011".to_string(), "kubenet-shared-subnet".to_string()),
+            ("AKS012".to_string(), "shared-route-table".to_string()),
+            ("TDN002".to_string(), "unresolved".to_string()),
+        ])
+    }
+
+    #[test]
+    fn rule_tokens() {
+        let c = catalog();
+        assert!(id_shaped("AKS011") && id_shaped("aks011") && !id_shaped("AKS01"));
+        assert!(!id_shaped("A011") && !id_shaped("ABCDEF011") && !id_shaped("AK-011"));
+        assert!(c.ours("aks999") && c.ours("unresolved") && !c.ours("BCP081"));
+        assert!(!c.ours("no-unused-params"));
+        assert_eq!(c.canonical("kubenet-shared-subnet"), "AKS011");
+        assert_eq!(c.canonical("aks011"), "AKS011");
+    }
+
+    #[test]
+    fn tokens_have_offsets() {
+        let t: Vec<_> = tokens(" a  bc\td", 10).collect();
+        assert_eq!(t, vec![(11, "a"), (14, "bc"), (17, "d")]);
+    }
+
+    fn finding(rule: &str, slug: &str, file: FileId, start: usize) -> Finding {
+        Finding::builtin(
+            (rule, slug),
+            Severity::Error,
+            "m".into(),
+            Loc::new(file, Span::new(start, start + 1)),
+        )
+    }
+
+    #[test]
+    fn bicep_files_suppress_by_extension_and_report_unused() {
+        let text = "#disable-next-line AKS011 BCP081\nresource a 'x' = {}\n\
+                    #disable-next-line AKS012\nresource b 'x' = {}\n";
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(
+            "main.bicep".into(),
+            "main.bicep".into(),
+            text.into(),
+        ));
+        let line2 = text.find("resource a").unwrap_or(0);
+        let mut findings = vec![finding("AKS011", "kubenet-shared-subnet", id, line2 + 2)];
+        let unused = suppress(&mut findings, &sources, &[], &catalog());
+        assert!(findings.is_empty());
+        assert_eq!(unused.len(), 1);
+        assert_eq!(
+            unused[0].message,
+            "suppression of AKS012 matches no finding"
+        );
+        let at = text.find("AKS012").unwrap_or(0);
+        assert_eq!(unused[0].loc.span, Span::new(at, at + 6));
+        // The same text in a .json file is not a Bicep pragma.
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(
+            "a.json".into(),
+            "a.json".into(),
+            text.into(),
+        ));
+        let mut findings = vec![finding("AKS011", "kubenet-shared-subnet", id, line2 + 2)];
+        assert!(suppress(&mut findings, &sources, &[], &catalog()).is_empty());
+        assert_eq!(findings.len(), 1);
+    }
+}
