@@ -108,6 +108,15 @@ pub struct CheckArgs {
     /// Add an info finding (TDN002) for every rule input that was unknown.
     #[arg(long)]
     pub report_unresolved: bool,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run in FILE as a baseline, and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "changed_since"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings in files changed since this git ref (committed, uncommitted, untracked).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -314,15 +323,29 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let narrowing = match crate::narrow::Narrowing::prepare(
+        args.baseline.as_deref(),
+        args.changed_since.as_deref(),
+    ) {
+        Ok(n) => n,
+        Err(message) => {
+            eprintln!("tendon: {message}");
+            return ExitCode::from(RUN_FAILED);
+        }
+    };
     let options = pipeline::Options {
         stats: args.stats,
         report_unresolved: args.report_unresolved,
         config: config.as_ref(),
     };
-    let outcome = match run_pipeline(&args.common, &rules, options) {
+    let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(&outcome, path, args.quiet);
+    }
+    narrowing.apply(&mut outcome);
     let started = std::time::Instant::now();
     let text = match args.format {
         Format::Human => report::human::render(&outcome, use_color(args.color), args.quiet),
@@ -383,6 +406,23 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     ExitCode::from(u8::from(failing))
+}
+
+fn write_baseline(outcome: &Outcome, path: &std::path::Path, quiet: bool) -> ExitCode {
+    match crate::narrow::baseline::write(outcome, path) {
+        Ok(n) => {
+            let noun = if n == 1 { "finding" } else { "findings" };
+            if !quiet && write_stdout(&format!("wrote {n} {noun} to {}\n", path.display())).is_err()
+            {
+                return ExitCode::from(RUN_FAILED);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("tendon: {message}");
+            ExitCode::from(RUN_FAILED)
+        }
+    }
 }
 
 fn write_stdout(text: &str) -> std::io::Result<()> {

@@ -24,6 +24,7 @@
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions |
+//! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted) |
 //! | [`report`] | findings → human (miette), gcc line format, JSON |
 //! | [`stats`] | evaluation coverage for `--stats` |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
@@ -46,6 +47,7 @@ pub mod json;
 pub mod load;
 pub mod loader;
 pub mod model;
+pub mod narrow;
 pub mod pairing;
 pub mod pipeline;
 pub mod report;

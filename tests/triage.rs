@@ -114,3 +114,216 @@ fn comments_and_metadata_suppress_and_unused_ones_are_reported() {
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["findings"], serde_json::json!([]));
 }
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const BASELINE: &str = r#"{
+  "version": 1,
+  "findings": [
+    {
+      "rule": "AKS001",
+      "file": "infra/a.json",
+      "fingerprint": "FP1",
+      "message": "node pool 'win' of cluster 'aks-a' runs Windows, which kubenet does not support"
+    },
+    {
+      "rule": "AKS021",
+      "file": "infra/a.json",
+      "fingerprint": "FP2",
+      "message": "cluster 'aks-a' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay"
+    }
+  ]
+}
+"#;
+
+#[test]
+fn a_baseline_hides_known_findings_even_after_lines_move() {
+    let dir = scratch("baseline");
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::write(dir.join("infra/a.json"), cluster("aks-a", "", "", "")).unwrap();
+    let o = tendon_in(
+        &dir,
+        &["check", "infra", "--write-baseline", "tendon-baseline.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "wrote 2 findings to tendon-baseline.json\n");
+    let written = std::fs::read_to_string(dir.join("tendon-baseline.json")).unwrap();
+    let expected = BASELINE
+        .replace("FP1", "fc44c616450d826e")
+        .replace("FP2", "e0816ade9733f2f6");
+    assert_eq!(written, expected);
+
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "infra", "--baseline", "tendon-baseline.json"];
+        all.extend_from_slice(args);
+        tendon_in(&dir, &all)
+    };
+    let o = check(&["--color", "never"]);
+    assert_eq!(
+        stdout(&o),
+        "checked 1 file (1 template): 0 errors, 0 warnings\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+
+    // Lines inserted above: the findings move down and are still known.
+    let moved = cluster(
+        "aks-a",
+        "\n      \"tags\": {},\n      \"comments\": \"moved\",",
+        "",
+        "",
+    );
+    std::fs::write(dir.join("infra/a.json"), moved).unwrap();
+    // A new finding in a new file is reported.
+    std::fs::write(dir.join("infra/b.json"), cluster("aks-b", "", "", "")).unwrap();
+    let o = check(&["--format", "gcc"]);
+    assert_eq!(
+        stdout(&o),
+        "infra/b.json:11:71: error[AKS001]: node pool 'win' of cluster 'aks-b' runs Windows, which kubenet does not support\n\
+         infra/b.json:12:46: note[AKS021]: cluster 'aks-b' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    // Suppressions apply before the baseline, in every format.
+    let suppressed = cluster(
+        "aks-b",
+        "",
+        "\n        // tendon-disable-next-line AKS001",
+        "\n        // tendon-disable-next-line AKS021",
+    );
+    std::fs::write(dir.join("infra/b.json"), suppressed).unwrap();
+    let o = check(&["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["findings"], serde_json::json!([]));
+    assert_eq!(doc["summary"]["errors"], 0);
+    assert_eq!(o.status.code(), Some(0));
+
+    // The baseline's paths are relative to its folder: it works from elsewhere too.
+    let o = tendon_in(
+        &dir.join("infra"),
+        &[
+            "check",
+            ".",
+            "--baseline",
+            "../tendon-baseline.json",
+            "--format",
+            "gcc",
+        ],
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_missing_or_malformed_baseline_is_exit_2() {
+    let dir = scratch("baseline-bad");
+    std::fs::write(dir.join("a.json"), cluster("aks-a", "", "", "")).unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--baseline", "none.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("tendon: cannot read baseline none.json: "),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(dir.join("bad.json"), "{\"version\": 1}").unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--baseline", "bad.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: bad baseline bad.json: missing field `findings` at line 1 column 14\n"
+    );
+    std::fs::write(dir.join("bad.json"), "{\"version\": 7, \"findings\": []}").unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--baseline", "bad.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: bad baseline bad.json: version 7 (this tendon reads version 1)\n"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap())
+        .output()
+        .expect("run git");
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+}
+
+#[test]
+fn changed_since_reports_only_changed_and_untracked_files() {
+    let dir = scratch("changed");
+    std::fs::write(dir.join("a.json"), cluster("aks-a", "", "", "")).unwrap();
+    std::fs::write(dir.join("b.json"), cluster("aks-b", "", "", "")).unwrap();
+    // Not a repository yet.
+    let o = tendon_in(&dir, &["check", ".", "--changed-since", "HEAD"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a git repository"),
+        "{}",
+        stderr(&o)
+    );
+
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "two clusters"]);
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--changed-since", "HEAD", "--color", "never"],
+    );
+    assert_eq!(
+        stdout(&o),
+        "checked 2 files (2 templates): 0 errors, 0 warnings\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+
+    // Modify b.json (not committed): only its findings.
+    let b = cluster("aks-b", "\n      \"tags\": {},", "", "");
+    std::fs::write(dir.join("b.json"), b).unwrap();
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--changed-since", "HEAD", "--format", "gcc"],
+    );
+    assert_eq!(
+        stdout(&o),
+        "b.json:12:71: error[AKS001]: node pool 'win' of cluster 'aks-b' runs Windows, which kubenet does not support\n\
+         b.json:13:46: note[AKS021]: cluster 'aks-b' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    // Committed changes count too, and untracked files.
+    git(&dir, &["commit", "-qam", "tags"]);
+    std::fs::write(dir.join("c.json"), cluster("aks-c", "", "", "")).unwrap();
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            ".",
+            "--changed-since",
+            "HEAD~1",
+            "--format",
+            "gcc",
+            "-q",
+        ],
+    );
+    let out = stdout(&o);
+    let files: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(files, ["b.json", "b.json", "c.json", "c.json"]);
+
+    let o = tendon_in(&dir, &["check", ".", "--changed-since", "no-such-ref"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-ref"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}

@@ -1,0 +1,242 @@
+//! Baseline files: `--write-baseline FILE` records today's findings,
+//! `--baseline FILE` reports only findings not recorded. Format (JSON):
+//!
+//! ```json
+//! {"version": 1,
+//!  "findings": [{"rule": "AKS011", "file": "infra/b.json",
+//!                "fingerprint": "9c2f0e4d1a7b3c55", "message": "…"}]}
+//! ```
+//!
+//! `file` is relative to the baseline file's folder, so the baseline works
+//! from any working directory. A finding matches by rule, file and
+//! fingerprint: FNV-1a 64 of rule, file, the trimmed text of the finding's
+//! source lines, message and an occurrence counter for otherwise identical
+//! findings, so it survives lines moving up or down. `message` is for people.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::discover::display_path;
+use crate::finding::Finding;
+use crate::pipeline::Outcome;
+use crate::source::{FileId, SourceFile};
+
+pub const VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub rule: String,
+    pub file: String,
+    pub fingerprint: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Document {
+    version: u64,
+    findings: Vec<Entry>,
+}
+
+/// A baseline read from a file.
+#[derive(Debug)]
+pub struct Baseline {
+    /// Folder the entries' paths are relative to.
+    dir: Option<PathBuf>,
+    entries: Vec<Entry>,
+}
+
+impl Baseline {
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {shown}: {e}"))?;
+        let doc: Document =
+            serde_json::from_str(&text).map_err(|e| format!("bad baseline {shown}: {e}"))?;
+        if doc.version != VERSION {
+            return Err(format!(
+                "bad baseline {shown}: version {} (this tendon reads version {VERSION})",
+                doc.version
+            ));
+        }
+        Ok(Baseline {
+            dir: folder_of(path),
+            entries: doc.findings,
+        })
+    }
+
+    /// Per finding of the run, in order: does the baseline hold it? Each
+    /// entry matches one finding.
+    pub fn known(&self, outcome: &Outcome) -> Vec<bool> {
+        let mut left: HashMap<(String, String, String), usize> = HashMap::new();
+        for e in &self.entries {
+            let key = (e.rule.clone(), e.file.clone(), e.fingerprint.clone());
+            *left.entry(key).or_default() += 1;
+        }
+        let mut prints = Fingerprints::new(outcome, self.dir.clone());
+        outcome
+            .findings
+            .iter()
+            .map(|f| {
+                let e = prints.entry(f);
+                match left.get_mut(&(e.rule, e.file, e.fingerprint)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        true
+                    }
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Writes every finding of the run to `path`; returns how many.
+pub fn write(outcome: &Outcome, path: &Path) -> Result<usize, String> {
+    let mut prints = Fingerprints::new(outcome, folder_of(path));
+    let findings: Vec<Entry> = outcome.findings.iter().map(|f| prints.entry(f)).collect();
+    let count = findings.len();
+    let doc = Document {
+        version: VERSION,
+        findings,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    std::fs::write(path, text)
+        .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
+    Ok(count)
+}
+
+/// The canonical folder of a file path (the file need not exist yet).
+fn folder_of(path: &Path) -> Option<PathBuf> {
+    std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(real))
+}
+
+/// Canonical when possible (`..` and symlinks resolved), else absolute.
+fn real(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Entries of findings taken in report order (the occurrence counter depends on it).
+struct Fingerprints<'o> {
+    outcome: &'o Outcome,
+    dir: Option<PathBuf>,
+    files: HashMap<FileId, String>,
+    seen: HashMap<String, usize>,
+}
+
+impl<'o> Fingerprints<'o> {
+    fn new(outcome: &'o Outcome, dir: Option<PathBuf>) -> Fingerprints<'o> {
+        Fingerprints {
+            outcome,
+            dir,
+            files: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn entry(&mut self, f: &Finding) -> Entry {
+        let source = self.outcome.sources.get(f.loc.file);
+        let dir = self.dir.as_deref();
+        let file = self
+            .files
+            .entry(f.loc.file)
+            .or_insert_with(|| source.map_or_else(String::new, |s| file_name(s, dir)))
+            .clone();
+        let lines = source.map_or_else(String::new, |s| line_text(s, f));
+        let base = fnv1a(&[&f.rule, &file, &lines, &f.message]);
+        let n = self.seen.entry(base.clone()).or_default();
+        let fingerprint = fnv1a(&[&base, &n.to_string()]);
+        *n += 1;
+        Entry {
+            rule: f.rule.clone(),
+            file,
+            fingerprint,
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The path relative to the baseline's folder when under it, else as displayed.
+fn file_name(source: &SourceFile, dir: Option<&Path>) -> String {
+    let abs = real(&source.path);
+    match dir {
+        Some(d) if abs.starts_with(d) => display_path(&abs, dir),
+        _ => source.display.clone(),
+    }
+}
+
+/// The trimmed lines the finding's primary span touches, joined by newlines.
+fn line_text(source: &SourceFile, f: &Finding) -> String {
+    let text = &source.text;
+    let start = (f.loc.span.start as usize).min(text.len());
+    let last = (f.loc.span.end as usize)
+        .saturating_sub(1)
+        .clamp(start, text.len());
+    let from = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |n| n + 1);
+    let to = text
+        .get(last..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |n| last + n);
+    text.get(from..to)
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// FNV-1a, 64 bit, each part followed by a zero byte: stable across releases
+/// (std's `DefaultHasher` is not).
+fn fnv1a(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_is_the_published_function() {
+        // FNV-1a 64 of "a" is af63dc4c8601ec8c; the zero separator follows it.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        h ^= u64::from(b'a');
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        assert_eq!(format!("{h:016x}"), "af63dc4c8601ec8c");
+        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
+    }
+
+    #[test]
+    fn line_text_ignores_position() {
+        let f = |text: &str, start: usize, end: usize| {
+            let s = SourceFile::new("a.json".into(), "a.json".into(), text.into());
+            let finding = Finding::builtin(
+                ("X", "x"),
+                crate::finding::Severity::Error,
+                "m".into(),
+                crate::source::Loc::new(0, crate::source::Span::new(start, end)),
+            );
+            line_text(&s, &finding)
+        };
+        assert_eq!(f("a\n  b c \nd", 4, 5), "b c");
+        assert_eq!(f("\n\na\n    b c \nd", 8, 9), "b c");
+        assert_eq!(f("x\n y\n z\n", 3, 7), "y\nz");
+        assert_eq!(f("", 5, 9), "");
+    }
+}
