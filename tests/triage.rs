@@ -240,6 +240,20 @@ fn a_missing_or_malformed_baseline_is_exit_2() {
         stderr(&o),
         "tendon: bad baseline bad.json: version 7 (this tendon reads version 1)\n"
     );
+    // Writing a baseline while narrowing the report is ambiguous: refused.
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            "a.json",
+            "--write-baseline",
+            "b.json",
+            "--baseline",
+            "bad.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -322,6 +336,12 @@ fn changed_since_reports_only_changed_and_untracked_files() {
         .collect();
     assert_eq!(files, ["b.json", "b.json", "c.json", "c.json"]);
 
+    let o = tendon_in(&dir, &["check", ".", "--changed-since=--output=x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: --changed-since: '--output=x' is not a git ref\n"
+    );
     let o = tendon_in(&dir, &["check", ".", "--changed-since", "no-such-ref"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such-ref"), "{}", stderr(&o));

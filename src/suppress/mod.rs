@@ -289,4 +289,29 @@ mod tests {
         assert!(suppress(&mut findings, &sources, &[], &catalog()).is_empty());
         assert_eq!(findings.len(), 1);
     }
+
+    #[test]
+    fn bicepparam_ranges_by_slug_and_id() {
+        let text = "using 'main.bicep'\n#disable-diagnostics kubenet-shared-subnet AKS012\n\
+                    param a = 1\n#restore-diagnostics AKS011\nparam b = 2\n";
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(
+            "dev.bicepparam".into(),
+            "dev.bicepparam".into(),
+            text.into(),
+        ));
+        let a = text.find("param a").unwrap_or(0);
+        let b = text.find("param b").unwrap_or(0);
+        let mut findings = vec![
+            finding("AKS011", "kubenet-shared-subnet", id, a),
+            finding("AKS011", "kubenet-shared-subnet", id, b),
+            finding("AKS012", "shared-route-table", id, b),
+        ];
+        let unused = suppress(&mut findings, &sources, &[], &catalog());
+        // AKS011 was restored before `param b`; AKS012 runs to the end of the file.
+        assert!(unused.is_empty());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].loc.span.start as usize, b);
+        assert_eq!(findings[0].rule, "AKS011");
+    }
 }
