@@ -42,7 +42,10 @@ pub enum StmtKind {
     /// `targetScope = 'subscription'`
     TargetScope(Expr),
     /// `metadata name = expr`
-    Metadata { name: Ident, value: Expr },
+    Metadata {
+        name: Ident,
+        value: Expr,
+    },
     /// `param name type = default`; in a `.bicepparam` file `param name = value`
     /// (then `ty` is `None` and the value is in `default`).
     Param {
@@ -57,7 +60,10 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `type name = typeExpr`
-    Type { name: Ident, ty: TypeExpr },
+    Type {
+        name: Ident,
+        ty: TypeExpr,
+    },
     /// `func name(a string, b int) string => body`
     Func {
         name: Ident,
@@ -96,8 +102,17 @@ pub enum StmtKind {
     },
     /// `.bicepparam`: `extends 'base.bicepparam'`
     Extends(StrLit),
+    /// `.bicepparam`: `extensionConfig alias with {...}` (configuration for an
+    /// extension the template declares).
+    ExtensionConfig {
+        name: Ident,
+        config: Expr,
+    },
     /// `assert name = expr` (experimental)
-    Assert { name: Ident, value: Expr },
+    Assert {
+        name: Ident,
+        value: Expr,
+    },
     /// `test name 'path' = {...}` (experimental)
     Test {
         name: Ident,
@@ -168,14 +183,20 @@ pub enum ExprKind {
     /// A string: `parts.len() == holes.len() + 1`; the text between holes, with
     /// escapes already decoded. A plain `'abc'` has one part and no holes.
     /// Multi-line strings `'''…'''` are strings too (interpolated ones with `$'''`).
-    String { parts: Vec<String>, holes: Vec<Expr> },
+    String {
+        parts: Vec<String>,
+        holes: Vec<Expr>,
+    },
     /// A bare identifier: a parameter, variable, resource, module, loop or
     /// lambda variable, or namespace (`sys`, `az`, an import alias).
     Ident(Ident),
     Array(Vec<ArrayItem>),
     Object(Vec<ObjectItem>),
     /// `name(args)`
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `target.name(args)`: namespaced calls (`sys.concat(...)`, `az.resourceGroup()`,
     /// `ns.fn()`) and instance functions (`kv.getSecret('x')`, `sa.listKeys()`).
     MethodCall {
@@ -197,10 +218,16 @@ pub enum ExprKind {
         from_end: bool,
     },
     /// `target::name` (nested child resource access).
-    Child { target: Box<Expr>, name: Ident },
+    Child {
+        target: Box<Expr>,
+        name: Ident,
+    },
     /// `target!` (non-null assertion; no effect on the value).
     NonNull(Box<Expr>),
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     Binary {
         op: BinaryOp,
         lhs: Box<Expr>,
@@ -213,7 +240,10 @@ pub enum ExprKind {
         otherwise: Box<Expr>,
     },
     /// `x => body`, `(x, y) => body`, `() => body`.
-    Lambda { params: Vec<Ident>, body: Box<Expr> },
+    Lambda {
+        params: Vec<Ident>,
+        body: Box<Expr>,
+    },
     /// `[for item in source: body]`, `[for (item, index) in source: body]`;
     /// `body` may be an `If` (filtered loop). `item` is `None` only in
     /// erroneous input.
@@ -224,7 +254,10 @@ pub enum ExprKind {
         body: Box<Expr>,
     },
     /// `if (cond) body` — resource and module bodies, and filtered loop bodies.
-    If { cond: Box<Expr>, body: Box<Expr> },
+    If {
+        cond: Box<Expr>,
+        body: Box<Expr>,
+    },
     /// `(expr)`: kept so spans of parenthesised expressions are exact.
     Paren(Box<Expr>),
     /// Missing or unparseable (the error is in `Program::errors`).
@@ -306,7 +339,10 @@ pub enum TypeKind {
     /// `T!`
     NonNull(Box<TypeExpr>),
     /// `T.prop`, `T[0]`, `T[*]`, `T.*`: the member as written.
-    Access { target: Box<TypeExpr>, member: String },
+    Access {
+        target: Box<TypeExpr>,
+        member: String,
+    },
     /// `resource 'T@v'` (experimental resource-typed parameters).
     Resource(Option<StrLit>),
     /// `(T)`
@@ -346,7 +382,8 @@ impl TypeExpr {
             TypeKind::Nullable(_) => true,
             TypeKind::Paren(t) => t.is_nullable(),
             TypeKind::Union(items) => items.iter().any(|t| {
-                t.is_nullable() || matches!(&t.kind, TypeKind::Literal(e) if e.kind == ExprKind::Null)
+                t.is_nullable()
+                    || matches!(&t.kind, TypeKind::Literal(e) if e.kind == ExprKind::Null)
             }),
             _ => false,
         }
