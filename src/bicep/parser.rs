@@ -246,6 +246,22 @@ impl<'a> Parser<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    /// One more link of an operator or postfix chain: chains deepen the tree
+    /// (and its recursive drop) like brackets do, so they share the budget.
+    /// The caller gives the links back with [`Parser::unlink`].
+    fn link(&mut self, links: &mut u32) -> bool {
+        if self.enter() {
+            *links += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn unlink(&mut self, links: u32) {
+        self.depth = self.depth.saturating_sub(links);
+    }
+
     // ---- shared pieces -----------------------------------------------
 
     fn ident(&mut self, message: &str) -> Option<Ident> {

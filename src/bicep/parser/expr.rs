@@ -87,8 +87,9 @@ impl Parser<'_> {
     fn binary(&mut self, min: u8) -> Expr {
         let start = self.start();
         let mut lhs = self.unary();
+        let mut links = 0;
         while let Some((op, prec)) = binary_op(self.kind()) {
-            if prec < min {
+            if prec < min || !self.link(&mut links) {
                 break;
             }
             self.bump();
@@ -103,21 +104,27 @@ impl Parser<'_> {
                 self.span_from(start),
             );
         }
+        self.unlink(links);
         lhs
     }
 
     /// Prefix `!` / `-`; chains are folded without recursion.
     fn unary(&mut self) -> Expr {
         let mut ops = Vec::new();
+        let mut links = 0;
         loop {
             let op = match self.kind() {
                 Tk::Bang => UnaryOp::Not,
                 Tk::Minus => UnaryOp::Neg,
                 _ => break,
             };
+            if !self.link(&mut links) {
+                break;
+            }
             ops.push((op, self.bump().span.start));
         }
         let mut e = self.postfix();
+        self.unlink(links);
         while let Some((op, start)) = ops.pop() {
             e = Expr::new(
                 ExprKind::Unary {
@@ -134,7 +141,15 @@ impl Parser<'_> {
     pub(super) fn postfix(&mut self) -> Expr {
         let start = self.start();
         let mut e = self.primary();
+        let mut links = 0;
         loop {
+            if matches!(
+                self.kind(),
+                Tk::Dot | Tk::LBrack | Tk::DoubleColon | Tk::Bang
+            ) && !self.link(&mut links)
+            {
+                break;
+            }
             let kind = match self.kind() {
                 Tk::Dot => {
                     self.bump();
@@ -191,6 +206,7 @@ impl Parser<'_> {
             };
             e = Expr::new(kind, self.span_from(start));
         }
+        self.unlink(links);
         e
     }
 

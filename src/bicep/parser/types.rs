@@ -85,11 +85,15 @@ impl Parser<'_> {
             };
         }
         let mut t = self.member_type();
+        let mut links = 0;
         loop {
+            if !matches!(self.kind(), Tk::Question | Tk::Bang) || !self.link(&mut links) {
+                self.unlink(links);
+                return t;
+            }
             let kind = match self.kind() {
                 Tk::Question => TypeKind::Nullable(boxed(t)),
-                Tk::Bang => TypeKind::NonNull(boxed(t)),
-                _ => return t,
+                _ => TypeKind::NonNull(boxed(t)),
             };
             self.bump();
             t = TypeExpr {
@@ -102,7 +106,12 @@ impl Parser<'_> {
     fn member_type(&mut self) -> TypeExpr {
         let start = self.start();
         let mut t = self.primary_type();
+        let mut links = 0;
         loop {
+            if !matches!(self.kind(), Tk::LBrack | Tk::Dot) || !self.link(&mut links) {
+                self.unlink(links);
+                return t;
+            }
             let kind = match self.kind() {
                 Tk::LBrack if self.nth(1).kind == Tk::RBrack => {
                     self.bump();
@@ -141,6 +150,7 @@ impl Parser<'_> {
                         }
                     } else {
                         let Some(name) = self.member_name_ty() else {
+                            self.unlink(links);
                             return t;
                         };
                         if self.at(Tk::Less) {
@@ -173,7 +183,10 @@ impl Parser<'_> {
                         }
                     }
                 }
-                _ => return t,
+                _ => {
+                    self.unlink(links);
+                    return t;
+                }
             };
             t = TypeExpr {
                 kind,
