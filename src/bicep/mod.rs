@@ -3,5 +3,6 @@
 //! ARM evaluator runs, so both languages share one evaluator and one set of
 //! facts.
 
+pub mod lexer;
 pub mod parser;
 pub mod syntax;

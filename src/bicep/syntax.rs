@@ -102,6 +102,12 @@ pub enum StmtKind {
     },
     /// `.bicepparam`: `extends 'base.bicepparam'`
     Extends(StrLit),
+    /// `.bicepparam`: `extensionConfig alias with {...}` (configuration for an
+    /// extension the template declares).
+    ExtensionConfig {
+        name: Ident,
+        config: Expr,
+    },
     /// `assert name = expr` (experimental)
     Assert {
         name: Ident,
