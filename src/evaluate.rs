@@ -46,10 +46,14 @@ pub fn evaluate_all(
     let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
     let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
     let p_paths: Vec<_> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
-    let pairs = pairing::pair(
-        &t_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
-        &p_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
-    );
+    let t_refs: Vec<&Path> = t_paths.iter().map(|p| p.as_path()).collect();
+    let p_refs: Vec<&Path> = p_paths.iter().map(|p| p.as_path()).collect();
+    let mut pairs = pairing::pair(&t_refs, &p_refs);
+    let using: Vec<Option<String>> = parameters
+        .iter()
+        .map(|(_, n)| n.get("using").and_then(Node::as_str).map(str::to_string))
+        .collect();
+    pairing::pair_using(&mut pairs, &t_refs, &p_refs, &using);
     // One evaluation per (template, parameter file); a template without one uses its defaults.
     let mut units: Vec<(usize, Option<usize>)> = Vec::new();
     for (ti, ps) in pairs.iter().enumerate() {

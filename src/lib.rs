@@ -1,5 +1,5 @@
-//! tendon: a declarative policy linter for AKS networking in Azure ARM (and,
-//! later, Bicep) templates.
+//! tendon: a declarative policy linter for AKS networking in Azure ARM and
+//! Bicep templates.
 //!
 //! # Architecture
 //!
@@ -13,12 +13,13 @@
 //! | module | in → out |
 //! |---|---|
 //! | [`discover`] | paths → sorted `Input`s (by extension; skips `.git`, `node_modules`, `target`, hidden folders) |
-//! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep (counted), skipped, or broken (→ TDN001) |
+//! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep file or `.bicepparam` (compiled, see below), skipped, or broken (→ TDN001) |
+//! | [`bicep`] | `.bicep` text → [`bicep::syntax`] tree (error-tolerant [`bicep::parser`]: many TDN001 per file) → [`bicep::lower`]: the ARM template the Bicep compiler would emit, as a `Node` tree whose spans point into the Bicep text; modules become linked deployments, `.bicepparam` a parameter document of expressions |
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
-//! | [`pairing`] | templates + parameter files → which parameter files belong to which template |
+//! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; `.bicepparam` by its `using`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
-//! | [`loader`] | linked templates and parameter files by path, from the run or from disk |
+//! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
@@ -28,6 +29,12 @@
 //! | [`report`] | findings → human (miette), gcc line format, JSON |
 //! | [`stats`] | evaluation coverage for `--stats` |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
+//!
+//! Bicep is not evaluated by a second evaluator: lowering produces the same
+//! ARM template model, so copy loops, conditions, modules (inner-scope
+//! deployments), outputs and every function behave identically in both
+//! languages, and the differential test against the compiler's own output
+//! (`tests/bicep_conformance.rs`) compares like with like.
 //!
 //! Rules: a value tendon cannot compute is `Unknown` and never makes a rule fire.
 //! Output never depends on thread scheduling: findings are sorted by

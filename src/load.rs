@@ -15,8 +15,10 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub enum Content {
     Template(Node),
     Parameters(Node),
-    Bicep,
-    BicepParam,
+    /// A `.bicep` file, lowered to an ARM template, with its syntax errors.
+    Bicep(crate::bicep::Compiled),
+    /// A `.bicepparam` file, lowered to a parameter document.
+    BicepParam(crate::bicep::Compiled),
     /// JSON that is not an ARM document.
     Skipped,
     /// A template or parameter file that could not be parsed.
@@ -58,7 +60,28 @@ fn mentions_arm_schema(bytes: &[u8]) -> bool {
 }
 
 pub fn load(input: &Input) -> Result<Loaded, String> {
-    read_limited(&input.path).map(|bytes| classify(input.kind, bytes))
+    read_limited(&input.path).map(|bytes| match input.kind {
+        FileKind::Bicep | FileKind::BicepParam => load_bicep(input, bytes),
+        _ => classify(input.kind, bytes),
+    })
+}
+
+fn load_bicep(input: &Input, bytes: Vec<u8>) -> Loaded {
+    let (text, bad_utf8) = crate::bicep::decode(bytes);
+    let mut compiled = if input.kind == FileKind::BicepParam {
+        crate::bicep::compile_params(&text, &input.path)
+    } else {
+        crate::bicep::compile(&text, &input.path)
+    };
+    if let Some(e) = bad_utf8 {
+        compiled.errors.insert(0, e);
+    }
+    let content = if input.kind == FileKind::BicepParam {
+        Content::BicepParam(compiled)
+    } else {
+        Content::Bicep(compiled)
+    };
+    Loaded { text, content }
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
@@ -74,14 +97,13 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
 
 pub fn classify(kind: FileKind, bytes: Vec<u8>) -> Loaded {
     match kind {
-        FileKind::Bicep => Loaded {
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            content: Content::Bicep,
-        },
-        FileKind::BicepParam => Loaded {
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            content: Content::BicepParam,
-        },
+        FileKind::Bicep | FileKind::BicepParam => load_bicep(
+            &Input {
+                path: std::path::PathBuf::new(),
+                kind,
+            },
+            bytes,
+        ),
         FileKind::Json if !mentions_arm_schema(&bytes) => Loaded {
             text: String::new(),
             content: Content::Skipped,

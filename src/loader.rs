@@ -72,13 +72,20 @@ impl TemplateLoader for DiskLoader {
         if let Some(hit) = extra.cache.get(&canon) {
             return hit.clone();
         }
+        let kind = match crate::discover::kind_of(&canon) {
+            Some(k @ (FileKind::Bicep | FileKind::BicepParam)) => k,
+            _ => FileKind::Json,
+        };
         let input = Input {
             path: canon.clone(),
-            kind: FileKind::Json,
+            kind,
         };
         let loaded = load::load(&input).ok();
         let linked = loaded.and_then(|l| match l.content {
-            Content::Template(node) | Content::Parameters(node) => {
+            Content::Template(node)
+            | Content::Parameters(node)
+            | Content::Bicep(crate::bicep::Compiled { node, .. })
+            | Content::BicepParam(crate::bicep::Compiled { node, .. }) => {
                 let file = self.base + FileId::try_from(extra.files.len()).ok()?;
                 extra
                     .files

@@ -26,27 +26,59 @@ pub fn template_key(path: &Path) -> Option<(PathBuf, String)> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     let stem = name
         .strip_suffix(".json")
-        .or_else(|| name.strip_suffix(".jsonc"))?;
+        .or_else(|| name.strip_suffix(".jsonc"))
+        .or_else(|| name.strip_suffix(".bicep"))?;
     Some((path.parent()?.to_path_buf(), stem.to_string()))
 }
 
 /// For each template (by index into `templates`), the indices of its parameter files.
 pub fn pair(templates: &[&Path], parameters: &[&Path]) -> Vec<Vec<usize>> {
-    let mut by_key: HashMap<(PathBuf, String), usize> = HashMap::new();
+    // `X.json` and `X.bicep` (its source) both take `X.parameters.json`.
+    let mut by_key: HashMap<(PathBuf, String), Vec<usize>> = HashMap::new();
     for (i, t) in templates.iter().enumerate() {
         if let Some(key) = template_key(t) {
-            by_key.entry(key).or_insert(i);
+            by_key.entry(key).or_default().push(i);
         }
     }
     let mut out = vec![Vec::new(); templates.len()];
     for (j, p) in parameters.iter().enumerate() {
-        if let Some(i) = template_key_of_parameters(p).and_then(|k| by_key.get(&k).copied())
-            && let Some(slot) = out.get_mut(i)
-        {
-            slot.push(j);
+        let Some(targets) = template_key_of_parameters(p).and_then(|k| by_key.get(&k)) else {
+            continue;
+        };
+        for &i in targets {
+            if let Some(slot) = out.get_mut(i) {
+                slot.push(j);
+            }
         }
     }
     out
+}
+
+/// Adds `.bicepparam` files to the templates their `using` names: `using`
+/// gives, per parameter file, the path it names (relative to that file).
+pub fn pair_using(
+    pairs: &mut [Vec<usize>],
+    templates: &[&Path],
+    parameters: &[&Path],
+    using: &[Option<String>],
+) {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    let template_paths: Vec<Option<PathBuf>> = templates.iter().map(|t| canon(t)).collect();
+    for (j, (p, target)) in parameters.iter().zip(using).enumerate() {
+        let Some(target) = target else { continue };
+        let Some(dir) = p.parent() else { continue };
+        let Some(wanted) = canon(&dir.join(target)) else {
+            continue;
+        };
+        for (i, t) in template_paths.iter().enumerate() {
+            if t.as_ref() == Some(&wanted)
+                && let Some(slot) = pairs.get_mut(i)
+                && !slot.contains(&j)
+            {
+                slot.push(j);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -126,9 +126,22 @@ pub fn run_with(
             }
             Ok(l) => match l.content {
                 Content::Skipped => {}
-                Content::Bicep | Content::BicepParam => {
+                Content::Bicep(compiled) | Content::BicepParam(compiled) => {
                     summary.files += 1;
                     summary.bicep_files += 1;
+                    let id = sources.add(SourceFile::new(
+                        f.input.path.clone(),
+                        display(&f.input.path),
+                        l.text,
+                    ));
+                    for e in compiled.errors {
+                        findings.push(parse_error(id, e.span, e.message));
+                    }
+                    if f.input.kind == discover::FileKind::BicepParam {
+                        parameters.push((id, Arc::new(compiled.node)));
+                    } else {
+                        templates.push((id, Arc::new(compiled.node)));
+                    }
                 }
                 Content::Broken { message, span } => {
                     summary.files += 1;

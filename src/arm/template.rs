@@ -124,8 +124,11 @@ pub fn evaluate(
     if let Some(root) = template.path.and_then(|p| std::fs::canonicalize(p).ok()) {
         shared.link_stack.push(root);
     }
-    let params = match parameters.and_then(|(n, f)| n.get("parameters").map(|p| (p, f))) {
-        Some((p, f)) => ParamSource::File(p, f),
+    let params = match parameters.and_then(|(n, f)| n.get("parameters").map(|p| (n, p, f))) {
+        Some((doc, p, f)) if doc.get("$bicepparam").is_some() => {
+            ParamSource::Values(bicep_parameter_values(doc, p, f, &mut shared))
+        }
+        Some((_, p, f)) => ParamSource::File(p, f),
         None => ParamSource::None,
     };
     let parameters_loc = parameters.and_then(|(n, f)| {
@@ -158,6 +161,30 @@ pub fn evaluate(
         expression_errors: shared.expression_errors,
         linked_files: shared.linked_files,
     }
+}
+
+/// The values of a lowered `.bicepparam` document: expressions evaluated
+/// with the file's own variables, each keeping its span in that file.
+fn bicep_parameter_values(
+    doc: &Node,
+    params: &Node,
+    file: FileId,
+    shared: &mut Shared,
+) -> crate::value::Object {
+    let scope = DeployScope {
+        level: ScopeLevel::ResourceGroup,
+        subscription_id: None,
+        resource_group: None,
+    };
+    let prefix = resource_id::scope_prefix(scope.level, None, None);
+    let mut frame = Frame::new(doc, file, None, ParamSource::None, scope, prefix, 0, shared);
+    let mut values = crate::value::Object::new();
+    for m in params.members() {
+        if let Some(v) = m.value.get("value") {
+            values.entries.push((m.key.clone(), frame.eval(v)));
+        }
+    }
+    values
 }
 
 #[cfg(test)]

@@ -190,6 +190,11 @@ fn strict(cx: &mut Ctx, lname: &str, written: &str, args: Vec<Value>) -> R {
             arity("null", &args, 0, 0)?;
             Ok(Value::null())
         }
+        // Emitted by Bicep lowering for values it cannot express (ARM has no such function).
+        "__tendon_unknown" => {
+            let [reason] = fixed("__tendon_unknown", args)?;
+            Ok(Value::unknown(want_str("__tendon_unknown", &reason)?))
+        }
 
         // comparison
         "equals" => comparison::equals(args),

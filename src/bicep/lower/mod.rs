@@ -1,0 +1,514 @@
+//! Lowering: a Bicep [`Program`] becomes the ARM template the Bicep compiler
+//! would emit for it, as a [`Node`] tree whose spans point into the Bicep
+//! text. The ARM evaluator then runs it like any template, so both languages
+//! share one evaluator (functions, copy loops, conditions, modules as nested
+//! deployments, outputs) and findings land on the Bicep source.
+//!
+//! Split by concept: [`symbols`] collects declarations, [`expr`] turns Bicep
+//! expressions into ARM expression text, [`resources`] emits resources and
+//! modules, [`node`] builds nodes; this file assembles the template.
+
+mod expr;
+mod node;
+mod params;
+mod resources;
+mod symbols;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::bicep::syntax::{Expr, ExprKind, Program, Statement, StmtKind, TypeExpr, TypeKind};
+use crate::json::{Member, Node, NodeKind};
+use crate::source::Span;
+
+use node::{expression, member, member_at, object, string};
+use symbols::{Dep, Symbols};
+
+/// Where `load*Content` functions read files from (the Bicep file's folder).
+pub trait FileReader {
+    fn read(&self, path: &Path) -> Option<String>;
+}
+
+/// Reads from disk, up to a size limit.
+pub struct DiskReader;
+
+/// `loadTextContent` and friends read at most this much.
+const MAX_LOADED_FILE: u64 = 4 * 1024 * 1024;
+
+impl FileReader for DiskReader {
+    fn read(&self, path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        if meta.len() > MAX_LOADED_FILE {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+/// The result: an ARM template document (or, for `.bicepparam`, a parameter
+/// document; see [`crate::bicep::params`]).
+pub struct Lowered {
+    pub template: Node,
+}
+
+/// Lowers a `.bicep` program. `dir` is the file's folder (for `load*` functions).
+pub fn lower(
+    program: &Program,
+    text_len: usize,
+    dir: Option<&Path>,
+    files: &dyn FileReader,
+) -> Lowered {
+    let mut l = Lowerer::new(program, dir, files);
+    let template = l.template(program, Span::new(0, text_len));
+    Lowered { template }
+}
+
+/// Lowers a `.bicepparam` program to its parameter document.
+pub fn lower_params(
+    program: &Program,
+    text_len: usize,
+    dir: Option<&Path>,
+    files: &dyn FileReader,
+) -> Node {
+    let mut l = Lowerer::new(program, dir, files);
+    l.parameter_document(program, Span::new(0, text_len))
+}
+
+/// A binding of a loop or lambda variable to its ARM expression text.
+pub(crate) type Env = Vec<(String, String)>;
+
+pub(crate) struct Lowerer<'p> {
+    pub symbols: Symbols<'p>,
+    pub dir: Option<PathBuf>,
+    pub files: &'p dyn FileReader,
+    /// References made while lowering the current resource or module body.
+    pub deps: Vec<Dep>,
+    /// Resources and variables each variable refers to (for implicit dependencies).
+    pub var_deps: HashMap<String, Vec<Dep>>,
+    pub fresh: usize,
+    /// Expression nesting, bounded so hostile input cannot overflow the stack.
+    pub depth: usize,
+}
+
+impl<'p> Lowerer<'p> {
+    pub fn new(program: &'p Program, dir: Option<&Path>, files: &'p dyn FileReader) -> Lowerer<'p> {
+        Lowerer {
+            symbols: Symbols::collect(program),
+            dir: dir.map(Path::to_path_buf),
+            files,
+            deps: Vec::new(),
+            var_deps: HashMap::new(),
+            fresh: 0,
+            depth: 0,
+        }
+    }
+
+    fn template(&mut self, program: &'p Program, span: Span) -> Node {
+        let mut params = Vec::new();
+        let mut vars = Vec::new();
+        let mut var_loops = Vec::new();
+        let mut outputs = Vec::new();
+        let mut funcs = Vec::new();
+        for stmt in &program.statements {
+            match &stmt.kind {
+                StmtKind::Param { name, ty, default } => {
+                    params.push(member_at(
+                        &name.name,
+                        name.span,
+                        self.param(stmt, ty.as_ref(), default.as_ref()),
+                    ));
+                }
+                StmtKind::Var { name, value, .. } => {
+                    self.deps.clear();
+                    match &value.kind {
+                        ExprKind::For {
+                            item,
+                            index,
+                            source,
+                            body,
+                        } => {
+                            let copy = self.copy_spec(
+                                &name.name,
+                                item.as_ref().map(|i| i.name.as_str()),
+                                index.as_ref().map(|i| i.name.as_str()),
+                                source,
+                                body,
+                                &Env::new(),
+                                value.span,
+                            );
+                            var_loops.push(copy);
+                        }
+                        _ => {
+                            let v = self.value(value, &Env::new(), true);
+                            vars.push(member_at(&name.name, name.span, v));
+                        }
+                    }
+                    let deps = std::mem::take(&mut self.deps);
+                    self.var_deps.insert(name.name.clone(), deps);
+                }
+                StmtKind::Output { name, ty, value } => {
+                    self.deps.clear();
+                    outputs.push(member_at(
+                        &name.name,
+                        name.span,
+                        self.output(ty, value, stmt.span),
+                    ));
+                }
+                StmtKind::Func {
+                    name,
+                    params: fparams,
+                    ret,
+                    body,
+                } => {
+                    funcs.push(member_at(
+                        &name.name,
+                        name.span,
+                        self.func(fparams, ret.as_ref(), body, stmt.span),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if !var_loops.is_empty() {
+            vars.push(member("copy", node::node(NodeKind::Array(var_loops), span)));
+        }
+        let resources = self.resources_and_modules();
+
+        let schema = match self.symbols.target_scope.as_deref() {
+            Some("subscription") => {
+                "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+            }
+            Some("managementGroup") => {
+                "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
+            }
+            Some("tenant") => {
+                "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#"
+            }
+            _ => "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        };
+        let mut members = vec![
+            member("$schema", string(schema, span)),
+            member("contentVersion", string("1.0.0.0", span)),
+            member("parameters", object(params, span)),
+            member("variables", object(vars, span)),
+        ];
+        if !funcs.is_empty() {
+            let ns = object(
+                vec![
+                    member("namespace", string("__bicep", span)),
+                    member("members", object(funcs, span)),
+                ],
+                span,
+            );
+            members.push(member(
+                "functions",
+                node::node(NodeKind::Array(vec![ns]), span),
+            ));
+        }
+        members.push(member(
+            "resources",
+            node::node(NodeKind::Array(resources), span),
+        ));
+        members.push(member("outputs", object(outputs, span)));
+        object(members, span)
+    }
+
+    /// `{type, defaultValue?, nullable?}` of one parameter.
+    fn param(
+        &mut self,
+        stmt: &'p Statement,
+        ty: Option<&'p TypeExpr>,
+        default: Option<&'p Expr>,
+    ) -> Node {
+        let secure = self.symbols.has_decorator(stmt, "secure");
+        let type_name = ty.map_or("object", |t| self.arm_type(t, secure, 0));
+        let mut m = vec![member(
+            "type",
+            string(type_name, ty.map_or(stmt.span, |t| t.span)),
+        )];
+        if let Some(d) = default {
+            m.push(member("defaultValue", self.value(d, &Env::new(), true)));
+        } else if ty.is_some_and(TypeExpr::is_nullable) {
+            m.push(member(
+                "nullable",
+                node::node(NodeKind::Bool(true), stmt.span),
+            ));
+        }
+        object(m, stmt.span)
+    }
+
+    /// The ARM parameter type for a Bicep type.
+    pub fn arm_type(&self, ty: &TypeExpr, secure: bool, depth: usize) -> &'static str {
+        if depth > 32 {
+            return "object";
+        }
+        match &ty.kind {
+            TypeKind::Name { name, .. } => match name.name.as_str() {
+                "string" if secure => "securestring",
+                "string" => "string",
+                "int" => "int",
+                "bool" => "bool",
+                "object" if secure => "secureObject",
+                "object" => "object",
+                "array" => "array",
+                other => match self.symbols.types.get(other) {
+                    Some(t) => self.arm_type(t, secure, depth + 1),
+                    None => "object",
+                },
+            },
+            TypeKind::Literal(e) => match &e.kind {
+                ExprKind::Int(_) | ExprKind::Unary { .. } => "int",
+                ExprKind::Bool(_) => "bool",
+                _ => "string",
+            },
+            TypeKind::Union(items) => items
+                .iter()
+                .find(|t| !matches!(&t.kind, TypeKind::Literal(e) if e.kind == ExprKind::Null))
+                .map_or("object", |t| self.arm_type(t, secure, depth + 1)),
+            TypeKind::Array(_) | TypeKind::Tuple(_) => "array",
+            TypeKind::Nullable(t) | TypeKind::NonNull(t) | TypeKind::Paren(t) => {
+                self.arm_type(t, secure, depth + 1)
+            }
+            TypeKind::Resource(_) => "string",
+            TypeKind::Object(_) | TypeKind::Access { .. } | TypeKind::Error => "object",
+        }
+    }
+
+    fn output(
+        &mut self,
+        ty: &'p crate::bicep::syntax::OutputType,
+        value: &'p Expr,
+        span: Span,
+    ) -> Node {
+        let type_name = match ty {
+            crate::bicep::syntax::OutputType::Type(t) => self.arm_type(t, false, 0),
+            crate::bicep::syntax::OutputType::Resource(_) => "string",
+        };
+        let mut m = vec![member("type", string(type_name, span))];
+        match &value.kind {
+            ExprKind::For {
+                item,
+                index,
+                source,
+                body,
+            } => {
+                let src = self.expr(source, &Env::new());
+                let env = loop_env(
+                    item.as_ref().map(|i| i.name.as_str()),
+                    index.as_ref().map(|i| i.name.as_str()),
+                    &src,
+                    "copyIndex()",
+                    &Env::new(),
+                );
+                let input = self.value(body, &env, true);
+                m.push(member(
+                    "copy",
+                    object(
+                        vec![
+                            member("count", expression(&format!("length({src})"), source.span)),
+                            member("input", input),
+                        ],
+                        value.span,
+                    ),
+                ));
+            }
+            _ => m.push(member("value", self.value(value, &Env::new(), true))),
+        }
+        object(m, span)
+    }
+
+    fn func(
+        &mut self,
+        params: &'p [(crate::bicep::syntax::Ident, TypeExpr)],
+        ret: Option<&'p TypeExpr>,
+        body: &'p Expr,
+        span: Span,
+    ) -> Node {
+        let mut env = Env::new();
+        let mut specs = Vec::new();
+        for (name, ty) in params {
+            env.push((
+                name.name.clone(),
+                format!("parameters({})", node::quote(&name.name)),
+            ));
+            specs.push(object(
+                vec![
+                    member("name", string(&name.name, name.span)),
+                    member("type", string(self.arm_type(ty, false, 0), ty.span)),
+                ],
+                name.span,
+            ));
+        }
+        let out_type = ret.map_or("object", |t| self.arm_type(t, false, 0));
+        let value = expression(&self.expr(body, &env), body.span);
+        object(
+            vec![
+                member("parameters", node::node(NodeKind::Array(specs), span)),
+                member(
+                    "output",
+                    object(
+                        vec![
+                            member("type", string(out_type, span)),
+                            member("value", value),
+                        ],
+                        body.span,
+                    ),
+                ),
+            ],
+            span,
+        )
+    }
+
+    /// A `{name, count, input}` loop spec (property and variable loops).
+    #[allow(clippy::too_many_arguments)]
+    pub fn copy_spec(
+        &mut self,
+        name: &str,
+        item: Option<&str>,
+        index: Option<&str>,
+        source: &'p Expr,
+        body: &'p Expr,
+        env: &Env,
+        span: Span,
+    ) -> Node {
+        let src = self.expr(source, env);
+        let idx = format!("copyIndex({})", node::quote(name));
+        let inner = loop_env(item, index, &src, &idx, env);
+        let input = self.value(body, &inner, true);
+        object(
+            vec![
+                member("name", string(name, span)),
+                member("count", expression(&format!("length({src})"), source.span)),
+                member("input", input),
+            ],
+            span,
+        )
+    }
+
+    /// A template value: literals, objects and arrays stay structural (so each
+    /// keeps its own span); anything computed becomes an expression string.
+    /// `copy_ok`: loops in object properties may use ARM property `copy`.
+    pub fn value(&mut self, e: &'p Expr, env: &Env, copy_ok: bool) -> Node {
+        match &e.kind {
+            ExprKind::Null => node::node(NodeKind::Null, e.span),
+            ExprKind::Bool(b) => node::node(NodeKind::Bool(*b), e.span),
+            ExprKind::Int(i) => node::node(NodeKind::Int(*i), e.span),
+            ExprKind::Unary {
+                op: crate::bicep::syntax::UnaryOp::Neg,
+                operand,
+            } if matches!(operand.kind, ExprKind::Int(_)) => match operand.kind {
+                ExprKind::Int(i) => node::node(NodeKind::Int(i.wrapping_neg()), e.span),
+                _ => node::node(NodeKind::Null, e.span),
+            },
+            ExprKind::String { parts, holes } if holes.is_empty() => {
+                node::literal(parts.first().map_or("", String::as_str), e.span)
+            }
+            ExprKind::Paren(inner) | ExprKind::NonNull(inner) => self.value(inner, env, copy_ok),
+            ExprKind::Array(items)
+                if items
+                    .iter()
+                    .all(|i| matches!(i, crate::bicep::syntax::ArrayItem::Expr(_))) =>
+            {
+                let values = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        crate::bicep::syntax::ArrayItem::Expr(x) => Some(x),
+                        crate::bicep::syntax::ArrayItem::Spread(_) => None,
+                    })
+                    .map(|x| self.value(x, env, true))
+                    .collect();
+                node::node(NodeKind::Array(values), e.span)
+            }
+            ExprKind::Object(items)
+                if !items
+                    .iter()
+                    .any(|i| matches!(i, crate::bicep::syntax::ObjectItem::Spread(_))) =>
+            {
+                self.object_value(items, env, copy_ok, e.span)
+            }
+            _ => expression(&self.expr(e, env), e.span),
+        }
+    }
+
+    fn object_value(
+        &mut self,
+        items: &'p [crate::bicep::syntax::ObjectItem],
+        env: &Env,
+        copy_ok: bool,
+        span: Span,
+    ) -> Node {
+        use crate::bicep::syntax::ObjectItem;
+        let mut members: Vec<Member> = Vec::new();
+        let mut loops = Vec::new();
+        for item in items {
+            let ObjectItem::Property { key, value } = item else {
+                continue;
+            };
+            let key_text = match key.as_plain_str() {
+                Some(k) => k.to_string(),
+                None => format!("[{}]", self.expr(key, env)),
+            };
+            match &value.kind {
+                ExprKind::For {
+                    item,
+                    index,
+                    source,
+                    body,
+                } if copy_ok && key.as_plain_str().is_some() => {
+                    loops.push(self.copy_spec(
+                        &key_text,
+                        item.as_ref().map(|i| i.name.as_str()),
+                        index.as_ref().map(|i| i.name.as_str()),
+                        source,
+                        body,
+                        env,
+                        value.span,
+                    ));
+                }
+                _ => {
+                    let v = self.value(value, env, true);
+                    members.push(member_at(key_text, key.span, v));
+                }
+            }
+        }
+        if !loops.is_empty() {
+            members.push(member("copy", node::node(NodeKind::Array(loops), span)));
+        }
+        object(members, span)
+    }
+}
+
+/// The bindings inside a loop body: the item is `source[index]`.
+pub(crate) fn loop_env(
+    item: Option<&str>,
+    index: Option<&str>,
+    source: &str,
+    index_text: &str,
+    outer: &Env,
+) -> Env {
+    let mut env = outer.clone();
+    if let Some(item) = item {
+        env.push((item.to_string(), format!("{source}[{index_text}]")));
+    }
+    if let Some(index) = index {
+        env.push((index.to_string(), index_text.to_string()));
+    }
+    env
+}
+
+/// Whether an expression is a call of `name` (also as `sys.name` / `az.name`),
+/// and its arguments.
+pub(crate) fn as_call<'e>(e: &'e Expr, name: &str) -> Option<&'e [Expr]> {
+    match &e.kind {
+        ExprKind::Call { name: n, args } if n.name == name => Some(args),
+        ExprKind::MethodCall {
+            target,
+            name: n,
+            args,
+        } if n.name == name => match &target.kind {
+            ExprKind::Ident(ns) if ns.name == "sys" || ns.name == "az" => Some(args),
+            _ => None,
+        },
+        _ => None,
+    }
+}
