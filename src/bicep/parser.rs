@@ -125,6 +125,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Skips newlines only when `k` follows them (a closing bracket or
+    /// separator on its own line), so a missing one is reported where the
+    /// line ends rather than on the next line.
+    fn skip_nls_before(&mut self, k: Tk) {
+        if self.peek_past_nls() == k {
+            self.skip_nls();
+        }
+    }
+
     /// The first token that is not a newline, from the current one on.
     fn peek_past_nls(&self) -> Tk {
         let mut i = self.pos;

@@ -30,6 +30,11 @@ fn binary_op(k: Tk) -> Option<(BinaryOp, u8)> {
     })
 }
 
+/// An `Error` expression that consumed no token.
+fn is_missing(e: &Expr) -> bool {
+    e.kind == ExprKind::Error && e.span.is_empty()
+}
+
 fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
@@ -59,13 +64,14 @@ impl Parser<'_> {
         if self.peek_past_nls() != Tk::Question {
             return cond;
         }
+        // Newlines may precede `?` and `:`, not follow them.
         self.skip_nls();
         self.bump();
-        self.skip_nls();
         let then = self.expr();
-        self.skip_nls();
-        let otherwise = if self.expect(Tk::Colon, "expected ':' in the conditional expression") {
+        if self.peek_past_nls() == Tk::Colon {
             self.skip_nls();
+        }
+        let otherwise = if self.expect(Tk::Colon, "expected ':' in the conditional expression") {
             self.expr()
         } else {
             Expr::new(
@@ -87,13 +93,16 @@ impl Parser<'_> {
     fn binary(&mut self, min: u8) -> Expr {
         let start = self.start();
         let mut lhs = self.unary();
+        if is_missing(&lhs) {
+            // Nothing was parsed: let the caller recover at this token.
+            return lhs;
+        }
         let mut links = 0;
         while let Some((op, prec)) = binary_op(self.kind()) {
             if prec < min || !self.link(&mut links) {
                 break;
             }
             self.bump();
-            self.skip_nls();
             let rhs = self.binary(prec + 1);
             lhs = Expr::new(
                 ExprKind::Binary {
@@ -141,6 +150,9 @@ impl Parser<'_> {
     pub(super) fn postfix(&mut self) -> Expr {
         let start = self.start();
         let mut e = self.primary();
+        if is_missing(&e) {
+            return e;
+        }
         let mut links = 0;
         loop {
             if matches!(
@@ -178,7 +190,7 @@ impl Parser<'_> {
                     let from_end = self.eat(Tk::Caret);
                     self.skip_nls();
                     let index = self.expr();
-                    self.skip_nls();
+                    self.skip_nls_before(Tk::RBrack);
                     self.expect(Tk::RBrack, "expected ']' after the index");
                     ExprKind::Index {
                         target: boxed(e),
@@ -255,7 +267,7 @@ impl Parser<'_> {
                 self.bump();
                 self.skip_nls();
                 let inner = self.expr();
-                self.skip_nls();
+                self.skip_nls_before(Tk::RParen);
                 self.expect(Tk::RParen, "expected ')'");
                 Expr::new(ExprKind::Paren(boxed(inner)), self.span_from(start))
             }
@@ -294,7 +306,9 @@ impl Parser<'_> {
         }
         loop {
             args.push(self.expr());
-            self.skip_nls();
+            if matches!(self.peek_past_nls(), Tk::Comma | Tk::RParen) {
+                self.skip_nls();
+            }
             if self.eat(Tk::Comma) {
                 self.skip_nls();
                 continue;
@@ -304,7 +318,6 @@ impl Parser<'_> {
             }
             self.error_here("expected ',' or ')' in the argument list");
             self.recover(true);
-            self.skip_nls();
             if self.eat(Tk::Comma) {
                 continue;
             }
@@ -527,11 +540,11 @@ impl Parser<'_> {
                 Span::new(self.prev_end as usize, self.prev_end as usize),
             )
         };
-        self.skip_nls();
+        self.skip_nls_before(Tk::RBrack);
         if !self.eat(Tk::RBrack) {
             self.error_here("expected ']' to close the loop");
             self.recover(true);
-            self.skip_nls();
+            self.skip_nls_before(Tk::RBrack);
             self.eat(Tk::RBrack);
         }
         Expr::new(
@@ -550,9 +563,8 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         self.bump();
-        self.skip_nls();
         let cond = self.expr();
-        self.skip_nls();
+        self.skip_nls_before(Tk::RParen);
         self.expect(Tk::RParen, "expected ')' after the condition");
         let body = if self.at(Tk::LBrace) {
             self.expr()

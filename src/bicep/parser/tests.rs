@@ -641,3 +641,27 @@ fn a_megabyte_parses_without_errors() {
     assert_eq!(p.errors, vec![]);
     assert_eq!(p.statements.len(), n * 4);
 }
+
+#[test]
+fn missing_close_paren_is_reported_at_the_end_of_the_line() {
+    assert_eq!(
+        errors("resource r 'A/b@1' = if (true\nvar b = 1"),
+        vec![(
+            "expected ')' after the condition".to_string(),
+            Span::new(29, 29)
+        )]
+    );
+    assert_eq!(
+        errors("var a = (null) ? :\nvar b = 1"),
+        vec![
+            (
+                "expected an expression, found ':'".to_string(),
+                Span::new(17, 18)
+            ),
+            (
+                "expected an expression, found new line".to_string(),
+                Span::new(18, 18)
+            ),
+        ]
+    );
+}
