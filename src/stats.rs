@@ -15,6 +15,8 @@ pub struct Coverage {
     pub complete: usize,
     /// Unknown values by normalized reason.
     pub reasons: HashMap<String, usize>,
+    /// The first place (by file and offset) of each reason, as an example.
+    pub examples: HashMap<String, crate::source::Loc>,
     /// Values where ARM itself would fail (`error:` reasons): file, value location, reason.
     pub errors: Vec<(crate::source::Loc, String)>,
 }
@@ -39,13 +41,26 @@ impl Coverage {
         for (k, v) in other.reasons {
             *self.reasons.entry(k).or_default() += v;
         }
+        for (k, at) in other.examples {
+            self.example(k, at);
+        }
+    }
+
+    /// Keeps the smallest location, so the example does not depend on scheduling.
+    fn example(&mut self, reason: String, at: crate::source::Loc) {
+        let slot = self.examples.entry(reason).or_insert(at);
+        if at < *slot {
+            *slot = at;
+        }
     }
 
     fn walk(&mut self, v: &Value, at: crate::source::Loc) {
         let at = v.origin.unwrap_or(at);
         match &v.kind {
             Kind::Unknown(r) => {
-                *self.reasons.entry(normalize(r)).or_default() += 1;
+                let key = normalize(r);
+                *self.reasons.entry(key.clone()).or_default() += 1;
+                self.example(key, at);
                 if r.starts_with("error:") {
                     self.errors.push((at, r.clone()));
                 }
@@ -75,7 +90,14 @@ impl Coverage {
         let mut reasons: Vec<_> = self.reasons.iter().collect();
         reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (reason, n) in reasons.into_iter().take(top) {
-            let _ = writeln!(out, "{n:>8}  {reason}");
+            match self.examples.get(reason) {
+                Some(at) => {
+                    let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
+                }
+                None => {
+                    let _ = writeln!(out, "{n:>8}  {reason}");
+                }
+            }
         }
         let mut errors: Vec<(String, &str)> = self
             .errors

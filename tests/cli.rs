@@ -379,7 +379,8 @@ fn stats_report_coverage_on_stderr() {
         stderr(&o),
         "stats: 1 template evaluations, 0 evaluated completely (0%)\n\
          stats: 1 unknown values; top reasons:\n       \
-         1  parameter '…' has no default and no parameter file gives it\n"
+         1  parameter '…' has no default and no parameter file gives it  \
+         (e.g. fixtures/AKS001/pass/azuredeploy.json:29:52)\n"
     );
 }
 

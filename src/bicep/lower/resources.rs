@@ -335,7 +335,16 @@ impl<'p> Lowerer<'p> {
                 }
             }
         }
-        let taken = std::mem::take(&mut self.deps);
+        // An index bound inside a property loop or lambda means nothing in
+        // `dependsOn`: depend on the whole collection (as the compiler does).
+        let taken = std::mem::take(&mut self.deps)
+            .into_iter()
+            .map(|d| match d {
+                Dep::Resource(r, Some(i)) if local_index(&i) => Dep::Resource(r, None),
+                Dep::Module(m, Some(i)) if local_index(&i) => Dep::Module(m, None),
+                other => other,
+            })
+            .collect();
         let deps = self.expand_deps(taken);
         let mut seen = HashSet::new();
         let mut entries = Vec::new();
@@ -548,6 +557,10 @@ impl<'p> Lowerer<'p> {
         }
         Vec::new()
     }
+}
+
+fn local_index(index: &str) -> bool {
+    index.contains("copyIndex('") || index.contains("lambdaVariables(")
 }
 
 /// The entries of an explicit `dependsOn: [a, b[0]]`.
