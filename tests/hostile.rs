@@ -237,3 +237,46 @@ fn nested_loops_are_bounded_by_the_instance_budget() {
     let dir = write_case("loops", &[("t.json", t.into_bytes())]);
     assert_eq!(check(&dir), vec!["TDN003"]);
 }
+
+/// Resources whose names each use the previous one's name twice: lowering
+/// re-expands names, so without a budget the text would double 40 times.
+#[test]
+fn bicep_name_chains_cannot_blow_up() {
+    let mut src = String::from(
+        "resource r0 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: 'rt'\n  location: 'x'\n}\n",
+    );
+    for i in 1..40 {
+        let p = i - 1;
+        src.push_str(&format!(
+            "resource r{i} 'Microsoft.Network/routeTables@2023-09-01' = {{\n  name: '${{r{p}.name}}${{r{p}.name}}'\n  location: 'x'\n}}\n"
+        ));
+    }
+    let dir = write_case("bicep-doubling", &[("main.bicep", src.into_bytes())]);
+    let found = check(&dir);
+    assert!(found.iter().any(|r| r == "TDN003"), "{found:?}");
+}
+
+/// Names that refer to each other, modules that include themselves.
+#[test]
+fn bicep_cycles_terminate() {
+    let src = "resource a 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: b.name\n}\n\
+               resource b 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: a.name\n}\n\
+               module self './main.bicep' = {\n  name: self.name\n}\n";
+    let dir = write_case("bicep-cycles", &[("main.bicep", src.as_bytes().to_vec())]);
+    let found = check(&dir);
+    assert!(found.iter().any(|r| r == "TDN003"), "{found:?}");
+}
+
+/// Arbitrary bytes in .bicep and .bicepparam files: findings, never a panic.
+#[test]
+fn bicep_garbage_is_a_parse_error() {
+    let mut bytes = b"param x string = '\xff\xfe'\nresource ".to_vec();
+    bytes.extend_from_slice(&[0u8, 0x80, b'{', b'[', b'(']);
+    let dir = write_case(
+        "bicep-garbage",
+        &[("main.bicep", bytes.clone()), ("main.bicepparam", bytes)],
+    );
+    let found = check(&dir);
+    assert!(found.iter().all(|r| r == "TDN001"), "{found:?}");
+    assert!(found.len() >= 4, "{found:?}");
+}

@@ -24,9 +24,13 @@ impl<'p> Lowerer<'p> {
         if self.depth >= MAX_DEPTH {
             return unknown("expression nests too deeply");
         }
+        if self.emitted > self.budget {
+            return unknown("evaluation limit: the Bicep file lowers to too large a template");
+        }
         self.depth += 1;
         let out = self.expr_inner(e, env);
         self.depth -= 1;
+        self.emitted += out.len();
         out
     }
 

@@ -59,6 +59,7 @@ pub fn lower(
     files: &dyn FileReader,
 ) -> Lowered {
     let mut l = Lowerer::new(program, dir, files);
+    l.budget = emit_budget(text_len);
     let template = l.template(program, Span::new(0, text_len));
     Lowered { template }
 }
@@ -71,6 +72,7 @@ pub fn lower_params(
     files: &dyn FileReader,
 ) -> Node {
     let mut l = Lowerer::new(program, dir, files);
+    l.budget = emit_budget(text_len);
     l.parameter_document(program, Span::new(0, text_len))
 }
 
@@ -88,6 +90,21 @@ pub(crate) struct Lowerer<'p> {
     pub fresh: usize,
     /// Expression nesting, bounded so hostile input cannot overflow the stack.
     pub depth: usize,
+    /// Resources and modules whose names are being lowered (cycle detection).
+    pub naming: Vec<(bool, usize)>,
+    /// Bytes of expression text produced so far (bounded: references re-lower
+    /// names, so a hostile file could otherwise grow exponentially).
+    pub emitted: usize,
+    pub budget: usize,
+    /// Lowered resource and module names by (is resource, index, instance):
+    /// each is lowered once.
+    pub name_memo: HashMap<(bool, usize, Option<String>), String>,
+}
+
+/// Expression text a file may lower to: real files lower to about 2–3× their
+/// size, so this only stops files built to explode.
+pub fn emit_budget(text_len: usize) -> usize {
+    (1 << 20) + text_len.saturating_mul(16)
 }
 
 impl<'p> Lowerer<'p> {
@@ -100,6 +117,10 @@ impl<'p> Lowerer<'p> {
             var_deps: HashMap::new(),
             fresh: 0,
             depth: 0,
+            naming: Vec::new(),
+            emitted: 0,
+            budget: emit_budget(0),
+            name_memo: HashMap::new(),
         }
     }
 

@@ -68,11 +68,25 @@ impl<'p> Lowerer<'p> {
         };
         let body = res.body;
         let name = body.as_ref().and_then(|b| property(b.items, "name"));
+        let key = (true, r, index.map(str::to_string));
+        if let Some(text) = self.name_memo.get(&key) {
+            return text.clone();
+        }
+        if self.naming.contains(&(true, r)) {
+            return unknown("evaluation limit: the resource's name refers to itself");
+        }
+        self.naming.push((true, r));
+        let outer = std::mem::take(&mut self.deps);
         let env = self.own_env(body.as_ref(), index);
-        match name {
+        let out = match name {
             Some(n) => self.expr(n, &env),
             None => unknown("the resource has no name"),
-        }
+        };
+        self.naming.pop();
+        // What the name itself refers to is not a dependency of the referrer.
+        self.deps = outer;
+        self.name_memo.insert(key, out.clone());
+        out
     }
 
     /// The name segments of a resource id, one per type level.
@@ -180,8 +194,17 @@ impl<'p> Lowerer<'p> {
         let name = module.body.as_ref().and_then(|b| property(b.items, "name"));
         let looped = module.body.as_ref().is_some_and(|b| b.lp.is_some());
         let body = module.body;
+        let key = (false, m, index.map(str::to_string));
+        if let Some(text) = self.name_memo.get(&key) {
+            return text.clone();
+        }
+        if self.naming.contains(&(false, m)) {
+            return unknown("evaluation limit: the module's name refers to itself");
+        }
+        self.naming.push((false, m));
+        let outer = std::mem::take(&mut self.deps);
         let env = self.own_env(body.as_ref(), index);
-        match name {
+        let out = match name {
             Some(n) => self.expr(n, &env),
             None if looped => format!(
                 "format('{{0}}-{{1}}', {}, {})",
@@ -189,7 +212,12 @@ impl<'p> Lowerer<'p> {
                 index.unwrap_or("copyIndex()")
             ),
             None => quote(symbol),
-        }
+        };
+        self.naming.pop();
+        // What the name itself refers to is not a dependency of the referrer.
+        self.deps = outer;
+        self.name_memo.insert(key, out.clone());
+        out
     }
 
     fn emit_resource(&mut self, r: usize) -> Option<(u32, Node)> {
