@@ -137,6 +137,10 @@ pub fn last_name(id: &str) -> &str {
 /// Resolves a `scope` property value: a full id, or a relative `Namespace/type/name`
 /// form meaning a resource in the deployment's resource group.
 pub fn resolve_scope(prefix: &str, scope: &str) -> String {
+    // `"scope": "/"` is the tenant root: ids start at `/providers/…`.
+    if scope.trim() == "/" {
+        return String::new();
+    }
     let scope = scope.trim_end_matches('/');
     if scope.starts_with('/') {
         scope.to_string()

@@ -2,7 +2,8 @@
 //! `../shared/corpus/bicep-baselines` is absent): for every `valid/` folder,
 //! the resources tendon evaluates from `main.bicep` must equal those it
 //! evaluates from the compiler's own `main.json` — same types, ids and known
-//! property values (`dependsOn` aside, whose form differs legitimately).
+//! property values (`dependsOn` and the compiler's `extension` tag aside,
+//! whose form differs legitimately).
 //!
 //! `TENDON_CONFORMANCE_VERBOSE=1` prints every difference.
 
@@ -14,8 +15,11 @@ use serde_json::Value as J;
 use tendon::arm::template::{self, Deployment};
 use tendon::loader::DiskLoader;
 
-/// Folders that must agree; raise it as conformance improves.
-const MIN_AGREEING: usize = 30;
+/// Folders that differ for a reason tendon cannot remove, with that reason.
+const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[(
+    "Registry_LF",
+    "registry modules (br:, ts:) cannot be fetched offline; the compiler inlined them into main.json",
+)];
 
 fn baselines() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/bicep-baselines/valid");
@@ -41,8 +45,14 @@ fn resources(dep: &Deployment) -> BTreeMap<String, J> {
                 .unwrap_or_else(|| "<unknown name>".into());
         let key = format!("{} {}", r.resource_type, id).to_ascii_lowercase();
         let mut body = normalise(r.body.to_json());
+        // Ordering metadata and the compiler's `extension` tag are not deployed values.
         if let J::Object(m) = &mut body {
             m.remove("dependsOn");
+            m.remove("extension");
+            // Types are case-insensitive; the compiler recases them from its catalog.
+            if let Some(J::String(t)) = m.get_mut("type") {
+                *t = t.to_ascii_lowercase();
+            }
         }
         out.insert(key, body);
     }
@@ -87,7 +97,8 @@ fn diff(a: &J, b: &J, path: &str) -> Option<String> {
     }
 }
 
-fn compare(folder: &Path) -> Result<(), String> {
+/// Compares one folder; `Ok` carries the number of resources compared.
+fn compare(folder: &Path) -> Result<usize, String> {
     let bicep_path = folder.join("main.bicep");
     let json_path = folder.join("main.json");
     let bicep_text = std::fs::read_to_string(&bicep_path).map_err(|e| e.to_string())?;
@@ -128,7 +139,7 @@ fn compare(folder: &Path) -> Result<(), String> {
             return Err(format!("{key}: {d}"));
         }
     }
-    Ok(())
+    Ok(from_bicep.len())
 }
 
 #[test]
@@ -143,33 +154,51 @@ fn bicep_worlds_match_the_compiled_templates() {
     folders.retain(|f| f.join("main.bicep").is_file() && f.join("main.json").is_file());
     folders.sort();
     let verbose = std::env::var_os("TENDON_CONFORMANCE_VERBOSE").is_some();
-    let mut agree = 0;
+    let (mut agree, mut resources) = (0, 0);
     let mut report = Vec::new();
+    let mut unexpected = Vec::new();
     for f in &folders {
         let name = f
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match compare(f) {
-            Ok(()) => agree += 1,
-            Err(why) => {
-                let why = if verbose {
+        let excuse = EXPECTED_DIFFERENCES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, why)| *why);
+        match (compare(f), excuse) {
+            (Ok(n), None) => {
+                agree += 1;
+                resources += n;
+            }
+            (Ok(_), Some(_)) => unexpected.push(format!(
+                "{name} agrees now: drop it from EXPECTED_DIFFERENCES"
+            )),
+            (Err(why), excuse) => {
+                let why: String = if verbose {
                     why
                 } else {
                     why.chars().take(300).collect()
                 };
-                report.push(format!("  {name}: {why}"));
+                report.push(format!(
+                    "  {name}: {}{why}",
+                    excuse
+                        .map(|e| format!("(expected: {e}) "))
+                        .unwrap_or_default()
+                ));
+                if excuse.is_none() {
+                    unexpected.push(name);
+                }
             }
         }
     }
     eprintln!(
-        "bicep conformance: {agree} of {} folders agree\n{}",
+        "bicep conformance: {agree} of {} folders agree ({resources} resources compared)\n{}",
         folders.len(),
         report.join("\n")
     );
     assert!(
-        agree >= MIN_AGREEING.min(folders.len()),
-        "only {agree} of {} folders agree (want {MIN_AGREEING})",
-        folders.len()
+        unexpected.is_empty(),
+        "folders that disagree: {unexpected:?}"
     );
 }

@@ -249,6 +249,9 @@ impl<'p> Lowerer<'p> {
                 Some(ExprKind::Member { name, .. }) | Some(ExprKind::Child { name, .. }) => {
                     quote(&name.name)
                 }
+                Some(ExprKind::Index { index, .. }) if index.as_plain_str().is_some() => {
+                    quote(index.as_plain_str().unwrap_or_default())
+                }
                 _ => unknown("nameof() of an expression"),
             },
             "loadTextContent"
@@ -451,6 +454,11 @@ impl<'p> Lowerer<'p> {
             Some("name") => self.resource_name(r, index),
             Some("type") => quote(&full_type),
             Some("apiVersion") => quote(&api),
+            // As the compiler writes it: `properties` without 'full'.
+            Some("properties") => {
+                let id = self.resource_id(r, index);
+                format!("reference({id}, {})", quote(&api))
+            }
             Some(other) => {
                 let id = self.resource_id(r, index);
                 member_access(&format!("reference({id}, {}, 'full')", quote(&api)), other)
@@ -475,17 +483,14 @@ impl<'p> Lowerer<'p> {
         let name = self.module_name(m, index.as_deref());
         match rest {
             [Step::Member("outputs", _), Step::Member(out, _), tail @ ..] => {
-                let base = format!(
-                    "reference(resourceId('Microsoft.Resources/deployments', {name}), '2022-09-01').outputs.{out}.value"
-                );
-                let base = if super::node::is_plain_member(out) {
-                    base
-                } else {
-                    format!(
-                        "reference(resourceId('Microsoft.Resources/deployments', {name}), '2022-09-01').outputs[{}].value",
-                        quote(out)
-                    )
+                // One instance of a loop by its name; a single module by its
+                // symbol, which holds even when the name is not known statically.
+                let target = match &index {
+                    Some(_) => format!("resourceId('Microsoft.Resources/deployments', {name})"),
+                    None => quote(self.symbols.modules.get(m).map_or("", |x| x.symbol)),
                 };
+                let outputs = format!("reference({target}, '2022-09-01').outputs");
+                let base = format!("{}.value", member_access(&outputs, out));
                 self.apply_steps(base, tail, env)
             }
             [Step::Member("name", _), tail @ ..] => self.apply_steps(name, tail, env),

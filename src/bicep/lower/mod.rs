@@ -209,6 +209,7 @@ impl<'p> Lowerer<'p> {
         };
         let mut members = vec![
             member("$schema", string(schema, span)),
+            member("languageVersion", string("2.0", span)),
             member("contentVersion", string("1.0.0.0", span)),
             member("parameters", object(params, span)),
             member("variables", object(vars, span)),
@@ -226,10 +227,7 @@ impl<'p> Lowerer<'p> {
                 node::node(NodeKind::Array(vec![ns]), span),
             ));
         }
-        members.push(member(
-            "resources",
-            node::node(NodeKind::Array(resources), span),
-        ));
+        members.push(member("resources", object(resources, span)));
         members.push(member("outputs", object(outputs, span)));
         object(members, span)
     }
@@ -533,3 +531,6 @@ pub(crate) fn as_call<'e>(e: &'e Expr, name: &str) -> Option<&'e [Expr]> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

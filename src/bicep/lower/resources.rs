@@ -20,21 +20,60 @@ const MAX_CHAIN: usize = 16;
 const DEPLOYMENTS_API: &str = "2022-09-01";
 
 impl<'p> Lowerer<'p> {
-    /// Every resource and module, in declaration order.
-    pub fn resources_and_modules(&mut self) -> Vec<Node> {
-        let mut out: Vec<(u32, Node)> = Vec::new();
+    /// Every resource and module in declaration order, keyed by symbolic name
+    /// (languageVersion 2.0), so `reference('symbol')` finds a module whatever
+    /// its name.
+    pub fn resources_and_modules(&mut self) -> Vec<crate::json::Member> {
+        let mut out: Vec<(u32, String, Node)> = Vec::new();
         for r in 0..self.symbols.resources.len() {
             if let Some((at, n)) = self.emit_resource(r) {
-                out.push((at, n));
+                let key = self.resource_key(r);
+                out.push((at, key, n));
             }
         }
         for m in 0..self.symbols.modules.len() {
             if let Some((at, n)) = self.emit_module(m) {
-                out.push((at, n));
+                let key = self
+                    .symbols
+                    .modules
+                    .get(m)
+                    .map_or("", |x| x.symbol)
+                    .to_string();
+                out.push((at, key, n));
             }
         }
-        out.sort_by_key(|(at, _)| *at);
-        out.into_iter().map(|(_, n)| n).collect()
+        out.sort_by_key(|(at, _, _)| *at);
+        let mut seen = HashSet::new();
+        out.into_iter()
+            .map(|(_, key, n)| {
+                // Invalid files may repeat a symbol; keys stay unique.
+                let mut unique = key.clone();
+                let mut k = 1;
+                while !seen.insert(unique.clone()) {
+                    k += 1;
+                    unique = format!("{key}#{k}");
+                }
+                member_at(unique, n.span, n)
+            })
+            .collect()
+    }
+
+    /// `vnet::subnet` for nested children, else the symbol.
+    fn resource_key(&self, r: usize) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(r);
+        while let Some(i) = cur {
+            let Some(res) = self.symbols.resources.get(i) else {
+                break;
+            };
+            parts.push(res.symbol);
+            cur = if res.nested { res.parent } else { None };
+            if parts.len() > MAX_CHAIN {
+                break;
+            }
+        }
+        parts.reverse();
+        parts.join("::")
     }
 
     /// The bindings of a resource's or module's own loop; `index` is the
@@ -263,30 +302,19 @@ impl<'p> Lowerer<'p> {
                         format!("format({}, {})", quote(&pattern.join("/")), segs.join(", "));
                     members.push(member_at("name", key.span, expression(&text, value.span)));
                 }
-                "scope" => {
-                    if let Some(s) = self.symbols.resolve_resource(value, 0) {
-                        let index = match &value.kind {
-                            ExprKind::Index { index, .. } => Some(self.expr(index, &env)),
-                            _ => None,
-                        };
-                        let existing = self
-                            .symbols
-                            .resources
-                            .get(s)
-                            .is_some_and(|x| x.decl.existing);
-                        if !existing {
-                            self.deps.push(Dep::Resource(s, index.clone()));
-                        }
-                        let id = self.resource_id(s, index.as_deref());
-                        members.push(member_at("scope", key.span, expression(&id, value.span)));
-                    }
-                    // Scope functions only place `existing` resources (see resource_id).
-                }
+                // Emitted below: children inherit their parent's scope.
+                "scope" => {}
                 _ => {
                     let v = self.value(value, &env, true);
                     members.push(member_at(k, key.span, v));
                 }
             }
+        }
+        if let Some(scope) = self.scope_of(r) {
+            members.extend(self.resource_scope(scope, &env));
+        }
+        if let Some(m) = self.decorator_metadata(stmt) {
+            members.push(m);
         }
         if let Some(p) = parent
             && !self
@@ -308,6 +336,58 @@ impl<'p> Lowerer<'p> {
             members.push(d);
         }
         Some((stmt.span.start, object(members, stmt.span)))
+    }
+
+    /// `@description('…')` and `@metadata({…})` as the resource's `metadata`.
+    fn decorator_metadata(
+        &mut self,
+        stmt: &'p crate::bicep::syntax::Statement,
+    ) -> Option<crate::json::Member> {
+        let mut members = Vec::new();
+        if let Some(args) = decorator(stmt, "metadata")
+            && let Some(ExprKind::Object(items)) = args.first().map(|a| &a.kind)
+        {
+            for item in items {
+                if let ObjectItem::Property { key, value } = item
+                    && let Some(k) = key.as_plain_str()
+                {
+                    members.push(member_at(
+                        k,
+                        key.span,
+                        self.value(value, &Env::new(), false),
+                    ));
+                }
+            }
+        }
+        if let Some(d) = decorator(stmt, "description").and_then(|a| a.first()) {
+            members.push(member("description", self.value(d, &Env::new(), false)));
+        }
+        if members.is_empty() {
+            return None;
+        }
+        Some(member("metadata", object(members, stmt.span)))
+    }
+
+    /// The `scope` of an extension resource (a resource id), or `/` for the tenant.
+    fn resource_scope(&mut self, scope: &'p Expr, env: &Env) -> Option<crate::json::Member> {
+        if as_call(scope, "tenant").is_some() {
+            return Some(member("scope", string("/", scope.span)));
+        }
+        let s = self.symbols.resolve_resource(scope, 0)?;
+        let index = match &scope.kind {
+            ExprKind::Index { index, .. } => Some(self.expr(index, env)),
+            _ => None,
+        };
+        let existing = self
+            .symbols
+            .resources
+            .get(s)
+            .is_some_and(|x| x.decl.existing);
+        if !existing {
+            self.deps.push(Dep::Resource(s, index.clone()));
+        }
+        let id = self.resource_id(s, index.as_deref());
+        Some(member("scope", expression(&id, scope.span)))
     }
 
     fn copy_node(

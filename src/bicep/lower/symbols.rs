@@ -144,9 +144,14 @@ impl<'p> Symbols<'p> {
         parent: Option<usize>,
         depth: usize,
     ) -> usize {
-        let (written_type, version) = match decl.type_string.value.split_once('@') {
+        // An extension alias may qualify the type: `az:Microsoft.X/y@v`.
+        let type_string = match decl.type_string.value.split_once(':') {
+            Some((alias, rest)) if !alias.contains('/') => rest,
+            _ => decl.type_string.value.as_str(),
+        };
+        let (written_type, version) = match type_string.split_once('@') {
             Some((t, v)) => (t, v),
-            None => (decl.type_string.value.as_str(), ""),
+            None => (type_string, ""),
         };
         let parent_info = parent.and_then(|p| self.resources.get(p));
         let full_type = match parent_info {

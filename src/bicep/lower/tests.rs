@@ -1,0 +1,180 @@
+//! Lowering tests: the ARM text emitted for Bicep constructs.
+
+use serde_json::{Value as J, json};
+
+use crate::bicep::parser::parse;
+use crate::json::{Node, NodeKind};
+
+use super::{FileReader, lower, lower_params};
+
+struct NoFiles;
+
+impl FileReader for NoFiles {
+    fn read(&self, _: &std::path::Path) -> Option<String> {
+        None
+    }
+}
+
+fn to_json(n: &Node) -> J {
+    match &n.kind {
+        NodeKind::Null => J::Null,
+        NodeKind::Bool(b) => J::Bool(*b),
+        NodeKind::Int(i) => json!(i),
+        NodeKind::Float(f) => json!(f),
+        NodeKind::String(s) => J::String(s.clone()),
+        NodeKind::Array(a) => J::Array(a.iter().map(to_json).collect()),
+        NodeKind::Object(m) => J::Object(
+            m.iter()
+                .map(|m| (m.key.clone(), to_json(&m.value)))
+                .collect(),
+        ),
+    }
+}
+
+fn template(src: &str) -> J {
+    let program = parse(src);
+    assert!(program.errors.is_empty(), "{:?}", program.errors);
+    to_json(&lower(&program, src.len(), None, &NoFiles).template)
+}
+
+fn resource(t: &J, i: usize) -> &J {
+    t["resources"]
+        .as_object()
+        .and_then(|m| m.values().nth(i))
+        .unwrap_or(&J::Null)
+}
+
+#[test]
+fn operators_become_functions() {
+    let t = template(
+        "param a int\nparam s string\nvar x = a + 2 * 3 == 7 && !(s =~ 'X') ? 'y${s}{z}' : s.?b ?? null\n",
+    );
+    assert_eq!(
+        t["variables"]["x"],
+        "[if(and(equals(add(parameters('a'), mul(2, 3)), 7), not(equals(toLower(parameters('s')), toLower('X')))), format('y{0}{{z}}', parameters('s')), coalesce(tryGet(parameters('s'), 'b'), null()))]"
+    );
+}
+
+#[test]
+fn literals_stay_structural_and_brackets_are_escaped() {
+    let t = template("var o = {\n  a: 1\n  b: [true, null, -2]\n  c: '[x]'\n}\n");
+    assert_eq!(
+        t["variables"]["o"],
+        json!({"a": 1, "b": [true, null, -2], "c": "[[x]"})
+    );
+}
+
+#[test]
+fn children_parent_and_ids() {
+    let t = template(
+        "resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {\n  name: 'v'\n  resource sn 'subnets' = {\n    name: 's'\n  }\n}\n\
+         resource other 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' = {\n  parent: vnet\n  name: 'o'\n}\n\
+         output id string = vnet::sn.id\n",
+    );
+    assert_eq!(
+        resource(&t, 1)["type"],
+        "Microsoft.Network/virtualNetworks/subnets"
+    );
+    assert_eq!(resource(&t, 1)["apiVersion"], "2023-09-01");
+    assert_eq!(resource(&t, 1)["name"], "[format('{0}/{1}', 'v', 's')]");
+    assert_eq!(
+        resource(&t, 1)["dependsOn"],
+        json!(["[resourceId('Microsoft.Network/virtualNetworks', 'v')]"])
+    );
+    assert_eq!(resource(&t, 2)["name"], "[format('{0}/{1}', 'v', 'o')]");
+    assert_eq!(
+        t["outputs"]["id"]["value"],
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]"
+    );
+}
+
+#[test]
+fn loops_conditions_and_batch_size() {
+    let t = template(
+        "param names array\n@batchSize(2)\nresource rts 'Microsoft.Network/routeTables@2023-09-01' = [for (n, i) in names: if (i > 0) {\n  name: n\n  properties: {\n    routes: [for r in range(0, 2): {\n      name: '${n}-${r}'\n    }]\n  }\n}]\n",
+    );
+    let r = resource(&t, 0);
+    assert_eq!(r["name"], "[parameters('names')[copyIndex()]]");
+    assert_eq!(r["condition"], "[greater(copyIndex(), 0)]");
+    assert_eq!(
+        r["copy"],
+        json!({"name": "rts", "count": "[length(parameters('names'))]", "mode": "serial", "batchSize": 2})
+    );
+    assert_eq!(
+        r["properties"]["copy"],
+        json!([{"name": "routes", "count": "[length(range(0, 2))]",
+                "input": {"name": "[format('{0}-{1}', parameters('names')[copyIndex()], range(0, 2)[copyIndex('routes')])]"}}])
+    );
+}
+
+#[test]
+fn modules_are_linked_deployments() {
+    let t = template(
+        "module net './net.bicep' = {\n  name: 'net'\n  scope: resourceGroup('rg-net')\n  params: {\n    prefix: '10.0.0.0/16'\n  }\n}\n\
+         output sn string = net.outputs.subnetId\n",
+    );
+    let m = resource(&t, 0);
+    assert_eq!(m["type"], "Microsoft.Resources/deployments");
+    assert_eq!(m["resourceGroup"], "rg-net");
+    assert_eq!(
+        m["properties"]["templateLink"],
+        json!({"relativePath": "./net.bicep"})
+    );
+    assert_eq!(
+        m["properties"]["expressionEvaluationOptions"],
+        json!({"scope": "inner"})
+    );
+    assert_eq!(
+        m["properties"]["parameters"],
+        json!({"prefix": {"value": "10.0.0.0/16"}})
+    );
+    assert_eq!(
+        t["outputs"]["sn"]["value"],
+        "[reference('net', '2022-09-01').outputs.subnetId.value]"
+    );
+}
+
+#[test]
+fn extension_resources_and_implicit_dependencies() {
+    let t = template(
+        "resource id 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n  name: 'id'\n}\n\
+         resource sn 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' existing = {\n  name: 'v/s'\n}\n\
+         resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n  name: guid(sn.id, id.id)\n  scope: sn\n  properties: {\n    principalId: id.properties.principalId\n  }\n}\n",
+    );
+    let ra = resource(&t, 1);
+    assert_eq!(
+        ra["scope"],
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]"
+    );
+    assert_eq!(
+        ra["properties"]["principalId"],
+        "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id'), '2023-01-31').principalId]"
+    );
+    // The existing subnet is not a dependency; the identity is.
+    assert_eq!(
+        ra["dependsOn"],
+        json!(["[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id')]"])
+    );
+}
+
+#[test]
+fn nameof_and_namespaces() {
+    let t = template(
+        "var c = {\n  'server-name': {}\n}\nvar a = nameof(c['server-name'])\nvar b = sys.toLower(az.resourceGroup().name)\n",
+    );
+    assert_eq!(t["variables"]["a"], "['server-name']");
+    assert_eq!(t["variables"]["b"], "[toLower(resourceGroup().name)]");
+}
+
+#[test]
+fn bicepparam_document() {
+    let src = "using './main.bicep'\nvar env = 'dev'\nparam name = 'aks-${env}'\nparam count = 3\n";
+    let program = parse(src);
+    let doc = to_json(&lower_params(&program, src.len(), None, &NoFiles));
+    assert_eq!(doc["using"], "./main.bicep");
+    assert_eq!(doc["variables"], json!({"env": "dev"}));
+    assert_eq!(
+        doc["parameters"],
+        json!({"name": {"value": "[format('aks-{0}', variables('env'))]"}, "count": {"value": 3}})
+    );
+}
