@@ -129,3 +129,81 @@ fn every_rule_has_a_failing_and_a_passing_fixture() {
         );
     }
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The sorted rule ids of a case's `expected` file (a multiset).
+fn expected_rules(case: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = expected(case)
+        .iter()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `X-bicep` next to `X` is the Bicep twin of the ARM case `X`: it must give
+/// the same rule ids the same number of times (so the twins cannot drift), and
+/// be Bicep: at least one `.bicep` file and no ARM template in JSON.
+#[test]
+fn bicep_twins_match_their_arm_cases() {
+    let mut failures = Vec::new();
+    let mut twins = 0;
+    for case in cases() {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(arm_name) = name.strip_suffix("-bicep") else {
+            continue;
+        };
+        let arm = case.with_file_name(arm_name);
+        if !arm.is_dir() {
+            continue;
+        }
+        twins += 1;
+        let (want, got) = (expected_rules(&arm), expected_rules(&case));
+        if want != got {
+            failures.push(format!(
+                "{}: rule ids {got:?}, but its ARM twin {} has {want:?}",
+                case.display(),
+                arm.display()
+            ));
+        }
+        let files = files_under(&case);
+        let is_ext = |p: &PathBuf, ext: &str| {
+            p.extension()
+                .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case(ext))
+        };
+        if !files.iter().any(|p| is_ext(p, "bicep")) {
+            failures.push(format!("{}: no .bicep file", case.display()));
+        }
+        for p in files
+            .iter()
+            .filter(|p| is_ext(p, "json") || is_ext(p, "jsonc"))
+        {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            if text
+                .to_ascii_lowercase()
+                .contains("deploymenttemplate.json#")
+            {
+                failures.push(format!("{}: an ARM template in a Bicep twin", p.display()));
+            }
+        }
+    }
+    assert!(twins >= 28, "only {twins} Bicep twins found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
