@@ -409,6 +409,8 @@ json.dump(docs, sys.stdout)
         "{upload}"
     );
 
+    action_scripts_work(steps);
+
     let hooks = &docs[".pre-commit-hooks.yaml"][0];
     assert_eq!(hooks["id"], "tendon");
     assert_eq!(hooks["language"], "rust");
@@ -420,4 +422,85 @@ json.dump(docs, sys.stdout)
     // GitHub Actions (action, plain steps), Azure Pipelines, pre-commit.
     assert!(blocks.len() >= 4, "{blocks:?}");
     assert!(blocks.iter().all(|b| b.is_object() || b.is_array()));
+}
+
+/// Runs the action's "Run tendon" and "Fail on findings" scripts with bash as
+/// the runner would (inputs in the environment, `GITHUB_OUTPUT` a file).
+fn action_scripts_work(steps: &[serde_json::Value]) {
+    let script = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"] == name)
+            .and_then(|s| s["run"].as_str())
+            .unwrap_or_else(|| panic!("a '{name}' step"))
+            .to_string()
+    };
+    let dir = work().join("action");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = Path::new(env!("CARGO_BIN_EXE_tendon"));
+    let path = std::env::join_paths(std::iter::once(exe.parent().unwrap().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let bash = |script: &str, paths: &str, annotations: &str, output: &Path| {
+        command("bash")
+            .args(["-e", "-c", script])
+            .current_dir(root())
+            .env("PATH", &path)
+            .env("GITHUB_OUTPUT", output)
+            .env("TENDON_PATHS", paths)
+            .env("TENDON_FAIL_ON", "error")
+            .env("TENDON_ARGS", "--jobs 1")
+            .env("TENDON_SARIF", dir.join("tendon.sarif"))
+            .env("TENDON_ANNOTATIONS", annotations)
+            .output()
+            .unwrap()
+    };
+    // Findings: the step succeeds, records exit code 1 and the SARIF, annotates.
+    let output = dir.join("findings.out");
+    let o = bash(
+        &script("Run tendon"),
+        "fixtures/AKS001/fail",
+        "true",
+        &output,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "exit-code=1\nsarif-written=true\n"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("tendon.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "AKS001");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("::error file=fixtures/AKS001/fail/azuredeploy.json,line=26,"),
+        "{stdout}"
+    );
+    let gate = command("bash")
+        .args(["-e", "-c", &script("Fail on findings")])
+        .env("TENDON_FAIL_ON", "error")
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(1));
+    // Clean: exit code 0, no annotations.
+    let output = dir.join("clean.out");
+    let o = bash(
+        &script("Run tendon"),
+        "fixtures/AKS001/pass",
+        "false",
+        &output,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "exit-code=0\nsarif-written=true\n"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("::"));
+    // A failed run (a path that does not exist) fails the step itself.
+    let output = dir.join("failed.out");
+    let o = bash(&script("Run tendon"), "no/such/path", "false", &output);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "exit-code=2\n");
 }
