@@ -31,11 +31,36 @@ fn fnv(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
+/// A path as a URI reference: every byte but unreserved characters and `/`
+/// percent-encoded (RFC 3986), so `#`, `%`, spaces and non-ASCII names stay
+/// one valid reference. Relative paths resolve against `%SRCROOT%`; absolute
+/// ones become `file:` URIs.
+fn artifact_location(path: &str) -> J {
+    let slashed = if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    };
+    let mut uri = String::with_capacity(slashed.len());
+    for b in slashed.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if slashed.starts_with('/') {
+        json!({"uri": format!("file://{uri}")})
+    } else {
+        json!({"uri": uri, "uriBaseId": "%SRCROOT%"})
+    }
+}
+
 fn location(outcome: &Outcome, loc: Loc) -> J {
     let at = locate(&outcome.sources, loc);
     json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": at.file.replace(' ', "%20"), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact_location(at.file),
             "region": {
                 "startLine": at.start.line,
                 "startColumn": at.start.column,
@@ -149,5 +174,17 @@ mod tests {
     fn fingerprints_are_stable() {
         assert_eq!(fnv(&["a", "b"]), fnv(&["a", "b"]));
         assert_ne!(fnv(&["ab", ""]), fnv(&["a", "b"]));
+    }
+
+    #[test]
+    fn artifact_uris_are_percent_encoded() {
+        assert_eq!(
+            artifact_location("a b/c#1%ü.json"),
+            json!({"uri": "a%20b/c%231%25%C3%BC.json", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact_location("/tmp/x:y.json"),
+            json!({"uri": "file:///tmp/x%3Ay.json"})
+        );
     }
 }
