@@ -6,7 +6,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::arm::eval::{DeployScope, ExprEnv, evaluate_string, parse_error};
+use std::rc::Rc;
+
+use crate::arm::eval::{
+    DeployScope, ExprEnv, StringForm, classify, evaluate_expr, evaluate_string, parse_error,
+};
+use crate::arm::expr::Expr;
 use crate::arm::nested::NestedResult;
 use crate::arm::template::{MAX_COPY_COUNT, MAX_COPY_INSTANCES, STEP_BUDGET, TemplateLoader};
 use crate::json::{Member, Node, NodeKind};
@@ -29,6 +34,9 @@ pub struct Shared<'l> {
     pub current: Option<Loc>,
     /// Files reached as linked templates.
     pub linked_files: Vec<FileId>,
+    /// Parsed expressions by text: nested templates, copy loops and modules
+    /// evaluate the same strings many times.
+    pub parsed: HashMap<Box<str>, Rc<Expr>>,
 }
 
 impl<'l> Shared<'l> {
@@ -42,6 +50,7 @@ impl<'l> Shared<'l> {
             link_stack: Vec::new(),
             current: None,
             linked_files: Vec::new(),
+            parsed: HashMap::new(),
         }
     }
 
@@ -155,7 +164,10 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
     fn eval_string(&mut self, s: &str, node: &Node) -> Value {
         let origin = self.loc(node);
         let outer = self.shared.current.replace(origin);
-        let v = evaluate_string(s, origin, self);
+        let v = match self.parsed_expression(s) {
+            Some(e) => evaluate_expr(&e, self).or_origin(Some(origin)),
+            None => evaluate_string(s, origin, self),
+        };
         if let Some(reason) = v.unknown_reason() {
             if let Some(what) = reason.strip_prefix("evaluation limit: ") {
                 self.shared.note_limit(what);
@@ -177,6 +189,20 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             }
             _ => v.with_origin(Some(origin)),
         }
+    }
+
+    /// The parsed expression of a template string (cached), or `None` for
+    /// literals and expressions that do not parse (left to `evaluate_string`).
+    fn parsed_expression(&mut self, s: &str) -> Option<Rc<Expr>> {
+        let StringForm::Expression(inner, _) = classify(s) else {
+            return None;
+        };
+        if let Some(e) = self.shared.parsed.get(inner) {
+            return Some(e.clone());
+        }
+        let e = Rc::new(crate::arm::expr::parse(inner).ok()?);
+        self.shared.parsed.insert(inner.into(), e.clone());
+        Some(e)
     }
 
     /// Object members, skipping `skip` keys; a `copy` array of loop specs

@@ -43,23 +43,35 @@ impl<'a> Frame<'a, '_, '_> {
         out: &mut Vec<Resource>,
     ) {
         let in_loop = !self.copy_stack.is_empty();
+        // What the deployment waits for, everything inside it waits for too.
+        let order = node
+            .get("dependsOn")
+            .map(|d| self.eval(d))
+            .and_then(|d| d.as_array().map(<[Value]>::to_vec))
+            .unwrap_or_default();
+        let start = out.len();
         if !in_loop
             && let Some(done) = self.nested_memo.get_mut(&key(node))
             && let Some(resources) = done.resources.take()
         {
             out.extend(resources);
-            return;
+        } else {
+            let result = self.evaluate_deployment(node, &name, conditional, prefix);
+            out.extend(result.resources.unwrap_or_default());
+            if !in_loop {
+                self.nested_memo.insert(
+                    key(node),
+                    NestedResult {
+                        resources: None,
+                        outputs: result.outputs,
+                    },
+                );
+            }
         }
-        let result = self.evaluate_deployment(node, &name, conditional, prefix);
-        out.extend(result.resources.unwrap_or_default());
-        if !in_loop {
-            self.nested_memo.insert(
-                key(node),
-                NestedResult {
-                    resources: None,
-                    outputs: result.outputs,
-                },
-            );
+        if !order.is_empty() {
+            for r in out.iter_mut().skip(start) {
+                inherit_dependencies(&mut r.body, &order);
+            }
         }
     }
 
@@ -513,6 +525,20 @@ impl<'a> Frame<'a, '_, '_> {
 }
 
 /// `properties.parameters` of a deployment: `{name: {value}}` → `{name: value}`.
+/// Adds a deployment's `dependsOn` entries to a resource deployed inside it.
+fn inherit_dependencies(body: &mut Value, order: &[Value]) {
+    let Kind::Object(obj) = &mut body.kind else {
+        return;
+    };
+    let mut deps = obj
+        .get("dependsOn")
+        .and_then(Value::as_array)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    deps.extend(order.iter().cloned());
+    obj.insert("dependsOn".into(), Value::array(deps));
+}
+
 fn passed_parameters(props: &Value) -> Object {
     let mut out = Object::new();
     if let Some(Kind::Object(params)) = props.get("parameters").map(|p| &p.kind) {

@@ -280,7 +280,7 @@ impl<'p> Lowerer<'p> {
             member_at("type", type_span, string(&full_type, type_span)),
             member_at("apiVersion", type_span, string(&api, type_span)),
         ];
-        let mut explicit: Vec<&'p Expr> = Vec::new();
+        let mut explicit: Option<&'p Expr> = None;
         for item in items {
             let ObjectItem::Property { key, value } = item else {
                 continue;
@@ -293,7 +293,7 @@ impl<'p> Lowerer<'p> {
             };
             match k {
                 "parent" => {}
-                "dependsOn" => explicit.extend(dep_items(value)),
+                "dependsOn" => explicit = Some(value),
                 "name" if parent.is_some() => {
                     let segs = self.segments(r, None, 0);
                     let pattern: Vec<String> =
@@ -331,7 +331,7 @@ impl<'p> Lowerer<'p> {
         if let Some(src) = lp_source {
             members.push(member("copy", self.copy_node(symbol, src, stmt, body_span)));
         }
-        let deps = self.depends_on(&explicit, &env, Some(r), None, body_span);
+        let deps = self.depends_on(explicit, &env, Some(r), None, body_span);
         if let Some(d) = deps {
             members.push(d);
         }
@@ -414,19 +414,24 @@ impl<'p> Lowerer<'p> {
     /// `dependsOn` from the references made in the body plus explicit entries.
     fn depends_on(
         &mut self,
-        explicit: &[&'p Expr],
+        explicit: Option<&'p Expr>,
         env: &Env,
         this_resource: Option<usize>,
         this_module: Option<usize>,
         span: Span,
     ) -> Option<crate::json::Member> {
-        for e in explicit {
+        // Explicit entries first, each at its own text; implicit ones at the
+        // `dependsOn` written (or the body when there is none).
+        let implicit = std::mem::take(&mut self.deps);
+        let at = explicit.map_or(span, |e| e.span);
+        let mut located: Vec<(Dep, Span)> = Vec::new();
+        for e in explicit.map(dep_items).unwrap_or_default() {
             let index = match &e.kind {
                 ExprKind::Index { index, .. } => Some(self.expr(index, env)),
                 _ => None,
             };
             if let Some(r) = self.symbols.resolve_resource(e, 0) {
-                self.deps.push(Dep::Resource(r, index));
+                located.push((Dep::Resource(r, index), e.span));
             } else {
                 let name = match &e.kind {
                     ExprKind::Ident(id) => Some(id.name.as_str()),
@@ -439,24 +444,26 @@ impl<'p> Lowerer<'p> {
                 if let Some(super::symbols::Symbol::Module(m)) =
                     name.and_then(|n| self.symbols.lookup(n))
                 {
-                    self.deps.push(Dep::Module(m, index));
+                    located.push((Dep::Module(m, index), e.span));
                 }
             }
         }
+        self.deps.clear();
+        let implicit = self.expand_deps(implicit);
+        located.extend(implicit.into_iter().map(|d| (d, at)));
         // An index bound inside a property loop or lambda means nothing in
         // `dependsOn`: depend on the whole collection (as the compiler does).
-        let taken = std::mem::take(&mut self.deps)
+        let deps: Vec<(Dep, Span)> = located
             .into_iter()
-            .map(|d| match d {
-                Dep::Resource(r, Some(i)) if local_index(&i) => Dep::Resource(r, None),
-                Dep::Module(m, Some(i)) if local_index(&i) => Dep::Module(m, None),
-                other => other,
+            .map(|(d, sp)| match d {
+                Dep::Resource(r, Some(i)) if local_index(&i) => (Dep::Resource(r, None), sp),
+                Dep::Module(m, Some(i)) if local_index(&i) => (Dep::Module(m, None), sp),
+                other => (other, sp),
             })
             .collect();
-        let deps = self.expand_deps(taken);
         let mut seen = HashSet::new();
         let mut entries = Vec::new();
-        for d in deps {
+        for (d, entry_span) in deps {
             let text = match &d {
                 Dep::Resource(r, _) if Some(*r) == this_resource => continue,
                 Dep::Module(m, _) if Some(*m) == this_module => continue,
@@ -496,7 +503,7 @@ impl<'p> Lowerer<'p> {
                 Dep::Var(_) => continue,
             };
             if seen.insert(text.clone()) {
-                entries.push(string(text, span));
+                entries.push(string(text, entry_span));
             }
         }
         self.deps.clear();
@@ -505,7 +512,7 @@ impl<'p> Lowerer<'p> {
         }
         Some(member(
             "dependsOn",
-            node::node(NodeKind::Array(entries), span),
+            node::node(NodeKind::Array(entries), at),
         ))
     }
 
@@ -552,7 +559,7 @@ impl<'p> Lowerer<'p> {
             member_at("apiVersion", path.span, string(DEPLOYMENTS_API, path.span)),
             member("name", expression(&name_text, name_span)),
         ];
-        let mut explicit: Vec<&'p Expr> = Vec::new();
+        let mut explicit: Option<&'p Expr> = None;
         let mut parameters = Vec::new();
         for item in items {
             let ObjectItem::Property { key, value } = item else {
@@ -576,7 +583,7 @@ impl<'p> Lowerer<'p> {
                     }
                 }
                 Some("scope") => members.extend(self.module_scope(value, &env)),
-                Some("dependsOn") => explicit.extend(dep_items(value)),
+                Some("dependsOn") => explicit = Some(value),
                 _ => {}
             }
         }
@@ -610,7 +617,7 @@ impl<'p> Lowerer<'p> {
         if let Some(src) = lp_source {
             members.push(member("copy", self.copy_node(symbol, src, stmt, body_span)));
         }
-        if let Some(d) = self.depends_on(&explicit, &env, None, Some(m), body_span) {
+        if let Some(d) = self.depends_on(explicit, &env, None, Some(m), body_span) {
             members.push(d);
         }
         Some((stmt.span.start, object(members, stmt.span)))
