@@ -72,34 +72,63 @@ pub fn evaluate_all(
         FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
         Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
     );
-    let scenarios: Vec<Scenario> = units
-        .par_iter()
-        .filter_map(|&(ti, pi)| {
-            let (tid, tnode) = templates.get(ti)?;
-            let params = pi
-                .and_then(|pi| parameters.get(pi))
-                .map(|(id, n)| (n.as_ref(), *id));
-            let path = t_paths.get(ti)?;
-            let source = template::Source {
-                node: tnode,
-                file: *tid,
-                path: Some(path),
-            };
-            let dep = template::evaluate(source, params, &loader);
-            let mut coverage = Coverage::default();
-            if stats {
-                coverage.add(&dep);
-            }
-            Some(Scenario {
-                facts: facts::extract(&dep),
-                findings: evaluation_findings(&dep),
-                coverage,
-                template: *tid,
-                with_parameters: pi.is_some(),
-                linked: dep.linked_files,
+    let run = |batch: &[(usize, (usize, Option<usize>))]| -> Vec<(usize, Scenario)> {
+        batch
+            .par_iter()
+            .filter_map(|&(order, (ti, pi))| {
+                let (tid, tnode) = templates.get(ti)?;
+                let params = pi
+                    .and_then(|pi| parameters.get(pi))
+                    .map(|(id, n)| (n.as_ref(), *id));
+                let path = t_paths.get(ti)?;
+                let source = template::Source {
+                    node: tnode,
+                    file: *tid,
+                    path: Some(path),
+                };
+                let dep = template::evaluate(source, params, &loader);
+                let mut coverage = Coverage::default();
+                if stats {
+                    coverage.add(&dep);
+                }
+                Some((
+                    order,
+                    Scenario {
+                        facts: facts::extract(&dep),
+                        findings: evaluation_findings(&dep),
+                        coverage,
+                        template: *tid,
+                        with_parameters: pi.is_some(),
+                        linked: dep.linked_files,
+                    },
+                ))
             })
+            .collect()
+    };
+    // Modules and linked templates are evaluated through their callers first;
+    // on their own (with defaults) only when no caller reached them.
+    let modules = statically_linked(templates, &t_paths);
+    let (callers, maybe_linked): (Vec<_>, Vec<_>) = units
+        .iter()
+        .copied()
+        .enumerate()
+        .partition(|(_, (ti, pi))| pi.is_some() || !modules.contains(ti));
+    let mut scenarios = run(&callers);
+    let reached: HashSet<FileId> = scenarios
+        .iter()
+        .flat_map(|(_, s)| s.linked.iter().copied())
+        .collect();
+    let rest: Vec<_> = maybe_linked
+        .into_iter()
+        .filter(|(_, (ti, _))| {
+            templates
+                .get(*ti)
+                .is_none_or(|(id, _)| !reached.contains(id))
         })
         .collect();
+    scenarios.extend(run(&rest));
+    scenarios.sort_by_key(|(order, _)| *order);
+    let scenarios: Vec<Scenario> = scenarios.into_iter().map(|(_, s)| s).collect();
     for file in loader.into_extra_files() {
         sources.add(file);
     }
@@ -123,6 +152,51 @@ pub fn evaluate_all(
         }
         out.facts.push(s.facts);
         out.coverage.merge(s.coverage);
+    }
+    out
+}
+
+/// Templates that another template of the run names as a module or linked
+/// template with a literal `templateLink.relativePath`.
+fn statically_linked(
+    templates: &[(FileId, Arc<Node>)],
+    paths: &[std::path::PathBuf],
+) -> HashSet<usize> {
+    let by_path: std::collections::HashMap<std::path::PathBuf, usize> = paths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((std::fs::canonicalize(p).ok()?, i)))
+        .collect();
+    let mut out = HashSet::new();
+    for ((_, node), path) in templates.iter().zip(paths) {
+        let Some(dir) = path.parent() else { continue };
+        let resources = node.get("resources");
+        let entries = resources
+            .map(|r| match &r.kind {
+                crate::json::NodeKind::Array(items) => items.iter().collect::<Vec<_>>(),
+                crate::json::NodeKind::Object(m) => m.iter().map(|m| &m.value).collect(),
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        for r in entries {
+            let Some(rel) = r
+                .get("properties")
+                .and_then(|p| p.get("templateLink"))
+                .and_then(|l| l.get("relativePath"))
+                .and_then(Node::as_str)
+            else {
+                continue;
+            };
+            if rel.starts_with('[') {
+                continue;
+            }
+            let Ok(target) = std::fs::canonicalize(dir.join(rel)) else {
+                continue;
+            };
+            if let Some(&i) = by_path.get(&target) {
+                out.insert(i);
+            }
+        }
     }
     out
 }
