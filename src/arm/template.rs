@@ -177,11 +177,32 @@ fn bicep_parameter_values(
         resource_group: None,
     };
     let prefix = resource_id::scope_prefix(scope.level, None, None);
-    let mut frame = Frame::new(doc, file, None, ParamSource::None, scope, prefix, 0, shared);
+    // `extends 'base.bicepparam'`: the base's values first, then this file's.
     let mut values = crate::value::Object::new();
+    if let Some(base) = doc.get("extends").and_then(Node::as_str) {
+        if shared.link_stack.len() > MAX_NESTING
+            || shared
+                .link_stack
+                .iter()
+                .any(|p| p.as_path() == Path::new(base))
+        {
+            shared.note_limit_at(
+                "a .bicepparam file extends itself, or extends nest too deeply",
+                Some(Loc::new(file, doc.span)),
+            );
+        } else if let Some(linked) = shared.loader.load(Path::new(base))
+            && let Some(base_params) = linked.node.get("parameters")
+        {
+            shared.link_stack.push(PathBuf::from(base));
+            let node = linked.node.clone();
+            values = bicep_parameter_values(&node, base_params, linked.file, shared);
+            shared.link_stack.pop();
+        }
+    }
+    let mut frame = Frame::new(doc, file, None, ParamSource::None, scope, prefix, 0, shared);
     for m in params.members() {
         if let Some(v) = m.value.get("value") {
-            values.entries.push((m.key.clone(), frame.eval(v)));
+            values.insert(m.key.clone(), frame.eval(v));
         }
     }
     values

@@ -55,7 +55,10 @@ fn run_probes(rule: &Rule, world: &World) -> Vec<Finding> {
         f.scenarios = scenario(world, &field_ptr).into_iter().collect();
         out.push(f);
     };
-    for probe in &rule.probes {
+    let probes = rule
+        .probes
+        .get_or_init(|| crate::rules::unresolved::probes(&rule.select));
+    for probe in probes {
         let Ok(matches) = js_path_process(&probe.query, &world.doc) else {
             continue;
         };

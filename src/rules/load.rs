@@ -37,8 +37,9 @@ pub struct Rule {
     pub summary: String,
     pub select: String,
     pub query: JpQuery,
-    /// Selections of the places where an input of this rule was unknown.
-    pub probes: Vec<crate::rules::unresolved::Probe>,
+    /// Selections of the places where an input of this rule was unknown;
+    /// derived on first use (only `--report-unresolved` needs them).
+    pub probes: std::sync::OnceLock<Vec<crate::rules::unresolved::Probe>>,
     pub predicates: Vec<Predicate>,
     /// Per predicate: the name a generator binds its results to.
     pub binds: Vec<Option<String>>,
@@ -136,7 +137,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         slug: file.slug,
         severity,
         summary: file.summary,
-        probes: crate::rules::unresolved::probes(file.select.get_ref()),
+        probes: std::sync::OnceLock::new(),
         select: file.select.into_inner(),
         query,
         predicates,

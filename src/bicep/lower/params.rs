@@ -2,7 +2,8 @@
 //! like an ARM parameter file, except that its values are expressions
 //! (evaluated with the file's own variables):
 //! `{"$bicepparam": true, "using": "./main.bicep", "variables": {…},
-//!   "parameters": {"name": {"value": …}}}`.
+//!   "parameters": {"name": {"value": …}}}`, plus `"extends": "<path>"` for
+//! a base file whose values come first.
 
 use crate::bicep::syntax::{Program, StmtKind};
 use crate::json::NodeKind;
@@ -15,6 +16,7 @@ impl<'p> Lowerer<'p> {
     pub fn parameter_document(&mut self, program: &'p Program, span: Span) -> crate::json::Node {
         let mut using = None;
         let mut using_span = span;
+        let mut extends = None;
         let mut vars = Vec::new();
         let mut params = Vec::new();
         for stmt in &program.statements {
@@ -22,6 +24,14 @@ impl<'p> Lowerer<'p> {
                 StmtKind::Using { path: Some(p), .. } => {
                     using = Some(string(&p.value, p.span));
                     using_span = stmt.span;
+                }
+                StmtKind::Extends(base) => {
+                    // Resolved here: the evaluator knows files by path only.
+                    let path = match &self.dir {
+                        Some(dir) => dir.join(&base.value).to_string_lossy().into_owned(),
+                        None => base.value.clone(),
+                    };
+                    extends = Some(string(path, base.span));
                 }
                 StmtKind::Var { name, value, .. } => {
                     vars.push(member_at(
@@ -51,6 +61,9 @@ impl<'p> Lowerer<'p> {
         )];
         if let Some(u) = using {
             members.push(member("using", u));
+        }
+        if let Some(e) = extends {
+            members.push(member("extends", e));
         }
         members.push(member("variables", object(vars, span)));
         // Findings name the scenario by this member's key: the `using` line.
