@@ -25,9 +25,9 @@ pub struct Compiled {
 /// Parses and lowers a `.bicep` file (`path` locates `load*Content` files).
 pub fn compile(text: &str, path: &Path) -> Compiled {
     let program = parser::parse(text);
-    let lowered = lower::lower(&program, text.len(), path.parent(), &lower::DiskReader);
+    let node = lower::lower(&program, text.len(), path.parent(), &lower::DiskReader);
     Compiled {
-        node: lowered.template,
+        node,
         errors: program.errors,
     }
 }

@@ -45,35 +45,25 @@ impl FileReader for DiskReader {
     }
 }
 
-/// The result: an ARM template document (or, for `.bicepparam`, a parameter
-/// document; see [`crate::bicep::params`]).
-pub struct Lowered {
-    pub template: Node,
-}
-
-/// Lowers a `.bicep` program. `dir` is the file's folder (for `load*` functions).
+/// Lowers a `.bicep` program to an ARM template document. `dir` is the
+/// file's folder (for `load*` functions).
 pub fn lower(
     program: &Program,
     text_len: usize,
     dir: Option<&Path>,
     files: &dyn FileReader,
-) -> Lowered {
-    let mut l = Lowerer::new(program, dir, files);
-    l.budget = emit_budget(text_len);
-    let template = l.template(program, Span::new(0, text_len));
-    Lowered { template }
+) -> Node {
+    Lowerer::new(program, text_len, dir, files).template(program, Span::new(0, text_len))
 }
 
-/// Lowers a `.bicepparam` program to its parameter document.
+/// Lowers a `.bicepparam` program to its parameter document (see [`params`]).
 pub fn lower_params(
     program: &Program,
     text_len: usize,
     dir: Option<&Path>,
     files: &dyn FileReader,
 ) -> Node {
-    let mut l = Lowerer::new(program, dir, files);
-    l.budget = emit_budget(text_len);
-    l.parameter_document(program, Span::new(0, text_len))
+    Lowerer::new(program, text_len, dir, files).parameter_document(program, Span::new(0, text_len))
 }
 
 /// A binding of a loop or lambda variable to its ARM expression text.
@@ -108,7 +98,12 @@ pub fn emit_budget(text_len: usize) -> usize {
 }
 
 impl<'p> Lowerer<'p> {
-    pub fn new(program: &'p Program, dir: Option<&Path>, files: &'p dyn FileReader) -> Lowerer<'p> {
+    pub fn new(
+        program: &'p Program,
+        text_len: usize,
+        dir: Option<&Path>,
+        files: &'p dyn FileReader,
+    ) -> Lowerer<'p> {
         Lowerer {
             symbols: Symbols::collect(program),
             dir: dir.map(Path::to_path_buf),
@@ -119,7 +114,7 @@ impl<'p> Lowerer<'p> {
             depth: 0,
             naming: Vec::new(),
             emitted: 0,
-            budget: emit_budget(0),
+            budget: emit_budget(text_len),
             name_memo: HashMap::new(),
         }
     }

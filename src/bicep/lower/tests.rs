@@ -34,7 +34,7 @@ fn to_json(n: &Node) -> J {
 fn template(src: &str) -> J {
     let program = parse(src);
     assert!(program.errors.is_empty(), "{:?}", program.errors);
-    to_json(&lower(&program, src.len(), None, &NoFiles).template)
+    to_json(&lower(&program, src.len(), None, &NoFiles))
 }
 
 fn resource(t: &J, i: usize) -> &J {
