@@ -154,7 +154,7 @@ pub fn summary_line(s: &Summary) -> String {
         ));
     }
     if s.bicep_files > 0 {
-        kinds.push(plural(s.bicep_files, "Bicep file", "Bicep files") + " (not linted yet)");
+        kinds.push(plural(s.bicep_files, "Bicep file", "Bicep files"));
     }
     let mut counts = vec![
         plural(s.errors, "error", "errors"),
