@@ -129,6 +129,24 @@ pub fn parent(id: &str) -> Option<&str> {
     id.get(..cut)
 }
 
+/// The full type of an id (`…/providers/Microsoft.Network/virtualNetworks/v/subnets/s`
+/// → `Microsoft.Network/virtualNetworks/subnets`), from its last `/providers/`.
+pub fn type_of(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let providers = lower.rfind("/providers/")?;
+    let tail = id.get(providers + "/providers/".len()..)?;
+    let mut parts = tail.split('/');
+    let mut out = parts.next()?.to_string();
+    let mut any = false;
+    while let Some(t) = parts.next() {
+        parts.next()?;
+        out.push('/');
+        out.push_str(t);
+        any = true;
+    }
+    any.then_some(out)
+}
+
 /// The last name segment of an id.
 pub fn last_name(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
@@ -153,6 +171,20 @@ pub fn resolve_scope(prefix: &str, scope: &str) -> String {
 mod tests {
     use super::*;
     use crate::arm::eval::ScopeLevel;
+
+    #[test]
+    fn types_of_ids() {
+        assert_eq!(
+            type_of("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s").as_deref(),
+            Some("Microsoft.Network/virtualNetworks/subnets")
+        );
+        assert_eq!(
+            type_of("/subscriptions/s/providers/Microsoft.Network/virtualNetworks/v/providers/Microsoft.Authorization/roleAssignments/r").as_deref(),
+            Some("Microsoft.Authorization/roleAssignments")
+        );
+        assert_eq!(type_of("/subscriptions/s/resourceGroups/g"), None);
+        assert_eq!(type_of("/providers/Microsoft.X/y"), None);
+    }
 
     #[test]
     fn builds_ids() {

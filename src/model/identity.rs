@@ -165,8 +165,17 @@ pub(crate) fn network_role(
             .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
         if mine && *grants && targets.iter().any(|t| covers(scope, t)) {
             let mut out = vec![("networkRole", J::from(format!("/roleAssignments/{k}")))];
-            if missing_dependency(c.facts, &a.fact.origin, a.fact.id.as_deref(), &a.fact.name) {
-                let name = a.fact.name.as_str().unwrap_or("?");
+            let target = Target {
+                id: a.fact.id.as_deref(),
+                name: &a.fact.name,
+                resource_type: ROLE_ASSIGNMENTS,
+            };
+            if missing_dependency(c.facts, &a.fact.origin, &target) {
+                let name = a
+                    .fact
+                    .name
+                    .as_str()
+                    .unwrap_or("(name not known statically)");
                 out.push((
                     "roleAssignmentOrder",
                     json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
@@ -199,15 +208,28 @@ pub(crate) fn route_table_order(
             .clone()
             .or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
         // Depending on the subnet or on its VNet both order the association first.
+        let subnet_name = Value::str(last_name(&s.id));
         let on_subnet = missing_dependency(
             c.facts,
             &d.origin,
-            Some(&s.id),
-            &Value::str(last_name(&s.id)),
+            &Target {
+                id: Some(&s.id),
+                name: &subnet_name,
+                resource_type: "Microsoft.Network/virtualNetworks/subnets",
+            },
         );
-        let on_vnet = vnet
-            .as_deref()
-            .map(|v| missing_dependency(c.facts, &d.origin, Some(v), &Value::str(last_name(v))));
+        let on_vnet = vnet.as_deref().map(|v| {
+            let vnet_name = Value::str(last_name(v));
+            missing_dependency(
+                c.facts,
+                &d.origin,
+                &Target {
+                    id: Some(v),
+                    name: &vnet_name,
+                    resource_type: "Microsoft.Network/virtualNetworks",
+                },
+            )
+        });
         (on_subnet && on_vnet.unwrap_or(true)).then(|| {
             json!({
                 "subnet": last_name(&s.id),
@@ -218,24 +240,27 @@ pub(crate) fn route_table_order(
     })
 }
 
+const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
+
+/// What a cluster should depend on: its id and name when known, and its type.
+struct Target<'t> {
+    id: Option<&'t str>,
+    name: &'t Value,
+    resource_type: &'t str,
+}
+
 /// Whether the cluster, deployed in the same template and scenario as
 /// `target`, surely does not list it in `dependsOn` (no entry is unknown or a
-/// nested deployment that could order it).
-fn missing_dependency(
-    c: &ClusterFact,
-    target_origin: &Origin,
-    target_id: Option<&str>,
-    target_name: &Value,
-) -> bool {
+/// nested deployment that could order it). A target whose id is unknown (a
+/// `guid()` name of deployment values) can still be told apart from entries
+/// that are ids of another type.
+fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &Target) -> bool {
     if c.origin.file != target_origin.file
         || c.origin.parameters_file != target_origin.parameters_file
     {
         return false;
     }
-    let (Some(id), Some(name)) = (target_id, target_name.as_str()) else {
-        return false;
-    };
-    let name = name.to_ascii_lowercase();
+    let name = target.name.as_str().map(str::to_ascii_lowercase);
     for dep in &c.depends_on {
         let Some(entry) = dep.as_str() else {
             return false;
@@ -244,12 +269,14 @@ fn missing_dependency(
         if entry.contains("microsoft.resources/deployments") {
             return false;
         }
-        let matches = if entry.starts_with('/') {
-            ids_match(&canonical(&entry), id)
-        } else if entry.contains('/') {
-            id.ends_with(&format!("/{entry}"))
-        } else {
-            entry == name || entry == last_name(id)
+        let matches = match target.id {
+            Some(id) if entry.starts_with('/') => ids_match(&canonical(&entry), id),
+            Some(id) if entry.contains('/') => id.ends_with(&format!("/{entry}")),
+            Some(id) => Some(&entry) == name.as_ref() || entry == last_name(id),
+            // Unknown id: only an entry of another type surely is not it.
+            None if entry.starts_with('/') => crate::resource_id::type_of(&entry)
+                .is_none_or(|t| t.eq_ignore_ascii_case(target.resource_type)),
+            None => true,
         };
         if matches {
             return false;
