@@ -346,6 +346,21 @@ fn check(args: &CheckArgs) -> ExitCode {
         return write_baseline(&outcome, path, args.quiet);
     }
     narrowing.apply(&mut outcome);
+    let fail_on =
+        args.fail_on.unwrap_or_else(
+            || match config.as_ref().and_then(|c| c.fail_on.as_deref()) {
+                Some("warning") => FailOn::Warning,
+                Some("info") => FailOn::Info,
+                Some("never") => FailOn::Never,
+                _ => FailOn::Error,
+            },
+        );
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
     let started = std::time::Instant::now();
     let text = match args.format {
         Format::Human => report::human::render(&outcome, use_color(args.color), args.quiet),
@@ -353,7 +368,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Gcc => report::gcc::render(&outcome),
         Format::Sarif => report::sarif::render(&outcome, &rules),
         Format::Github => report::github::render(&outcome),
-        Format::Junit => report::junit::render(&outcome),
+        Format::Junit => report::junit::render(&outcome, threshold),
     };
     match &args.output {
         Some(path) => {
@@ -389,21 +404,6 @@ fn check(args: &CheckArgs) -> ExitCode {
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    let fail_on =
-        args.fail_on.unwrap_or_else(
-            || match config.as_ref().and_then(|c| c.fail_on.as_deref()) {
-                Some("warning") => FailOn::Warning,
-                Some("info") => FailOn::Info,
-                Some("never") => FailOn::Never,
-                _ => FailOn::Error,
-            },
-        );
-    let threshold = match fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     ExitCode::from(u8::from(failing))
 }

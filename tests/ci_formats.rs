@@ -80,20 +80,33 @@ fn junit_is_testsuites_testsuite_testcase_failure() {
             .replace("kubenet", "azure"),
     )
     .unwrap();
+    // Below --fail-on (the info note) is output, not a failure.
     let o = tendon_in(&dir, &["check", ".", "--format", "junit"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(o.stdout).unwrap(),
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="tendon" tests="2" failures="2">
-  <testsuite name="tendon" tests="2" failures="2" errors="0" skipped="0">
+<testsuites name="tendon" tests="2" failures="1">
+  <testsuite name="tendon" tests="2" failures="1" errors="0" skipped="0">
     <testcase classname="tendon" name="a&amp;b.json">
       <failure type="AKS001" message="node pool &apos;win&quot;x&apos;&apos; of cluster &apos;aks&lt;1&gt;&apos; runs Windows, which kubenet does not support">a&amp;b.json:13:75: error[AKS001]: node pool &apos;win&quot;x&apos;&apos; of cluster &apos;aks&lt;1&gt;&apos; runs Windows, which kubenet does not support</failure>
-      <failure type="AKS021" message="cluster &apos;aks&lt;1&gt;&apos; uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay">a&amp;b.json:14:46: note[AKS021]: cluster &apos;aks&lt;1&gt;&apos; uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay</failure>
+      <system-out>a&amp;b.json:14:46: note[AKS021]: cluster &apos;aks&lt;1&gt;&apos; uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay</system-out>
     </testcase>
     <testcase classname="tendon" name="clean.json"/>
   </testsuite>
 </testsuites>
 "#
     );
+    // With --fail-on info every finding fails.
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--format", "junit", "--fail-on", "info"],
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains(r#"<testsuites name="tendon" tests="2" failures="2">"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"<failure type="AKS021""#), "{text}");
+    assert!(!text.contains("<system-out>"), "{text}");
 }

@@ -1,8 +1,11 @@
-//! JUnit XML: one test case per linted file, one failure per finding in it,
-//! for CI systems that show test reports (Azure Pipelines, GitLab, Jenkins).
+//! JUnit XML: one test case per linted file, one failure per finding in it
+//! at or above `--fail-on` (findings below it, such as info notes, are the
+//! test case's `system-out`: shown, not failed), for CI systems that show
+//! test reports (Azure Pipelines, GitLab, Jenkins).
 
 use std::fmt::Write;
 
+use crate::finding::{Finding, Severity};
 use crate::pipeline::Outcome;
 use crate::report::{locate, severity_word};
 
@@ -23,7 +26,9 @@ fn xml(s: &str) -> String {
     out
 }
 
-pub fn render(outcome: &Outcome) -> String {
+/// `fails`: the lowest severity that fails the run (`None` for `--fail-on never`).
+pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
+    let failing = |f: &Finding| fails.is_some_and(|t| f.severity >= t);
     let mut files: Vec<&str> = outcome
         .sources
         .iter()
@@ -31,7 +36,7 @@ pub fn render(outcome: &Outcome) -> String {
         .collect();
     files.sort_unstable();
     files.dedup();
-    let failures = outcome.findings.len();
+    let failures = outcome.findings.iter().filter(|f| failing(f)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -62,20 +67,34 @@ pub fn render(outcome: &Outcome) -> String {
             "    <testcase classname=\"tendon\" name=\"{}\">",
             xml(file)
         );
-        for f in found {
+        let line = |f: &Finding| {
             let at = locate(&outcome.sources, f.loc);
-            let _ = writeln!(
-                out,
-                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}[{}]: {}</failure>",
-                xml(&f.rule),
-                xml(&f.message),
+            format!(
+                "{}:{}:{}: {}[{}]: {}",
                 xml(at.file),
                 at.start.line,
                 at.start.column,
                 severity_word(f.severity),
                 xml(&f.rule),
                 xml(&f.message)
+            )
+        };
+        for f in found.iter().filter(|f| failing(f)) {
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                xml(&f.rule),
+                xml(&f.message),
+                line(f)
             );
+        }
+        let notes: Vec<String> = found
+            .iter()
+            .filter(|f| !failing(f))
+            .map(|f| line(f))
+            .collect();
+        if !notes.is_empty() {
+            let _ = writeln!(out, "      <system-out>{}</system-out>", notes.join("\n"));
         }
         let _ = writeln!(out, "    </testcase>");
     }
