@@ -12,6 +12,10 @@ use crate::source::Loc;
 pub struct Value {
     pub kind: Kind,
     pub origin: Option<Loc>,
+    /// For a value given from outside a template (a parameter file, a
+    /// `.bicepparam`, a module's caller): the innermost template text that
+    /// used it, so a finding at `origin` can also say where it took effect.
+    pub via: Option<Loc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +78,11 @@ impl Object {
 
 impl Value {
     pub fn new(kind: Kind, origin: Option<Loc>) -> Value {
-        Value { kind, origin }
+        Value {
+            kind,
+            origin,
+            via: None,
+        }
     }
 
     pub fn null() -> Value {
@@ -105,8 +113,17 @@ impl Value {
         Value::new(Kind::Unknown(reason.into()), None)
     }
 
+    /// A new origin; a place of use recorded for the old one no longer applies.
     pub fn with_origin(mut self, origin: Option<Loc>) -> Value {
         self.origin = origin;
+        self.via = None;
+        self
+    }
+
+    /// The same origin and place of use as `other` (a value derived from it).
+    pub fn located_as(mut self, other: &Value) -> Value {
+        self.origin = other.origin;
+        self.via = other.via;
         self
     }
 

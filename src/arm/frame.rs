@@ -185,6 +185,8 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
                     || o.span.start < region.start
                     || o.span.end > region.end =>
             {
+                let mut v = v;
+                v.via = Some(origin);
                 v
             }
             _ => v.with_origin(Some(origin)),

@@ -231,7 +231,7 @@ pub fn extract(dep: &Deployment) -> Facts {
             let short = res
                 .name
                 .as_str()
-                .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+                .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
                 .unwrap_or_else(|| res.name.clone());
             f.child_pools.push(ChildPoolFact {
                 cluster_id: id
@@ -283,7 +283,7 @@ pub fn extract(dep: &Deployment) -> Facts {
             let short = res
                 .name
                 .as_str()
-                .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+                .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
                 .unwrap_or_else(|| res.name.clone());
             f.subnets.push(SubnetFact {
                 origin,
@@ -386,7 +386,7 @@ fn child_item(res: &Resource) -> Value {
     let short = res
         .name
         .as_str()
-        .map(|n| Value::str(resource_id::last_name(n)).with_origin(res.name.origin))
+        .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
         .unwrap_or_else(|| res.name.clone());
     obj.insert("name".into(), short);
     obj.insert("properties".into(), props(res));

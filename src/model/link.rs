@@ -29,7 +29,7 @@ fn canon(v: Option<&Value>, allowed: &[&str]) -> Option<Value> {
         Some(s) => {
             let hit = allowed.iter().find(|a| a.eq_ignore_ascii_case(s));
             Some(match hit {
-                Some(a) => Value::str(*a).with_origin(v.origin),
+                Some(a) => Value::str(*a).located_as(v),
                 None => v.clone(),
             })
         }

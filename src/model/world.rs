@@ -19,6 +19,17 @@ impl World {
     pub fn span(&self, pointer: &str) -> Option<Loc> {
         self.spans.get(pointer).copied()
     }
+
+    /// Where the value at `pointer`, given from outside its template, was used.
+    pub fn via(&self, pointer: &str) -> Option<Loc> {
+        self.spans.get(&via_key(pointer)).copied()
+    }
+}
+
+/// The side-table key of a value's place of use: `~v` is no JSON Pointer
+/// escape, so it cannot clash with a real pointer.
+fn via_key(pointer: &str) -> String {
+    format!("{pointer}/~via")
 }
 
 /// Appends one JSON Pointer token (escaping `~` and `/`).
@@ -118,6 +129,9 @@ impl<'a> ObjWriter<'a> {
 pub fn emit(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) -> J {
     if let Some(loc) = v.origin {
         spans.insert(ptr.to_string(), loc);
+    }
+    if let Some(via) = v.via {
+        spans.insert(via_key(ptr), via);
     }
     match &v.kind {
         Kind::Array(items) => J::Array(

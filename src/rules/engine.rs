@@ -165,6 +165,17 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> 
             })
         })
         .collect();
+    let mut related: Vec<Related> = related;
+    // A value set outside the template (a parameter file, a caller): say where it took effect.
+    if let Some(via) = ancestors(&at_ptr).find_map(|p| world.via(p))
+        && via != loc
+        && !related.iter().any(|r| r.loc == via)
+    {
+        related.push(Related {
+            loc: via,
+            message: "the value is used here".into(),
+        });
+    }
     let mut message = fill(&rule.message, value);
     if conditional(world, ptr) || conditional(world, &at_ptr) {
         message.push_str(" (if deployed: a condition or copy count is not known statically)");

@@ -264,6 +264,7 @@ fn slot(slots: &[Value], i: usize) -> &Value {
     static NULL: Value = Value {
         kind: Kind::Null,
         origin: None,
+        via: None,
     };
     slots.get(i).unwrap_or(&NULL)
 }
