@@ -205,15 +205,22 @@ impl<'p> Lowerer<'p> {
             Some(Symbol::Param) => format!("parameters({})", quote(name)),
             Some(Symbol::Var) => {
                 self.deps.push(Dep::Var(name.to_string()));
-                format!("variables({})", quote(name))
+                format!(
+                    "variables({})",
+                    quote(&format!("{}{name}", self.var_prefix))
+                )
             }
             Some(Symbol::Resource(r)) => self.resource_value(r, None, &[], env),
             Some(Symbol::Module(_)) => unknown(&format!("module '{name}' used as a value")),
             Some(Symbol::Func) => unknown(&format!("function '{name}' used as a value")),
             Some(Symbol::Namespace) => unknown(&format!("'{name}' is a namespace")),
-            Some(Symbol::Imported) => unknown(&format!(
-                "'{name}' is imported from another file, which is not evaluated"
-            )),
+            Some(Symbol::Imported) => match self.imported.get(name) {
+                Some(text) => text.clone(),
+                None => unknown(&format!(
+                    "'{name}' is imported from a file tendon does not read (a registry, ARM JSON, or not an exported variable)"
+                )),
+            },
+
             None => unknown(&format!("'{name}' is not declared")),
         }
     }
@@ -372,6 +379,14 @@ impl<'p> Lowerer<'p> {
             match self.symbols.lookup(&id.name) {
                 Some(Symbol::Resource(r)) => return self.resource_chain(r, &steps, env),
                 Some(Symbol::Module(m)) => return self.module_chain(m, &steps, env),
+                Some(Symbol::Namespace) => {
+                    if let (Some(prefix), Some((Step::Member(name, _), rest))) =
+                        (self.namespaces.get(&id.name), steps.split_first())
+                    {
+                        let base = format!("variables({})", quote(&format!("{prefix}{name}")));
+                        return self.apply_steps(base, rest, env);
+                    }
+                }
                 _ => {}
             }
         }

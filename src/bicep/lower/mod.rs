@@ -9,6 +9,7 @@
 //! modules, [`node`] builds nodes; this file assembles the template.
 
 mod expr;
+mod imports;
 mod node;
 mod params;
 mod resources;
@@ -89,7 +90,17 @@ pub(crate) struct Lowerer<'p> {
     /// Lowered resource and module names by (is resource, index, instance):
     /// each is lowered once.
     pub name_memo: HashMap<(bool, usize, Option<String>), String>,
+    /// Prefix of this file's variable names (files lowered for an `import`).
+    pub var_prefix: String,
+    pub import_depth: usize,
+    /// Imported names and the ARM text they stand for.
+    pub imported: HashMap<String, String>,
+    /// `import * as ns`: the variable prefix of `ns`.
+    pub namespaces: HashMap<String, String>,
 }
+
+/// How deep imports of imports are followed.
+pub const MAX_IMPORT_DEPTH: usize = 8;
 
 /// Expression text a file may lower to: real files lower to about 2–3× their
 /// size, so this only stops files built to explode.
@@ -116,6 +127,10 @@ impl<'p> Lowerer<'p> {
             emitted: 0,
             budget: emit_budget(text_len),
             name_memo: HashMap::new(),
+            var_prefix: String::new(),
+            import_depth: 0,
+            imported: HashMap::new(),
+            namespaces: HashMap::new(),
         }
     }
 
@@ -133,34 +148,6 @@ impl<'p> Lowerer<'p> {
                         name.span,
                         self.param(stmt, ty.as_ref(), default.as_ref()),
                     ));
-                }
-                StmtKind::Var { name, value, .. } => {
-                    self.deps.clear();
-                    match &value.kind {
-                        ExprKind::For {
-                            item,
-                            index,
-                            source,
-                            body,
-                        } => {
-                            let copy = self.copy_spec(
-                                &name.name,
-                                item.as_ref().map(|i| i.name.as_str()),
-                                index.as_ref().map(|i| i.name.as_str()),
-                                source,
-                                body,
-                                &Env::new(),
-                                value.span,
-                            );
-                            var_loops.push(copy);
-                        }
-                        _ => {
-                            let v = self.value(value, &Env::new(), true);
-                            vars.push(member_at(&name.name, name.span, v));
-                        }
-                    }
-                    let deps = std::mem::take(&mut self.deps);
-                    self.var_deps.insert(name.name.clone(), deps);
                 }
                 StmtKind::Output { name, ty, value } => {
                     self.deps.clear();
@@ -185,6 +172,10 @@ impl<'p> Lowerer<'p> {
                 _ => {}
             }
         }
+        let (mut all_vars, all_loops) = self.all_variables(program);
+        all_vars.append(&mut vars);
+        let mut vars = all_vars;
+        var_loops.extend(all_loops);
         if !var_loops.is_empty() {
             vars.push(member("copy", node::node(NodeKind::Array(var_loops), span)));
         }
@@ -225,6 +216,48 @@ impl<'p> Lowerer<'p> {
         members.push(member("resources", object(resources, span)));
         members.push(member("outputs", object(outputs, span)));
         object(members, span)
+    }
+
+    /// This file's variables (after its imports' ones): values, and loop specs.
+    pub fn all_variables(&mut self, program: &'p Program) -> (Vec<Member>, Vec<Node>) {
+        let mut vars = Vec::new();
+        let mut var_loops = Vec::new();
+        self.imports(program, &mut vars, &mut var_loops);
+        for stmt in &program.statements {
+            if let StmtKind::Var { name, value, .. } = &stmt.kind {
+                self.deps.clear();
+                match &value.kind {
+                    ExprKind::For {
+                        item,
+                        index,
+                        source,
+                        body,
+                    } => {
+                        let copy = self.copy_spec(
+                            &format!("{}{}", self.var_prefix, name.name),
+                            item.as_ref().map(|i| i.name.as_str()),
+                            index.as_ref().map(|i| i.name.as_str()),
+                            source,
+                            body,
+                            &Env::new(),
+                            value.span,
+                        );
+                        var_loops.push(copy);
+                    }
+                    _ => {
+                        let v = self.value(value, &Env::new(), true);
+                        vars.push(member_at(
+                            format!("{}{}", self.var_prefix, name.name),
+                            name.span,
+                            v,
+                        ));
+                    }
+                }
+                let deps = std::mem::take(&mut self.deps);
+                self.var_deps.insert(name.name.clone(), deps);
+            }
+        }
+        (vars, var_loops)
     }
 
     /// `{type, defaultValue?, nullable?}` of one parameter.
