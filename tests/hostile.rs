@@ -280,3 +280,19 @@ fn bicep_garbage_is_a_parse_error() {
     assert!(found.iter().all(|r| r == "TDN001"), "{found:?}");
     assert!(found.len() >= 4, "{found:?}");
 }
+
+/// Files that import themselves and each other many times finish quickly.
+#[test]
+fn bicep_import_cycles_and_diamonds_are_bounded() {
+    let imports: String = (0..12)
+        .map(|i| format!("import * as n{i} from './a.bicep'\nimport * as m{i} from './b.bicep'\n"))
+        .collect();
+    let a = format!("{imports}@export()\nvar x = 'a'\n");
+    let b = format!("{imports}@export()\nvar y = n0.x\n");
+    let dir = write_case(
+        "bicep-import-cycles",
+        &[("a.bicep", a.into_bytes()), ("b.bicep", b.into_bytes())],
+    );
+    let found = check(&dir);
+    assert!(found.is_empty(), "{found:?}");
+}

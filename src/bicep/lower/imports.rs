@@ -35,6 +35,13 @@ impl Lowerer<'_> {
                 continue;
             };
             let path = dir.join(&from.value);
+            // Cycles are skipped, and the files read per root are bounded
+            // (a diamond of imports would otherwise multiply).
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if self.import_chain.contains(&canonical) || self.import_budget == 0 {
+                continue;
+            }
+            self.import_budget -= 1;
             let Some(text) = self.files.read(&path) else {
                 continue;
             };
@@ -44,8 +51,12 @@ impl Lowerer<'_> {
             let mut inner = Lowerer::new(&imported, text.len(), path.parent(), self.files);
             inner.var_prefix = prefix.clone();
             inner.import_depth = self.import_depth + 1;
+            inner.import_budget = self.import_budget;
+            inner.import_chain = self.import_chain.clone();
+            inner.import_chain.push(canonical);
             inner.fresh = self.fresh * 1000;
             let (mut ivars, mut iloops) = inner.all_variables(&imported);
+            self.import_budget = inner.import_budget;
             for m in &mut ivars {
                 respan(&mut m.value, stmt.span);
                 m.key_span = stmt.span;

@@ -93,6 +93,9 @@ pub(crate) struct Lowerer<'p> {
     /// Prefix of this file's variable names (files lowered for an `import`).
     pub var_prefix: String,
     pub import_depth: usize,
+    /// Files this root may still read for imports, and the chain being read.
+    pub import_budget: usize,
+    pub import_chain: Vec<PathBuf>,
     /// Imported names and the ARM text they stand for.
     pub imported: HashMap<String, String>,
     /// `import * as ns`: the variable prefix of `ns`.
@@ -101,6 +104,8 @@ pub(crate) struct Lowerer<'p> {
 
 /// How deep imports of imports are followed.
 pub const MAX_IMPORT_DEPTH: usize = 8;
+/// How many imported files one file's lowering reads in all.
+pub const MAX_IMPORTED_FILES: usize = 64;
 
 /// Expression text a file may lower to: real files lower to about 2–3× their
 /// size, so this only stops files built to explode.
@@ -129,6 +134,8 @@ impl<'p> Lowerer<'p> {
             name_memo: HashMap::new(),
             var_prefix: String::new(),
             import_depth: 0,
+            import_budget: MAX_IMPORTED_FILES,
+            import_chain: Vec::new(),
             imported: HashMap::new(),
             namespaces: HashMap::new(),
         }
