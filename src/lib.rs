@@ -20,14 +20,15 @@
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
-//! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin |
+//! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions |
 //! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted) |
-//! | [`report`] | findings → human (miette), gcc line format, JSON |
+//! | [`report`] | findings → human (miette), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit |
 //! | [`stats`] | evaluation coverage for `--stats` |
+//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges (errors point into the TOML) |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
 //!
 //! Bicep is not evaluated by a second evaluator: lowering produces the same
