@@ -4,9 +4,10 @@
 //! share one evaluator (functions, copy loops, conditions, modules as nested
 //! deployments, outputs) and findings land on the Bicep source.
 //!
-//! Split by concept: [`symbols`] collects declarations, [`expr`] turns Bicep
-//! expressions into ARM expression text, [`resources`] emits resources and
-//! modules, [`node`] builds nodes; this file assembles the template.
+//! Split by concept: `symbols` collects declarations, `expr` turns Bicep
+//! expressions into ARM expression text, `resources` emits resources and
+//! modules, `imports` copies imported variables, `params` lowers
+//! `.bicepparam` files, `node` builds nodes; this file assembles the template.
 
 mod expr;
 mod imports;
@@ -57,7 +58,7 @@ pub fn lower(
     Lowerer::new(program, text_len, dir, files).template(program, Span::new(0, text_len))
 }
 
-/// Lowers a `.bicepparam` program to its parameter document (see [`params`]).
+/// Lowers a `.bicepparam` program to its parameter document (module `params`).
 pub fn lower_params(
     program: &Program,
     text_len: usize,
