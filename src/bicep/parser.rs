@@ -6,7 +6,7 @@
 //! Recovery follows the Bicep compiler: a broken declaration is skipped to
 //! the next newline (brackets balanced), a broken element of an object or
 //! array to the next separator or closing bracket. Every loop consumes a
-//! token or stops, and nesting is capped at [`MAX_DEPTH`].
+//! token or stops, and nesting is capped at `MAX_DEPTH`.
 
 mod expr;
 mod types;

@@ -10,7 +10,7 @@ use crate::value::{Kind, Value};
 /// A derived number or an unknown with its reason.
 pub type Derived = Result<i64, String>;
 
-/// AKS defaults (https://learn.microsoft.com/azure/aks/configure-kubenet).
+/// AKS defaults (<https://learn.microsoft.com/azure/aks/configure-kubenet>).
 pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
 pub const DEFAULT_SERVICE_CIDR: &str = "10.0.0.0/16";
 pub const DEFAULT_DNS_SERVICE_IP: &str = "10.0.0.10";

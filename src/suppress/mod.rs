@@ -1,7 +1,7 @@
 //! Suppressions written in the sources, applied after the rules and the
 //! configuration: `// tendon-disable-next-line` comments and resource
-//! `metadata.tendon.suppress` in ARM JSON ([`arm`]), `#disable-next-line` and
-//! `#disable-diagnostics` / `#restore-diagnostics` pragmas in Bicep ([`bicep`]).
+//! `metadata.tendon.suppress` in ARM JSON (module `arm`), `#disable-next-line` and
+//! `#disable-diagnostics` / `#restore-diagnostics` pragmas in Bicep (module `bicep`).
 //! A suppression that matches no finding is reported as TDN004.
 
 mod arm;
