@@ -372,7 +372,12 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     match &args.output {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
+            // Like compilers' `-o`: a missing folder for the report is created.
+            let made = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+                _ => Ok(()),
+            };
+            if let Err(e) = made.and_then(|()| std::fs::write(path, &text)) {
                 eprintln!("tendon: cannot write {}: {e}", path.display());
                 return ExitCode::from(RUN_FAILED);
             }

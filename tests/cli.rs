@@ -500,7 +500,8 @@ fn sarif_format_describes_rules_and_results() {
 #[test]
 fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
     let dir = scratch("output");
-    let file = dir.join("report.sarif");
+    // The report's folder does not exist yet.
+    let file = dir.join("reports").join("report.sarif");
     let o = tendon(&[
         "check",
         "fixtures/AKS011/fail",
