@@ -2,23 +2,9 @@
 //! workflow commands (`%`, CR and LF in messages; also `:` and `,` in
 //! properties) and JUnit XML as Azure Pipelines reads it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tendon_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run tendon")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{scratch, tendon_in};
 
 /// A kubenet cluster (AKS021 note) with a Windows pool (AKS001 error) named `pool`.
 fn template(cluster: &str, pool: &str) -> String {

@@ -1,21 +1,12 @@
 //! End-to-end tests of the `tendon` binary: exact output of every format,
 //! every exit code, determinism across thread counts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tendon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run tendon")
-}
+use common::{scratch, stderr, stdout, tendon, tendon_in};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use std::path::Path;
+use std::process::Output;
 
 /// Stdout without AKS021's info lines (kubenet retirement), which every kubenet fixture has.
 fn without_retirement_notes(o: &Output) -> String {
@@ -24,18 +15,6 @@ fn without_retirement_notes(o: &Output) -> String {
         .filter(|l| !l.contains("note[AKS021]"))
         .map(|l| format!("{l}\n"))
         .collect()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-/// A fresh scratch folder under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 const GCC: &str = "\
@@ -517,14 +496,6 @@ fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
     );
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.contains("\"version\": \"2.1.0\""));
-}
-
-fn tendon_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run tendon")
 }
 
 const KUBENET_ON_10: &str = r#"{

@@ -1,18 +1,13 @@
 //! The VS Code problem matcher in the README matches tendon's gcc format: the
 //! `regexp` is read from README.md, so the documentation cannot drift.
 
+mod common;
+
+use common::tendon;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn tendon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run tendon")
-}
 
 /// Every `"regexp": "…"` value in a part of the README, JSON-unescaped.
 fn regexps(text: &str) -> Vec<String> {

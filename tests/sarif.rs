@@ -3,22 +3,14 @@
 //! every rule described, every result located, fingerprints that survive
 //! line moves.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{scratch, tendon, tendon_in};
+
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
-
-fn tendon_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run tendon")
-}
-
-fn tendon(args: &[&str]) -> Output {
-    tendon_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
 
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -27,13 +19,6 @@ fn json_of(o: &Output) -> Value {
             String::from_utf8_lossy(&o.stdout[..o.stdout.len().min(2000)])
         )
     })
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn validator() -> jsonschema::Validator {

@@ -2,29 +2,16 @@
 //! metadata), `--baseline` / `--write-baseline` and `--changed-since`. Each
 //! test writes its own small templates into a scratch folder.
 
+mod common;
+
+use common::{stderr, stdout, tendon_in};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-/// A fresh scratch folder under the target directory.
+/// A fresh scratch folder for this file's tests.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("triage-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn tendon_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tendon"))
-        .args(args)
-        .current_dir(dir)
-        // Keep git from finding a repository above the scratch folder.
-        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap())
-        .output()
-        .expect("run tendon")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::scratch(&format!("triage-{name}"))
 }
 
 /// A kubenet cluster with a Windows pool (AKS001, plus AKS021's note), with
@@ -113,10 +100,6 @@ fn comments_and_metadata_suppress_and_unused_ones_are_reported() {
     assert_eq!(o.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["findings"], serde_json::json!([]));
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 const BASELINE: &str = r#"{
