@@ -2,8 +2,8 @@
 //! evaluates each (template, parameter file) scenario in parallel, and
 //! extracts its facts. Linked templates load through a [`DiskLoader`].
 
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -53,7 +53,21 @@ pub fn evaluate_all(
         .iter()
         .map(|(_, n)| n.get("using").and_then(Node::as_str).map(str::to_string))
         .collect();
-    pairing::pair_using(&mut pairs, &t_refs, &p_refs, &using);
+    // Canonical paths, computed once: `using`, module links and the loader all key on them.
+    let t_canon: Vec<Option<PathBuf>> = t_paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let p_canon: Vec<Option<PathBuf>> = p_paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let by_canonical: HashMap<PathBuf, usize> = t_canon
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.clone()?, i)))
+        .collect();
+    pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using);
     // One evaluation per (template, parameter file); a template without one uses its defaults.
     let mut units: Vec<(usize, Option<usize>)> = Vec::new();
     for (ti, ps) in pairs.iter().enumerate() {
@@ -67,8 +81,9 @@ pub fn evaluate_all(
     let loader = DiskLoader::new(
         templates
             .iter()
-            .chain(parameters.iter())
-            .map(|(id, node)| (*id, path_of(*id), node.clone())),
+            .zip(&t_canon)
+            .chain(parameters.iter().zip(&p_canon))
+            .filter_map(|((id, node), canon)| Some((*id, canon.clone()?, node.clone()))),
         FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
         Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
     );
@@ -107,7 +122,7 @@ pub fn evaluate_all(
     };
     // Modules and linked templates are evaluated through their callers first;
     // on their own (with defaults) only when no caller reached them.
-    let modules = statically_linked(templates, &t_paths);
+    let modules = statically_linked(templates, &t_paths, &by_canonical);
     let (callers, maybe_linked): (Vec<_>, Vec<_>) = units
         .iter()
         .copied()
@@ -160,13 +175,9 @@ pub fn evaluate_all(
 /// template with a literal `templateLink.relativePath`.
 fn statically_linked(
     templates: &[(FileId, Arc<Node>)],
-    paths: &[std::path::PathBuf],
+    paths: &[PathBuf],
+    by_path: &HashMap<PathBuf, usize>,
 ) -> HashSet<usize> {
-    let by_path: std::collections::HashMap<std::path::PathBuf, usize> = paths
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((std::fs::canonicalize(p).ok()?, i)))
-        .collect();
     let mut out = HashSet::new();
     for ((_, node), path) in templates.iter().zip(paths) {
         let Some(dir) = path.parent() else { continue };

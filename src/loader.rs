@@ -28,7 +28,8 @@ pub struct DiskLoader {
 }
 
 impl DiskLoader {
-    /// `known`: the run's templates and parameter files; `base`: the next free file id.
+    /// `known`: the run's templates and parameter files by canonical path;
+    /// `base`: the next free file id.
     pub fn new(
         known: impl IntoIterator<Item = (FileId, PathBuf, Arc<Node>)>,
         base: FileId,
@@ -36,16 +37,15 @@ impl DiskLoader {
     ) -> DiskLoader {
         let known = known
             .into_iter()
-            .filter_map(|(file, path, node)| {
-                let canon = std::fs::canonicalize(&path).ok()?;
-                Some((
+            .map(|(file, canon, node)| {
+                (
                     canon.clone(),
                     LinkedTemplate {
                         file,
                         path: canon,
                         node,
                     },
-                ))
+                )
             })
             .collect();
         DiskLoader {

@@ -55,28 +55,25 @@ pub fn pair(templates: &[&Path], parameters: &[&Path]) -> Vec<Vec<usize>> {
 }
 
 /// Adds `.bicepparam` files to the templates their `using` names: `using`
-/// gives, per parameter file, the path it names (relative to that file).
+/// gives, per parameter file, the path it names (relative to that file);
+/// `templates` maps canonical template paths to their index.
 pub fn pair_using(
     pairs: &mut [Vec<usize>],
-    templates: &[&Path],
+    templates: &HashMap<PathBuf, usize>,
     parameters: &[&Path],
     using: &[Option<String>],
 ) {
-    let canon = |p: &Path| std::fs::canonicalize(p).ok();
-    let template_paths: Vec<Option<PathBuf>> = templates.iter().map(|t| canon(t)).collect();
     for (j, (p, target)) in parameters.iter().zip(using).enumerate() {
         let Some(target) = target else { continue };
         let Some(dir) = p.parent() else { continue };
-        let Some(wanted) = canon(&dir.join(target)) else {
+        let Some(wanted) = std::fs::canonicalize(dir.join(target)).ok() else {
             continue;
         };
-        for (i, t) in template_paths.iter().enumerate() {
-            if t.as_ref() == Some(&wanted)
-                && let Some(slot) = pairs.get_mut(i)
-                && !slot.contains(&j)
-            {
-                slot.push(j);
-            }
+        if let Some(&i) = templates.get(&wanted)
+            && let Some(slot) = pairs.get_mut(i)
+            && !slot.contains(&j)
+        {
+            slot.push(j);
         }
     }
 }
