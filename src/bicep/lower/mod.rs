@@ -242,7 +242,7 @@ impl<'p> Lowerer<'p> {
                         body,
                     } => {
                         let copy = self.copy_spec(
-                            &format!("{}{}", self.var_prefix, name.name),
+                            Some(&format!("{}{}", self.var_prefix, name.name)),
                             item.as_ref().map(|i| i.name.as_str()),
                             index.as_ref().map(|i| i.name.as_str()),
                             source,
@@ -347,25 +347,17 @@ impl<'p> Lowerer<'p> {
                 source,
                 body,
             } => {
-                let src = self.expr(source, &Env::new());
-                let env = loop_env(
+                // Output loops answer a bare `copyIndex()` and have no name.
+                let copy = self.copy_spec(
+                    None,
                     item.as_ref().map(|i| i.name.as_str()),
                     index.as_ref().map(|i| i.name.as_str()),
-                    &src,
-                    "copyIndex()",
+                    source,
+                    body,
                     &Env::new(),
+                    value.span,
                 );
-                let input = self.value(body, &env, true);
-                m.push(member(
-                    "copy",
-                    object(
-                        vec![
-                            member("count", expression(&format!("length({src})"), source.span)),
-                            member("input", input),
-                        ],
-                        value.span,
-                    ),
-                ));
+                m.push(member("copy", copy));
             }
             _ => m.push(member("value", self.value(value, &Env::new(), true))),
         }
@@ -414,11 +406,12 @@ impl<'p> Lowerer<'p> {
         )
     }
 
-    /// A `{name, count, input}` loop spec (property and variable loops).
+    /// A `{name, count, input}` loop spec: property and variable loops are
+    /// named (`copyIndex('name')`), output loops (`name: None`) are not.
     #[allow(clippy::too_many_arguments)]
     pub fn copy_spec(
         &mut self,
-        name: &str,
+        name: Option<&str>,
         item: Option<&str>,
         index: Option<&str>,
         source: &'p Expr,
@@ -427,17 +420,22 @@ impl<'p> Lowerer<'p> {
         span: Span,
     ) -> Node {
         let src = self.expr(source, env);
-        let idx = format!("copyIndex({})", node::quote(name));
+        let idx = match name {
+            Some(n) => format!("copyIndex({})", node::quote(n)),
+            None => "copyIndex()".to_string(),
+        };
         let inner = loop_env(item, index, &src, &idx, env);
         let input = self.value(body, &inner, true);
-        object(
-            vec![
-                member("name", string(name, span)),
-                member("count", expression(&format!("length({src})"), source.span)),
-                member("input", input),
-            ],
-            span,
-        )
+        let mut members = Vec::with_capacity(3);
+        if let Some(n) = name {
+            members.push(member("name", string(n, span)));
+        }
+        members.push(member(
+            "count",
+            expression(&format!("length({src})"), source.span),
+        ));
+        members.push(member("input", input));
+        object(members, span)
     }
 
     /// A template value: literals, objects and arrays stay structural (so each
@@ -511,7 +509,7 @@ impl<'p> Lowerer<'p> {
                     body,
                 } if copy_ok && key.as_plain_str().is_some() => {
                     loops.push(self.copy_spec(
-                        &key_text,
+                        Some(&key_text),
                         item.as_ref().map(|i| i.name.as_str()),
                         index.as_ref().map(|i| i.name.as_str()),
                         source,

@@ -178,3 +178,20 @@ fn bicepparam_document() {
         json!({"name": {"value": "[format('aks-{0}', variables('env'))]"}, "count": {"value": 3}})
     );
 }
+
+#[test]
+fn output_and_variable_loops() {
+    let t = template(
+        "param names array\nvar upper = [for n in names: toUpper(n)]\noutput all array = [for (n, i) in names: '${i}-${n}']\n",
+    );
+    assert_eq!(
+        t["variables"]["copy"],
+        json!([{"name": "upper", "count": "[length(parameters('names'))]",
+                "input": "[toUpper(parameters('names')[copyIndex('upper')])]"}])
+    );
+    assert_eq!(
+        t["outputs"]["all"],
+        json!({"type": "array", "copy": {"count": "[length(parameters('names'))]",
+               "input": "[format('{0}-{1}', copyIndex(), parameters('names')[copyIndex()])]"}})
+    );
+}
