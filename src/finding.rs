@@ -76,6 +76,20 @@ impl Finding {
     }
 }
 
+/// FNV-1a (64 bit) of `parts`, each followed by a zero byte, as 16 hex
+/// digits: the stable hash behind SARIF fingerprints and baseline entries
+/// (std's `DefaultHasher` may change between releases).
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
 /// Built-in diagnostics of tendon itself (not rule files).
 pub mod builtin {
     pub const PARSE_ERROR: (&str, &str) = ("TDN001", "parse-error");
@@ -83,4 +97,22 @@ pub mod builtin {
     pub const INVALID_EXPRESSION: (&str, &str) = ("TDN005", "invalid-expression");
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
     pub const UNUSED_SUPPRESSION: (&str, &str) = ("TDN004", "unused-suppression");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stable_hash;
+
+    #[test]
+    fn stable_hash_is_fnv1a_with_separators() {
+        // FNV-1a 64 of "a" then the zero separator.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in [b'a', 0] {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        assert_eq!(stable_hash(&["a"]), format!("{h:016x}"));
+        assert_eq!(stable_hash(&["a", "b"]), stable_hash(&["a", "b"]));
+        assert_ne!(stable_hash(&["ab", ""]), stable_hash(&["a", "b"]));
+    }
 }

@@ -150,9 +150,9 @@ impl<'o> Fingerprints<'o> {
             .or_insert_with(|| source.map_or_else(String::new, |s| file_name(s, dir)))
             .clone();
         let lines = source.map_or_else(String::new, |s| line_text(s, f));
-        let base = fnv1a(&[&f.rule, &file, &lines, &f.message]);
+        let base = crate::finding::stable_hash(&[&f.rule, &file, &lines, &f.message]);
         let n = self.seen.entry(base.clone()).or_default();
-        let fingerprint = fnv1a(&[&base, &n.to_string()]);
+        let fingerprint = crate::finding::stable_hash(&[&base, &n.to_string()]);
         *n += 1;
         Entry {
             rule: f.rule.clone(),
@@ -195,32 +195,9 @@ fn line_text(source: &SourceFile, f: &Finding) -> String {
         .join("\n")
 }
 
-/// FNV-1a, 64 bit, each part followed by a zero byte: stable across releases
-/// (std's `DefaultHasher` is not).
-fn fnv1a(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv1a_is_the_published_function() {
-        // FNV-1a 64 of "a" is af63dc4c8601ec8c; the zero separator follows it.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        h ^= u64::from(b'a');
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        assert_eq!(format!("{h:016x}"), "af63dc4c8601ec8c");
-        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
-    }
 
     #[test]
     fn line_text_ignores_position() {

@@ -19,18 +19,6 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// FNV-1a, 64 bit: a stable hash without a dependency.
-fn fnv(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 /// A path as a URI reference: every byte but unreserved characters and `/`
 /// percent-encoded (RFC 3986), so `#`, `%`, spaces and non-ASCII names stay
 /// one valid reference. Relative paths resolve against `%SRCROOT%`; absolute
@@ -116,7 +104,7 @@ fn result(outcome: &Outcome, f: &Finding, rule_index: Option<usize>) -> J {
         "level": level(f.severity),
         "message": {"text": f.message},
         "locations": [location(outcome, f.loc)],
-        "partialFingerprints": {"tendonFinding/v1": fnv(&[&f.rule, file, &f.message, snippet])},
+        "partialFingerprints": {"tendonFinding/v1": crate::finding::stable_hash(&[&f.rule, file, &f.message, snippet])},
     });
     if let J::Object(o) = &mut out {
         if let Some(i) = rule_index {
@@ -169,12 +157,6 @@ pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_stable() {
-        assert_eq!(fnv(&["a", "b"]), fnv(&["a", "b"]));
-        assert_ne!(fnv(&["ab", ""]), fnv(&["a", "b"]));
-    }
 
     #[test]
     fn artifact_uris_are_percent_encoded() {
