@@ -102,24 +102,37 @@ impl<'p> Lowerer<'p> {
 
     /// The `name` a resource declares (the short name for children).
     pub fn resource_name(&mut self, r: usize, index: Option<&str>) -> String {
-        let Some(res) = self.symbols.resources.get(r) else {
+        let Some(body) = self.symbols.resources.get(r).map(|res| res.body) else {
             return unknown("unknown resource");
         };
-        let body = res.body;
-        let name = body.as_ref().and_then(|b| property(b.items, "name"));
-        let key = (true, r, index.map(str::to_string));
+        self.declared_name((true, r), body, index, |_| {
+            unknown("the resource has no name")
+        })
+    }
+
+    /// A resource's or module's `name` lowered in its own loop bindings, once
+    /// per instance (memoised), with self-reference cut off. `fallback` gives
+    /// the name when none is declared.
+    fn declared_name(
+        &mut self,
+        who: (bool, usize),
+        body: Option<Body<'p>>,
+        index: Option<&str>,
+        fallback: impl FnOnce(Option<&str>) -> String,
+    ) -> String {
+        let key = (who.0, who.1, index.map(str::to_string));
         if let Some(text) = self.name_memo.get(&key) {
             return text.clone();
         }
-        if self.naming.contains(&(true, r)) {
-            return unknown("evaluation limit: the resource's name refers to itself");
+        if self.naming.contains(&who) {
+            return unknown("evaluation limit: a name refers to itself");
         }
-        self.naming.push((true, r));
+        self.naming.push(who);
         let outer = std::mem::take(&mut self.deps);
         let env = self.own_env(body.as_ref(), index);
-        let out = match name {
+        let out = match body.as_ref().and_then(|b| property(b.items, "name")) {
             Some(n) => self.expr(n, &env),
-            None => unknown("the resource has no name"),
+            None => fallback(index),
         };
         self.naming.pop();
         // What the name itself refers to is not a dependency of the referrer.
@@ -229,34 +242,20 @@ impl<'p> Lowerer<'p> {
         let Some(module) = self.symbols.modules.get(m) else {
             return unknown("unknown module");
         };
-        let symbol = module.symbol;
-        let name = module.body.as_ref().and_then(|b| property(b.items, "name"));
-        let looped = module.body.as_ref().is_some_and(|b| b.lp.is_some());
-        let body = module.body;
-        let key = (false, m, index.map(str::to_string));
-        if let Some(text) = self.name_memo.get(&key) {
-            return text.clone();
-        }
-        if self.naming.contains(&(false, m)) {
-            return unknown("evaluation limit: the module's name refers to itself");
-        }
-        self.naming.push((false, m));
-        let outer = std::mem::take(&mut self.deps);
-        let env = self.own_env(body.as_ref(), index);
-        let out = match name {
-            Some(n) => self.expr(n, &env),
-            None if looped => format!(
-                "format('{{0}}-{{1}}', {}, {})",
-                quote(symbol),
-                index.unwrap_or("copyIndex()")
-            ),
-            None => quote(symbol),
-        };
-        self.naming.pop();
-        // What the name itself refers to is not a dependency of the referrer.
-        self.deps = outer;
-        self.name_memo.insert(key, out.clone());
-        out
+        let (symbol, body) = (module.symbol, module.body);
+        let looped = body.as_ref().is_some_and(|b| b.lp.is_some());
+        // Without a name: the symbol (per instance in a loop).
+        self.declared_name((false, m), body, index, |index| {
+            if looped {
+                format!(
+                    "format('{{0}}-{{1}}', {}, {})",
+                    quote(symbol),
+                    index.unwrap_or("copyIndex()")
+                )
+            } else {
+                quote(symbol)
+            }
+        })
     }
 
     fn emit_resource(&mut self, r: usize) -> Option<(u32, Node)> {
