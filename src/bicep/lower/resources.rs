@@ -125,7 +125,10 @@ impl<'p> Lowerer<'p> {
             return text.clone();
         }
         if self.naming.contains(&who) {
-            return unknown("evaluation limit: a name refers to itself");
+            let what = if who.0 { "resource" } else { "module" };
+            return unknown(&format!(
+                "evaluation limit: the {what}'s name refers to itself"
+            ));
         }
         self.naming.push(who);
         let outer = std::mem::take(&mut self.deps);
