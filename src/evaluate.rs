@@ -181,15 +181,7 @@ fn statically_linked(
     let mut out = HashSet::new();
     for ((_, node), path) in templates.iter().zip(paths) {
         let Some(dir) = path.parent() else { continue };
-        let resources = node.get("resources");
-        let entries = resources
-            .map(|r| match &r.kind {
-                crate::json::NodeKind::Array(items) => items.iter().collect::<Vec<_>>(),
-                crate::json::NodeKind::Object(m) => m.iter().map(|m| &m.value).collect(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default();
-        for r in entries {
+        for r in crate::arm::resources::resource_nodes(node) {
             let Some(rel) = r
                 .get("properties")
                 .and_then(|p| p.get("templateLink"))

@@ -22,6 +22,16 @@ const TOP: Parent<'static> = Parent {
     conditional: false,
 };
 
+/// The resource objects of a template (or of a resource's child `resources`):
+/// an array, or (languageVersion 2.0) an object keyed by symbolic name.
+pub fn resource_nodes(holder: &Node) -> Vec<&Node> {
+    match holder.get("resources").map(|r| &r.kind) {
+        Some(NodeKind::Array(items)) => items.iter().collect(),
+        Some(NodeKind::Object(members)) => members.iter().map(|m| &m.value).collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn is_deployment(resource_type: &str) -> bool {
     resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments")
 }

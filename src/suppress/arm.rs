@@ -3,7 +3,7 @@
 //! resource object.
 
 use super::{Directive, id_shaped, tokens};
-use crate::json::{Node, NodeKind};
+use crate::json::Node;
 use crate::source::Span;
 
 pub const MARKER: &str = "tendon-disable-next-line";
@@ -158,16 +158,7 @@ fn walk(parent: &Node, depth: usize, out: &mut Vec<Directive>) {
     if depth > MAX_DEPTH {
         return;
     }
-    let Some(resources) = parent.get("resources") else {
-        return;
-    };
-    // An array of resources, or (languageVersion 2.0) an object keyed by symbolic name.
-    let list: Vec<&Node> = match &resources.kind {
-        NodeKind::Array(items) => items.iter().collect(),
-        NodeKind::Object(members) => members.iter().map(|m| &m.value).collect(),
-        _ => Vec::new(),
-    };
-    for r in list {
+    for r in crate::arm::resources::resource_nodes(parent) {
         let rules = r
             .get("metadata")
             .and_then(|m| m.get("tendon"))
