@@ -64,4 +64,5 @@ pub mod rules;
 pub mod source;
 pub mod stats;
 pub mod suppress;
+pub mod symbol;
 pub mod value;

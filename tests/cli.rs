@@ -589,3 +589,23 @@ fn init_writes_a_starter_configuration_once() {
     assert_eq!(tendon_in(&dir, &["check", "."]).status.code(), Some(0));
     assert_eq!(tendon_in(&dir, &["init"]).status.code(), Some(2));
 }
+
+/// Names built from deploy-time values are symbols, shown as the expression
+/// that builds them, never `(unknown)`; the multi-argument form reads as ARM.
+#[test]
+fn symbolic_names_read_as_expressions() {
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS007/symbolic-name",
+        "--format",
+        "gcc",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "fixtures/AKS007/symbolic-name/azuredeploy.json:19:74: error[AKS007]: subnet 'nodes' has 11 usable addresses (Azure reserves 5), but its node pools can reach 12 nodes including upgrade surge\n\
+         fixtures/AKS007/symbolic-name/azuredeploy.json:33:46: note[AKS021]: cluster 'aks-{uniqueString(resourceGroup().id)}' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}

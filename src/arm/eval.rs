@@ -250,6 +250,10 @@ pub(crate) fn property(v: Value, name: &str) -> Value {
                 .rposition(|(k, _)| k.eq_ignore_ascii_case(name))
             {
                 Some(i) => entries.swap_remove(i).1,
+                // A key chosen at deployment (`regions[location]`) may be any of them.
+                None if crate::arm::functions::placeholder::str_has(name) => Value::unknown(
+                    "a property named by a deploy-time value is not known statically",
+                ),
                 None => {
                     available = entries.iter().take(8).map(|(k, _)| k.clone()).collect();
                     Value::unknown(format!(

@@ -111,6 +111,9 @@ pub struct Frame<'a, 's, 'l> {
     /// Nested deployments of this template by lower-case name and symbolic name.
     pub deployments_index: Option<Vec<(String, &'a Node)>>,
     pub building_index: bool,
+    /// `deployment().name`: the nested deployment's evaluated name; `None` for
+    /// the root template, whose deployment name is chosen when deploying.
+    pub deployment_name: Option<Value>,
 }
 
 impl<'a, 's, 'l> Frame<'a, 's, 'l> {
@@ -141,6 +144,7 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             nested_memo: HashMap::new(),
             deployments_index: None,
             building_index: false,
+            deployment_name: None,
         }
     }
 

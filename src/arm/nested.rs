@@ -120,6 +120,7 @@ impl<'a> Frame<'a, '_, '_> {
                     self.depth + 1,
                     self.shared,
                 );
+                child.deployment_name = Some(name.clone());
                 child.template_resources(&mut resources);
                 child.outputs()
             } else {
@@ -136,7 +137,7 @@ impl<'a> Frame<'a, '_, '_> {
                 self.outputs_of(template)
             }
         } else if let Some(link) = props.get("templateLink") {
-            self.linked(link, &props, scope, child_prefix, &mut resources)
+            self.linked(link, &props, name, scope, child_prefix, &mut resources)
         } else {
             Value::unknown(format!(
                 "deployment '{}' has neither a template nor a templateLink",
@@ -185,6 +186,7 @@ impl<'a> Frame<'a, '_, '_> {
         &mut self,
         link: &Value,
         props: &Value,
+        name: &Value,
         scope: DeployScope,
         prefix: String,
         out: &mut Vec<Resource>,
@@ -235,6 +237,7 @@ impl<'a> Frame<'a, '_, '_> {
             self.depth + 1,
             self.shared,
         );
+        child.deployment_name = Some(name.clone());
         child.template_resources(out);
         let outputs = child.outputs();
         drop(child);
@@ -491,7 +494,11 @@ impl<'a> Frame<'a, '_, '_> {
                 .push((k.into(), runtime(&format!("properties.{k}"))));
         }
         let mut obj = Object::new();
-        obj.entries.push(("name".into(), runtime("name")));
+        let name = self
+            .deployment_name
+            .clone()
+            .unwrap_or_else(|| Value::str(crate::symbol::member("deployment", "name")));
+        obj.entries.push(("name".into(), name));
         obj.entries.push(("location".into(), runtime("location")));
         obj.entries
             .push(("properties".into(), Value::object(props)));

@@ -269,7 +269,7 @@ pub fn fill(template: &str, m: &J) -> String {
 fn display(v: Option<&J>) -> String {
     match v {
         None | Some(J::Null) => "(unset)".into(),
-        Some(J::String(s)) => s.clone(),
+        Some(J::String(s)) => crate::symbol::display(s).into_owned(),
         Some(J::Object(o)) if o.contains_key("$unknown") => "(unknown)".into(),
         Some(J::Array(a)) => a
             .iter()

@@ -17,9 +17,8 @@
 use super::comparison::{MAX_VALUE_DEPTH, Tri};
 use super::string::{index_of_str, starts_ends_with_str, utf16_len};
 use super::{R, want_int};
-use crate::arm::eval::{
-    CLIENT_PLACEHOLDER, PRINCIPAL_PLACEHOLDER, RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER,
-};
+use crate::arm::eval::{CLIENT_PLACEHOLDER, PRINCIPAL_PLACEHOLDER};
+use crate::arm::eval::{RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER};
 use crate::value::{Kind, Value};
 
 const TOKENS: [&str; 4] = [
@@ -54,16 +53,181 @@ fn deep(v: &Value, depth: usize) -> bool {
     }
 }
 
-/// Byte spans of the placeholders in `s` (ASCII case-insensitive), in order.
+/// Byte spans of the placeholders and symbol tokens in `s` (placeholders
+/// ASCII case-insensitive), in order; a placeholder inside a token is part of it.
 fn spans(s: &str) -> Vec<(usize, usize)> {
+    let mut out = crate::symbol::token_spans(s);
     let lower = s.to_ascii_lowercase();
-    let mut out = Vec::new();
+    let inside = |i: usize, spans: &[(usize, usize)]| spans.iter().any(|&(a, b)| a <= i && i < b);
+    let tokens = out.len();
     for t in TOKENS {
         let t = t.to_ascii_lowercase();
-        out.extend(lower.match_indices(&t).map(|(i, m)| (i, i + m.len())));
+        for (i, m) in lower.match_indices(&t) {
+            if !inside(i, out.get(..tokens).unwrap_or_default()) {
+                out.push((i, i + m.len()));
+            }
+        }
     }
     out.sort_unstable();
     out
+}
+
+/// A string cut into known text and deploy-time parts.
+enum Seg<'a> {
+    Text(&'a str),
+    /// A placeholder or token, with the length of its value when always the same.
+    Sym(&'a str, Option<usize>),
+}
+
+/// The segments of `s` with the byte offset where each starts.
+fn segments(s: &str) -> Vec<(usize, Seg<'_>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (a, b) in spans(s) {
+        if a < at {
+            continue;
+        }
+        if at < a {
+            out.push((at, Seg::Text(s.get(at..a).unwrap_or_default())));
+        }
+        let text = s.get(a..b).unwrap_or_default();
+        let len = if text.eq_ignore_ascii_case(SUBSCRIPTION_PLACEHOLDER) {
+            Some(36)
+        } else if text.eq_ignore_ascii_case(RESOURCE_GROUP_PLACEHOLDER) {
+            None
+        } else if crate::symbol::is_token(text) {
+            crate::symbol::token_len(text)
+        } else {
+            // `{principalId of …`: only the start is marked; the rest is not text to cut.
+            out.push((a, Seg::Sym(s.get(a..).unwrap_or_default(), None)));
+            return out;
+        };
+        out.push((a, Seg::Sym(text, len)));
+        at = b;
+    }
+    if at < s.len() {
+        out.push((at, Seg::Text(s.get(at..).unwrap_or_default())));
+    }
+    out
+}
+
+/// The first `n` UTF-16 units of `s` (stopping before a split surrogate pair), and how many were taken.
+fn utf16_take(s: &str, n: usize) -> (&str, usize) {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        if used + c.len_utf16() > n {
+            return (s.get(..i).unwrap_or_default(), used);
+        }
+        used += c.len_utf16();
+    }
+    (s, used)
+}
+
+fn symbol_call(name: &str, text: &str, n: usize) -> String {
+    use crate::symbol::{Arg, call};
+    call(name, &[Arg::Str(text), Arg::Int(n as i64)])
+}
+
+/// `take(s, n)` of a string with deploy-time parts: exact as far as lengths
+/// are known, then a `take` token for the rest.
+fn take_symbolic(s: &str, n: usize) -> String {
+    let mut out = String::new();
+    let mut rem = n;
+    for (at, seg) in segments(s) {
+        if rem == 0 {
+            break;
+        }
+        match seg {
+            Seg::Text(t) => {
+                let (taken, used) = utf16_take(t, rem);
+                out.push_str(taken);
+                rem -= used;
+                if used < utf16_len(t) {
+                    break;
+                }
+            }
+            Seg::Sym(t, Some(len)) if len <= rem => {
+                out.push_str(t);
+                rem -= len;
+            }
+            Seg::Sym(t, Some(_)) => {
+                out.push_str(&symbol_call("take", t, rem));
+                rem = 0;
+            }
+            Seg::Sym(_, None) => {
+                out.push_str(&symbol_call("take", s.get(at..).unwrap_or_default(), rem));
+                rem = 0;
+            }
+        }
+    }
+    out
+}
+
+/// `skip(s, n)` of a string with deploy-time parts.
+fn skip_symbolic(s: &str, n: usize) -> String {
+    let mut out = String::new();
+    let mut rem = n;
+    for (at, seg) in segments(s) {
+        if rem == 0 {
+            out.push_str(s.get(at..).unwrap_or_default());
+            break;
+        }
+        match seg {
+            Seg::Text(t) => {
+                let (_, used) = utf16_take(t, rem);
+                rem -= used;
+                if rem == 0 {
+                    out.push_str(t.get(utf16_take(t, used).0.len()..).unwrap_or_default());
+                }
+            }
+            Seg::Sym(_, Some(len)) if len <= rem => rem -= len,
+            Seg::Sym(t, Some(_)) => {
+                out.push_str(&symbol_call("skip", t, rem));
+                rem = 0;
+            }
+            Seg::Sym(_, None) => {
+                out.push_str(&symbol_call("skip", s.get(at..).unwrap_or_default(), rem));
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// The value's length when every deploy-time part has a fixed length.
+fn symbolic_len(s: &str) -> Option<usize> {
+    segments(s)
+        .iter()
+        .try_fold(0usize, |acc, (_, seg)| match seg {
+            Seg::Text(t) => Some(acc + utf16_len(t)),
+            Seg::Sym(_, len) => len.map(|l| acc + l),
+        })
+}
+
+/// `toLower`/`toUpper` leave tokens as they are: the values they stand for
+/// (hashes, guids, locations) are lower-case, and names compare case-insensitively.
+fn change_case_outside_tokens(lname: &str, s: &str) -> Option<R> {
+    let tokens = crate::symbol::token_spans(s);
+    if tokens.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    let push_case = |out: &mut String, t: &str| {
+        let v = super::string::change_case(lname, vec![Value::str(t)]);
+        if let Ok(v) = v
+            && let Some(t) = v.as_str()
+        {
+            out.push_str(t);
+        }
+    };
+    for (a, b) in tokens {
+        push_case(&mut out, s.get(at..a).unwrap_or_default());
+        out.push_str(s.get(a..b).unwrap_or_default());
+        at = b;
+    }
+    push_case(&mut out, s.get(at..).unwrap_or_default());
+    Some(Ok(Value::str(out)))
 }
 
 pub(crate) fn str_has(s: &str) -> bool {
@@ -146,10 +310,11 @@ pub(crate) fn check(lname: &str, args: &[Value]) -> Option<R> {
     let deny = || Some(Err(unknown(lname)));
     match lname {
         // Hashes, encodings, parsers and orderings of the placeholder text.
-        "guid" | "uniquestring" | "base64" | "base64tostring" | "base64tojson" | "datauri"
-        | "datauritostring" | "uri" | "uricomponent" | "less" | "lessorequals" | "greater"
-        | "greaterorequals" | "int" | "bool" | "json" | "parsecidr" | "cidrsubnet" | "cidrhost"
-        | "datetimeadd" | "datetimetoepoch"
+        "guid" | "uniquestring" if args.iter().any(has_placeholder) => hash_token(lname, args),
+        "base64" | "base64tostring" | "base64tojson" | "datauri" | "datauritostring" | "uri"
+        | "uricomponent" | "less" | "lessorequals" | "greater" | "greaterorequals" | "int"
+        | "bool" | "json" | "parsecidr" | "cidrsubnet" | "cidrhost" | "datetimeadd"
+        | "datetimetoepoch"
             if args.iter().any(has_placeholder) =>
         {
             deny()
@@ -160,7 +325,13 @@ pub(crate) fn check(lname: &str, args: &[Value]) -> Option<R> {
             _ => None,
         },
         _ if !text_args_have_placeholder(lname, args) => None,
-        "length" | "lastindexof" if str_arg(args, 0).is_some() => deny(),
+        "tolower" | "toupper" => change_case_outside_tokens(lname, str_arg(args, 0)?),
+        "length" => match str_arg(args, 0).map(symbolic_len) {
+            Some(Some(n)) => Some(Ok(Value::int(n as i64))),
+            Some(None) => deny(),
+            None => None,
+        },
+        "lastindexof" if str_arg(args, 0).is_some() => deny(),
         "first" | "last" => first_last(lname, args),
         "take" | "skip" => take_skip(lname, args),
         "substring" => substring(args),
@@ -185,6 +356,24 @@ fn text_args_have_placeholder(lname: &str, args: &[Value]) -> bool {
     })
 }
 
+/// `uniqueString`/`guid` of deploy-time values: a token naming the call.
+fn hash_token(lname: &str, args: &[Value]) -> Option<R> {
+    let name = if lname == "guid" {
+        "guid"
+    } else {
+        "uniqueString"
+    };
+    let mut parts = Vec::with_capacity(args.len());
+    for a in args {
+        // Other argument types are an error: left to the function.
+        parts.push(crate::symbol::Arg::Str(a.as_str()?));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Ok(Value::str(crate::symbol::call(name, &parts))))
+}
+
 fn first_last(lname: &str, args: &[Value]) -> Option<R> {
     let s = str_arg(args, 0)?;
     // The first (last) character is known unless a placeholder is there.
@@ -193,22 +382,22 @@ fn first_last(lname: &str, args: &[Value]) -> Option<R> {
     } else {
         known_suffix(s)
     };
-    if known.is_empty() {
-        Some(Err(unknown(lname)))
-    } else {
-        None
+    match (known.is_empty(), lname) {
+        (false, _) => None,
+        (true, "first") => Some(Ok(Value::str(take_symbolic(s, 1)))),
+        (true, _) => Some(Err(unknown(lname))),
     }
 }
 
 fn take_skip(lname: &str, args: &[Value]) -> Option<R> {
     let s = str_arg(args, 0)?;
-    let n = want_int(lname, args.get(1)?).ok()?;
-    // Cutting inside the known prefix is exact; skip keeps the rest verbatim.
-    if n <= utf16_len(known_prefix(s)) as i64 {
-        None
+    let n = want_int(lname, args.get(1)?).ok()?.max(0);
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    Some(Ok(Value::str(if lname == "take" {
+        take_symbolic(s, n)
     } else {
-        Some(Err(unknown(lname)))
-    }
+        skip_symbolic(s, n)
+    })))
 }
 
 fn substring(args: &[Value]) -> Option<R> {
@@ -221,13 +410,21 @@ fn substring(args: &[Value]) -> Option<R> {
     if start < 0 || len.is_some_and(|l| l < 0) {
         return None; // an error whatever the real value
     }
-    let known = utf16_len(known_prefix(s)) as i64;
-    let end = len.map_or(start, |l| start.saturating_add(l));
-    if end <= known {
-        None
-    } else {
-        Some(Err(unknown("substring")))
+    if let Some(total) = symbolic_len(s) {
+        let end = len.map_or(total as i64, |l| start.saturating_add(l));
+        if start > total as i64 || end > total as i64 {
+            return Some(Err(super::error(format!(
+                "substring(): index {start} and length {} are outside a string of length {total}",
+                end - start
+            ))));
+        }
     }
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    let rest = skip_symbolic(s, start);
+    Some(Ok(Value::str(match len {
+        Some(l) => take_symbolic(&rest, usize::try_from(l).unwrap_or(usize::MAX)),
+        None => rest,
+    })))
 }
 
 fn pad_left(args: &[Value]) -> Option<R> {
@@ -304,10 +501,35 @@ fn replace(args: &[Value]) -> Option<R> {
         return None;
     }
     if outside_values(old) {
-        None
-    } else {
-        Some(Err(unknown("replace")))
+        return None;
     }
+    if str_has(old) {
+        return Some(Err(unknown("replace")));
+    }
+    // `replace(x, '-', '')` of `'st-{uniqueString(…)}'`: the hash has no `-`,
+    // so only the text around it changes.
+    let (Some(text), Some(new)) = (s.as_str(), str_arg(args, 2)) else {
+        return Some(Err(unknown("replace")));
+    };
+    let spans = spans(text);
+    let outside_tokens = !old.is_empty()
+        && spans.iter().all(|&(a, b)| {
+            text.get(a..b)
+                .and_then(crate::symbol::alphabet)
+                .is_some_and(|alpha| !old.chars().any(alpha))
+        });
+    if !outside_tokens {
+        return Some(Err(unknown("replace")));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b) in spans {
+        out.push_str(&text.get(at..a).unwrap_or_default().replace(old, new));
+        out.push_str(text.get(a..b).unwrap_or_default());
+        at = b;
+    }
+    out.push_str(&text.get(at..).unwrap_or_default().replace(old, new));
+    Some(Ok(Value::str(out)))
 }
 
 #[cfg(test)]
@@ -348,12 +570,8 @@ mod tests {
     }
 
     #[test]
-    fn hashes_and_encodings_are_unknown() {
+    fn encodings_are_unknown() {
         for f in [
-            "guid(variables('id'))",
-            "guid('a', variables('rg'))",
-            "uniqueString(variables('id'))",
-            "uniqueString(toLower(variables('id')))",
             "base64(variables('rg'))",
             "dataUri(variables('rg'))",
             "uri('https://x/', variables('rg'))",
@@ -366,9 +584,52 @@ mod tests {
             assert!(is_placeholder_unknown(&evp(f)), "{f}");
         }
         assert_eq!(
-            reason(&evp("guid(variables('id'))")),
-            "guid() of a value that depends on the deployment's subscription or resource group"
+            reason(&evp("base64(variables('rg'))")),
+            "base64() of a value that depends on the deployment's subscription or resource group"
         );
+    }
+
+    #[test]
+    fn hashes_are_symbols() {
+        assert_eq!(
+            evp("uniqueString(variables('id'))").as_str(),
+            Some("{uniqueString(resourceGroup().id)}")
+        );
+        assert_eq!(
+            evp("guid(variables('id'))").as_str(),
+            Some("{guid(resourceGroup().id)}")
+        );
+        // Built differently, a different symbol; built the same way, the same.
+        assert_eq!(
+            evp("uniqueString(toLower(variables('id')))").as_str(),
+            Some("{uniqueString(toLower(resourceGroup().id))}")
+        );
+        assert_eq!(
+            evp("concat('aks-', uniqueString(variables('id')))"),
+            evp("format('aks-{0}', uniqueString(variables('id')))")
+        );
+        let t = evp("guid('a', variables('rg'))");
+        assert_eq!(
+            crate::symbol::display(t.as_str().unwrap_or_default()),
+            "{guid('a', resourceGroup().name)}"
+        );
+        // Symbols of symbols.
+        assert_eq!(
+            evp("uniqueString(uniqueString(variables('id')), 'x')").as_str(),
+            Some("{uniqueString(uniqueString(resourceGroup().id)\u{FF0C}\u{02BC}x\u{02BC})}")
+        );
+        // Hash output is lower-case: toLower keeps the token; length is known.
+        assert_eq!(
+            evp("toLower(concat('AKS-', uniqueString(variables('id'))))").as_str(),
+            Some("aks-{uniqueString(resourceGroup().id)}")
+        );
+        assert_eq!(
+            evp("length(concat('aks-', uniqueString(variables('id'))))").as_int(),
+            Some(17)
+        );
+        assert_eq!(evp("length(guid(variables('rg')))").as_int(), Some(36));
+        // Wrong argument types are still ARM's error.
+        assert!(reason(&evp("uniqueString(variables('id'), 1)")).starts_with("error:"));
     }
 
     #[test]
@@ -403,32 +664,91 @@ mod tests {
     }
 
     #[test]
+    fn replace_around_hashes() {
+        assert_eq!(
+            evp("replace(concat('st-a-', uniqueString(variables('id'))), '-', '')").as_str(),
+            Some("sta{uniqueString(resourceGroup().id)}")
+        );
+        // A guid has dashes of its own.
+        assert!(is_placeholder_unknown(&evp(
+            "replace(concat('a-', guid(variables('id'))), '-', '')"
+        )));
+        assert!(is_placeholder_unknown(&evp(
+            "replace(concat('a-', uniqueString(variables('id'))), 'a', '')"
+        )));
+    }
+
+    #[test]
     fn slicing() {
         assert_eq!(
             evp("take(variables('id'), 14)").as_str(),
             Some("/subscriptions")
         );
-        assert!(is_placeholder_unknown(&evp("take(variables('id'), 20)")));
+        // The subscription id is a GUID: 36 characters.
+        assert_eq!(
+            evp("take(variables('id'), 52)").as_str(),
+            Some(format!("/subscriptions/{SUB}/").as_str())
+        );
+        assert_eq!(
+            evp("take(variables('id'), 20)").as_str(),
+            Some("/subscriptions/{take(subscription().subscriptionId\u{FF0C}5)}")
+        );
+        // A resource group name has no fixed length: the rest is one symbol.
+        assert_eq!(
+            crate::symbol::display(
+                evp("take(variables('id'), 70)")
+                    .as_str()
+                    .unwrap_or_default()
+            ),
+            "/subscriptions/{subscriptionId}/resourceGroups/{take(resourceGroup().name, 3)}"
+        );
         assert_eq!(
             evp("skip(variables('id'), 15)").as_str(),
             Some(format!("{SUB}/resourceGroups/{RG}").as_str())
         );
-        assert!(is_placeholder_unknown(&evp("skip(variables('id'), 16)")));
+        assert_eq!(
+            evp("skip(variables('id'), 16)").as_str(),
+            Some(
+                format!("{{skip(subscription().subscriptionId\u{FF0C}1)}}/resourceGroups/{RG}")
+                    .as_str()
+            )
+        );
+        // The storage-account idiom: the whole value fits, so take is exact.
+        assert_eq!(
+            evp("take(concat('st', uniqueString(variables('id'))), 24)").as_str(),
+            Some("st{uniqueString(resourceGroup().id)}")
+        );
+        assert_eq!(
+            crate::symbol::display(
+                evp("take(concat('st', uniqueString(variables('id'))), 8)")
+                    .as_str()
+                    .unwrap_or_default()
+            ),
+            "st{take(uniqueString(resourceGroup().id), 6)}"
+        );
         assert_eq!(
             evp("substring(variables('id'), 1, 4)").as_str(),
             Some("subs")
         );
-        assert!(is_placeholder_unknown(&evp(
-            "substring(variables('id'), 1, 40)"
-        )));
+        assert_eq!(
+            crate::symbol::display(
+                evp("substring(uniqueString(variables('id')), 0, 6)")
+                    .as_str()
+                    .unwrap_or_default()
+            ),
+            "{take(uniqueString(resourceGroup().id), 6)}"
+        );
+        assert!(
+            reason(&evp("substring(uniqueString(variables('id')), 10, 6)")).starts_with("error:")
+        );
         assert!(!is_placeholder_unknown(&evp(
             "substring(variables('rg'), 0)"
         )));
-        assert!(is_placeholder_unknown(&evp(
-            "substring(variables('id'), 20)"
-        )));
         assert_eq!(evp("first(variables('id'))").as_str(), Some("/"));
-        assert!(is_placeholder_unknown(&evp("first(variables('rg'))")));
+        assert_eq!(
+            crate::symbol::display(evp("first(variables('rg'))").as_str().unwrap_or_default()),
+            "{take(resourceGroup().name, 1)}"
+        );
         assert!(is_placeholder_unknown(&evp("last(variables('id'))")));
         assert_eq!(
             evp("last(concat(variables('rg'), '-x'))").as_str(),

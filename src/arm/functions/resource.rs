@@ -209,9 +209,10 @@ pub(crate) fn resource_group(cx: &mut Ctx, args: Vec<Value>) -> R {
         "type".into(),
         Value::str("Microsoft.Resources/resourceGroups"),
     );
+    // The same value wherever it is used in the run: a symbol, not an Unknown.
     o.insert(
         "location".into(),
-        Value::unknown("resourceGroup().location is not known statically"),
+        Value::str(crate::symbol::member("resourceGroup", "location")),
     );
     o.insert(
         "managedBy".into(),
@@ -422,10 +423,16 @@ mod tests {
                 .as_str(),
             Some("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}")
         );
-        // ...but nothing is computed from the placeholder text.
+        // ...but nothing is computed from the placeholder text: hashes of it are symbols.
         assert!(ev("length(resourceGroup().name)").is_unknown());
-        assert!(ev("uniqueString(subscription().subscriptionId)").is_unknown());
-        assert!(ev("resourceGroup().location").is_unknown());
+        assert_eq!(
+            ev("uniqueString(subscription().subscriptionId)").as_str(),
+            Some("{uniqueString(subscription().subscriptionId)}")
+        );
+        assert_eq!(
+            ev("resourceGroup().location").as_str(),
+            Some("{resourceGroup().location}")
+        );
         assert_eq!(
             ev("resourceGroup().type").as_str(),
             Some("Microsoft.Resources/resourceGroups")

@@ -455,11 +455,9 @@ impl<'p> Lowerer<'p> {
         let Some(res) = self.symbols.resources.get(r) else {
             return unknown("unknown resource");
         };
-        let existing = res.decl.existing;
         let (full_type, api) = (res.full_type.clone(), res.api_version.clone());
-        if !existing {
-            self.deps.push(Dep::Resource(r, index.map(str::to_string)));
-        }
+        // Waiting for an `existing` resource is waiting for its deployed parent (see `depends_on`).
+        self.deps.push(Dep::Resource(r, index.map(str::to_string)));
         let (head, rest) = match steps.split_first() {
             Some((Step::Member(m, _), rest)) => (Some(*m), rest),
             _ => (None, steps),

@@ -498,6 +498,8 @@ impl<'p> Lowerer<'p> {
                 continue;
             };
             let key_text = match key.as_plain_str() {
+                // Escaped like a literal value: `'[x]': 1` is the key `[x]`.
+                Some(k) if k.starts_with('[') && k.ends_with(']') => format!("[{k}"),
                 Some(k) => k.to_string(),
                 None => format!("[{}]", self.expr(key, env)),
             };

@@ -463,6 +463,27 @@ impl<'p> Lowerer<'p> {
                 other => (other, sp),
             })
             .collect();
+        // An `existing` resource is not deployed: waiting for it means waiting
+        // for the nearest deployed parent (a VNet for `vnet::subnet`).
+        let deps: Vec<(Dep, Span)> = deps
+            .into_iter()
+            .map(|(d, sp)| match d {
+                Dep::Resource(r, index) => {
+                    let (mut cur, mut index) = (r, index);
+                    while let Some(p) = self
+                        .symbols
+                        .resources
+                        .get(cur)
+                        .filter(|x| x.decl.existing)
+                        .and_then(|x| x.parent)
+                    {
+                        (cur, index) = (p, None);
+                    }
+                    (Dep::Resource(cur, index), sp)
+                }
+                other => (other, sp),
+            })
+            .collect();
         let mut seen = HashSet::new();
         let mut entries = Vec::new();
         for (d, entry_span) in deps {
