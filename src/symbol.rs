@@ -40,19 +40,11 @@ pub fn resource_group_id() -> String {
 /// The end (exclusive byte offset) of the token starting at `start`, if one does.
 pub fn token_end(s: &str, start: usize) -> Option<usize> {
     let bytes = s.as_bytes();
-    if bytes.get(start) != Some(&b'{') {
+    if bytes.get(start) != Some(&b'{') || !starts_call(bytes, start + 1) {
         return None;
     }
-    let mut i = start + 1;
-    let name_start = i;
-    while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        i += 1;
-    }
-    if i == name_start || bytes.get(i) != Some(&b'(') {
-        return None;
-    }
-    let mut depth = 1usize;
-    while let Some(&b) = bytes.get(i) {
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
         match b {
             b'{' => depth += 1,
             b'}' => {
@@ -63,26 +55,44 @@ pub fn token_end(s: &str, start: usize) -> Option<usize> {
             }
             _ => {}
         }
-        i += 1;
     }
     None
 }
 
-/// Byte spans of the outermost tokens in `s`, in order.
+/// Byte spans of the outermost tokens in `s`, in order. One pass with a
+/// stack of open braces, so any input is linear.
 pub fn token_spans(s: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(off) = s.get(at..).and_then(|r| r.find('{')) {
-        let start = at + off;
-        match token_end(s, start) {
-            Some(end) => {
-                out.push((start, end));
-                at = end;
+    let bytes = s.as_bytes();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    // Open braces: (position, whether a token name and `(` follow).
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' => open.push((i, starts_call(bytes, i + 1))),
+            b'}' => {
+                if let Some((start, true)) = open.pop() {
+                    // Inner tokens end before their outer one: keep the outermost.
+                    while out.last().is_some_and(|&(a, _)| a > start) {
+                        out.pop();
+                    }
+                    out.push((start, i + 1));
+                }
             }
-            None => at = start + 1,
+            _ => {}
         }
     }
     out
+}
+
+/// Whether an identifier and `(` start at `i`.
+fn starts_call(bytes: &[u8], i: usize) -> bool {
+    let name_len = bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    name_len > 0 && bytes.get(i + name_len) == Some(&b'(')
 }
 
 /// Whether `s` contains a token.
@@ -231,6 +241,8 @@ const KNOWN: [(&str, &str); 8] = [
 ];
 
 fn split_parts(s: &str) -> Vec<Part<'_>> {
+    let tokens = token_spans(s);
+    let mut next_token = tokens.iter().peekable();
     let mut parts = Vec::new();
     let mut text_start = 0;
     let mut i = 0;
@@ -240,11 +252,16 @@ fn split_parts(s: &str) -> Vec<Part<'_>> {
             .iter()
             .find(|(text, _)| rest.starts_with(text))
             .map(|&(text, expr)| (text.len(), Part::Known(expr)))
-            .or_else(|| token_end(s, i).map(|end| (end - i, Part::Token(&s[i..end]))));
+            .or_else(|| {
+                while next_token.next_if(|&&(a, _)| a < i).is_some() {}
+                next_token
+                    .next_if(|&&(a, _)| a == i)
+                    .and_then(|&(a, b)| Some((b - a, Part::Token(s.get(a..b)?))))
+            });
         match found {
             Some((len, part)) => {
                 if text_start < i {
-                    parts.push(Part::Text(&s[text_start..i]));
+                    parts.push(Part::Text(s.get(text_start..i).unwrap_or_default()));
                 }
                 parts.push(part);
                 i += len;
@@ -272,8 +289,8 @@ pub fn display(s: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len());
     let mut at = 0;
     for (a, b) in spans {
-        out.push_str(&s[at..a]);
-        for c in s[a..b].chars() {
+        out.push_str(s.get(at..a).unwrap_or_default());
+        for c in s.get(a..b).unwrap_or_default().chars() {
             match c {
                 SLASH => out.push('/'),
                 COMMA => out.push_str(", "),
@@ -283,7 +300,7 @@ pub fn display(s: &str) -> Cow<'_, str> {
         }
         at = b;
     }
-    out.push_str(&s[at..]);
+    out.push_str(s.get(at..).unwrap_or_default());
     Cow::Owned(out)
 }
 
@@ -334,6 +351,16 @@ mod tests {
         );
         assert_ne!(a, b);
         assert!(is_token(&a) && is_token(&b));
+    }
+
+    #[test]
+    fn scanning_is_linear() {
+        let unclosed = "{a(".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert!(token_spans(&unclosed).is_empty());
+        let nested = format!("{}{}", "{a(".repeat(100_000), ")}".repeat(100_000));
+        assert_eq!(token_spans(&nested), vec![(0, nested.len())]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum Kind {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object {
     pub entries: Vec<(String, Value)>,
+    /// Azure adds properties of its own at deployment (a resource's state read
+    /// by `reference()`): a key that is not here is unknown, not missing.
+    pub open: bool,
 }
 
 impl Object {

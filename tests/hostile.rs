@@ -296,3 +296,29 @@ fn bicep_import_cycles_and_diamonds_are_bounded() {
     let found = check(&dir);
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Each resource's properties read the next one's through `reference()`: the
+/// chain is cut at a fixed depth (TDN003), without overflowing the stack; a
+/// resource whose properties read themselves is an error value, not a loop.
+#[test]
+fn reference_chains_of_declared_resources_are_bounded() {
+    let n = 2000;
+    let resources: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"type": "Microsoft.Network/routeTables", "apiVersion": "2023-09-01", "name": "rt{i}", "location": "x",
+                    "properties": {{"disableBgpRoutePropagation": "[reference(resourceId('Microsoft.Network/routeTables', 'rt{next}')).disableBgpRoutePropagation]"}}}}"#,
+                next = (i + 1) % n
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [{}]}}"#,
+        resources.join(",")
+    );
+    let dir = write_case(
+        "reference-chain",
+        &[("azuredeploy.json", text.into_bytes())],
+    );
+    assert_eq!(check(&dir), vec!["TDN003"]);
+}

@@ -243,6 +243,7 @@ pub(crate) fn property(v: Value, name: &str) -> Value {
     match v.kind {
         Kind::Object(o) => {
             let available: Vec<String>;
+            let open = o.open;
             let mut entries = o.entries;
             // Object::get takes the last match; do the same.
             match entries
@@ -250,6 +251,9 @@ pub(crate) fn property(v: Value, name: &str) -> Value {
                 .rposition(|(k, _)| k.eq_ignore_ascii_case(name))
             {
                 Some(i) => entries.swap_remove(i).1,
+                None if open => Value::unknown(format!(
+                    "'{name}' is set by Azure at deployment, not by the template"
+                )),
                 // A key chosen at deployment (`regions[location]`) may be any of them.
                 None if crate::arm::functions::placeholder::str_has(name) => Value::unknown(
                     "a property named by a deploy-time value is not known statically",

@@ -114,6 +114,12 @@ pub struct Frame<'a, 's, 'l> {
     /// `deployment().name`: the nested deployment's evaluated name; `None` for
     /// the root template, whose deployment name is chosen when deploying.
     pub deployment_name: Option<Value>,
+    /// Resources of this template by canonical id, for `reference()` ([`crate::arm::declared`]).
+    pub declared_index: Option<HashMap<String, (&'a Node, String)>>,
+    /// `reference()` results of declared resources, by node address.
+    pub declared_memo: HashMap<usize, Value>,
+    /// Declarations whose properties are being evaluated (cycle detection).
+    pub resolving: Vec<usize>,
 }
 
 impl<'a, 's, 'l> Frame<'a, 's, 'l> {
@@ -145,6 +151,9 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             deployments_index: None,
             building_index: false,
             deployment_name: None,
+            declared_index: None,
+            declared_memo: HashMap::new(),
+            resolving: Vec::new(),
         }
     }
 
@@ -486,7 +495,9 @@ impl ExprEnv for Frame<'_, '_, '_> {
 
     fn runtime_function(&mut self, name: &str, args: &[Value]) -> Option<Value> {
         match name {
-            "reference" => self.reference(args),
+            "reference" => self
+                .reference(args)
+                .or_else(|| self.declared_reference(args)),
             "deployment" => Some(self.deployment_object()),
             "resourceinfo" => self.resource_info(args),
             _ => None,

@@ -1,7 +1,9 @@
 //! ARM JSON templates: the expression language (`expr` parses, `eval`
 //! evaluates, `functions` implements the built-ins) and template evaluation
-//! (`template` is the entry point; `frame`, `resources`, `nested`, `udf`).
+//! (`template` is the entry point; `frame`, `resources`, `nested`, `udf`;
+//! `declared` answers `reference()` of a resource the template declares).
 
+pub mod declared;
 pub mod eval;
 pub mod expr;
 pub mod frame;

@@ -69,12 +69,18 @@ pub(crate) fn try_get(args: Vec<Value>) -> R {
         cur = match (cur.kind, &key.kind) {
             (Kind::Null, _) => return Ok(Value::null()),
             (Kind::Object(o), Kind::Str(k)) => {
+                let open = o.open;
                 let mut entries = o.entries;
                 match entries
                     .iter()
                     .rposition(|(ek, _)| ek.eq_ignore_ascii_case(k))
                 {
                     Some(i) => entries.swap_remove(i).1,
+                    None if open => {
+                        return Err(Value::unknown(format!(
+                            "'{k}' is set by Azure at deployment, not by the template"
+                        )));
+                    }
                     None => return Ok(Value::null()),
                 }
             }

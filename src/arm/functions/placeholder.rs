@@ -56,18 +56,27 @@ fn deep(v: &Value, depth: usize) -> bool {
 /// Byte spans of the placeholders and symbol tokens in `s` (placeholders
 /// ASCII case-insensitive), in order; a placeholder inside a token is part of it.
 fn spans(s: &str) -> Vec<(usize, usize)> {
-    let mut out = crate::symbol::token_spans(s);
+    let tokens = crate::symbol::token_spans(s);
     let lower = s.to_ascii_lowercase();
-    let inside = |i: usize, spans: &[(usize, usize)]| spans.iter().any(|&(a, b)| a <= i && i < b);
-    let tokens = out.len();
+    let mut fixed = Vec::new();
     for t in TOKENS {
         let t = t.to_ascii_lowercase();
-        for (i, m) in lower.match_indices(&t) {
-            if !inside(i, out.get(..tokens).unwrap_or_default()) {
-                out.push((i, i + m.len()));
-            }
+        fixed.extend(lower.match_indices(&t).map(|(i, m)| (i, i + m.len())));
+    }
+    fixed.sort_unstable();
+    // Both lists are sorted: drop the placeholders inside a token in one pass.
+    let mut out = Vec::with_capacity(tokens.len() + fixed.len());
+    let mut tok = tokens.iter().peekable();
+    for (a, b) in fixed {
+        while tok.next_if(|&&(_, end)| end <= a).is_some_and(|&t| {
+            out.push(t);
+            true
+        }) {}
+        if tok.peek().is_none_or(|&&(start, _)| a < start) {
+            out.push((a, b));
         }
     }
+    out.extend(tok.copied());
     out.sort_unstable();
     out
 }
