@@ -69,8 +69,12 @@ pub fn evaluate_all(
         .collect();
     pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using);
     // One evaluation per (template, parameter file); a template without one uses its defaults.
+    let twins = compiled_twins(templates, &t_paths, sources);
     let mut units: Vec<(usize, Option<usize>)> = Vec::new();
     for (ti, ps) in pairs.iter().enumerate() {
+        if twins.get(&ti).is_some_and(|t| !t.source_uses_registry) {
+            continue;
+        }
         if ps.is_empty() {
             units.push((ti, None));
         } else {
@@ -123,11 +127,19 @@ pub fn evaluate_all(
     // Modules and linked templates are evaluated through their callers first;
     // on their own (with defaults) only when no caller reached them.
     let modules = statically_linked(templates, &t_paths, &by_canonical);
-    let (callers, maybe_linked): (Vec<_>, Vec<_>) = units
-        .iter()
-        .copied()
-        .enumerate()
-        .partition(|(_, (ti, pi))| pi.is_some() || !modules.contains(ti));
+    let (callers, maybe_linked): (Vec<_>, Vec<_>) =
+        units
+            .iter()
+            .copied()
+            .enumerate()
+            .partition(|(_, (ti, pi))| {
+                // A compiled twin of a module is evaluated like its source: only when unreached.
+                let source_is_module = twins
+                    .get(ti)
+                    .and_then(|t| templates.iter().position(|(id, _)| *id == t.source))
+                    .is_some_and(|si| modules.contains(&si));
+                pi.is_some() || !(modules.contains(ti) || source_is_module)
+            });
     let mut scenarios = run(&callers);
     let reached: HashSet<FileId> = scenarios
         .iter()
@@ -139,6 +151,7 @@ pub fn evaluate_all(
             templates
                 .get(*ti)
                 .is_none_or(|(id, _)| !reached.contains(id))
+                && twins.get(ti).is_none_or(|t| !reached.contains(&t.source))
         })
         .collect();
     scenarios.extend(run(&rest));
@@ -238,4 +251,62 @@ fn evaluation_findings(dep: &template::Deployment) -> Vec<Finding> {
         found.push(f);
     }
     found
+}
+
+/// A template compiled from a Bicep file that is linted too.
+struct Twin {
+    source: FileId,
+    source_uses_registry: bool,
+}
+
+/// Templates compiled from a Bicep file of the run (`main.json` next to
+/// `main.bicep`, with `metadata._generator.name` "bicep"): the same resources,
+/// so only the source is evaluated; unless the source uses registry or
+/// template-spec modules, which only the compiled file has inlined (then the
+/// twin stands in for it, and is evaluated when the source would be).
+fn compiled_twins(
+    templates: &[(FileId, Arc<Node>)],
+    paths: &[PathBuf],
+    sources: &SourceMap,
+) -> HashMap<usize, Twin> {
+    let bicep_sources: HashMap<PathBuf, FileId> = paths
+        .iter()
+        .zip(templates)
+        .filter(|(p, _)| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+        })
+        .map(|(p, (id, _))| (p.with_extension(""), *id))
+        .collect();
+    let uses_registry = |id: FileId| {
+        sources.get(id).is_some_and(|f| {
+            ["'br:", "'br/", "'ts:", "'ts/"]
+                .iter()
+                .any(|m| f.text.contains(m))
+        })
+    };
+    let mut out = HashMap::new();
+    for (i, (p, (_, node))) in paths.iter().zip(templates).enumerate() {
+        let compiled = p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            && node
+                .get("metadata")
+                .and_then(|m| m.get("_generator"))
+                .and_then(|g| g.get("name"))
+                .and_then(Node::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
+        if let Some(&source) = bicep_sources.get(&p.with_extension(""))
+            && compiled
+        {
+            out.insert(
+                i,
+                Twin {
+                    source,
+                    source_uses_registry: uses_registry(source),
+                },
+            );
+        }
+    }
+    out
 }

@@ -1,5 +1,7 @@
 //! Subnet capacity against what its node pools can demand.
 
+use std::collections::HashMap;
+
 use serde_json::Value as J;
 
 use crate::model::derive;
@@ -27,10 +29,25 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
     let mut cni: derive::Derived = Ok(0);
     let mut any_flat = false;
     let mut pointers = Vec::new();
+    // Each pool counts once: the same cluster id and pool name declared by
+    // several sources (scenarios, a Bicep file and its compiled JSON, a module
+    // deployed twice) is one pool, counted with its largest demand.
+    let mut demand: Vec<(derive::Derived, derive::Derived)> = Vec::new();
+    let mut by_identity: HashMap<(String, String), usize> = HashMap::new();
     for &(ci, pi) in &s.users {
         let Some(c) = clusters.get(ci) else { continue };
         let Some(p) = c.pools.get(pi) else { continue };
-        pointers.push(J::String(format!("/clusters/{ci}/pools/{pi}")));
+        let identity = match (c.facts.id.as_deref(), p.fact.name.as_str()) {
+            (Some(cid), Some(name)) => Some((cid.to_string(), name.to_ascii_lowercase())),
+            _ => None,
+        };
+        let slot = match identity.as_ref().and_then(|k| by_identity.get(k)) {
+            Some(&i) => Some(i),
+            None => {
+                pointers.push(J::String(format!("/clusters/{ci}/pools/{pi}")));
+                None
+            }
+        };
         let net = c.facts.network.as_ref();
         let flat = derive::plugin(net).ok().flatten().as_deref() == Some("azure")
             && !derive::is_overlay(net)
@@ -52,11 +69,22 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
             (Ok(n), Ok(sg)) => Ok(n.saturating_add(*sg)),
             (Err(r), _) | (_, Err(r)) => Err(r.clone()),
         };
-        nodes = add(nodes, with_surge.clone());
-        cni = add(
-            cni,
-            with_surge.and_then(|n| per_node.map(|k| n.saturating_mul(k))),
-        );
+        let pool_cni = with_surge
+            .clone()
+            .and_then(|n| per_node.map(|k| n.saturating_mul(k)));
+        match slot.and_then(|i| demand.get_mut(i)) {
+            Some(d) => *d = (larger(&d.0, with_surge), larger(&d.1, pool_cni)),
+            None => {
+                if let Some(k) = identity {
+                    by_identity.insert(k, demand.len());
+                }
+                demand.push((with_surge, pool_cni));
+            }
+        }
+    }
+    for (n, k) in demand {
+        nodes = add(nodes, n);
+        cni = add(cni, k);
     }
     w.value(
         "nodeDemand",
@@ -69,6 +97,15 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
         );
     }
     w.raw("pools", J::Array(pointers));
+}
+
+/// The larger of two demands; unknown when either is.
+fn larger(a: &derive::Derived, b: derive::Derived) -> derive::Derived {
+    match (a, b) {
+        (Ok(x), Ok(y)) => Ok((*x).max(y)),
+        (Err(r), _) => Err(r.clone()),
+        (_, Err(r)) => Err(r),
+    }
 }
 
 fn add(a: derive::Derived, b: derive::Derived) -> derive::Derived {

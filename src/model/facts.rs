@@ -252,13 +252,10 @@ pub fn extract(dep: &Deployment) -> Facts {
                     .get("name")
                     .cloned()
                     .unwrap_or_else(|| Value::unknown("subnet has no name"));
-                let sn_id = match (res.name.as_str(), sn_name.as_str()) {
-                    (Some(v), Some(s)) => resource_id::build(
-                        &prefix,
-                        "Microsoft.Network/virtualNetworks/subnets",
-                        &format!("{v}/{s}"),
-                    )
-                    .map(|i| canonical(&i)),
+                // Under the VNet's own id: a VNet deployed by a nested deployment
+                // or module lives in that deployment's scope, not the root's.
+                let sn_id = match (id.as_deref(), sn_name.as_str()) {
+                    (Some(v), Some(s)) => Some(canonical(&format!("{v}/subnets/{s}"))),
                     _ => None,
                 };
                 f.subnets.push(SubnetFact {
@@ -416,7 +413,14 @@ fn role_assignment_scope(res: &Resource, prefix: &str) -> Value {
 
 /// `addressPrefix` and `addressPrefixes` of a subnet, as one array.
 pub fn address_prefixes(props: &Value) -> Option<Value> {
-    if let Some(list) = props.get("addressPrefixes") {
+    // Azure uses `addressPrefix` when `addressPrefixes` is empty or null
+    // (Azure Verified Modules write `addressPrefixes: []`).
+    if let Some(list) = props.get("addressPrefixes")
+        && !matches!(&list.kind, Kind::Null)
+        && list
+            .as_array()
+            .is_none_or(|a| !a.is_empty() || props.get("addressPrefix").is_none())
+    {
         return Some(list.clone());
     }
     props

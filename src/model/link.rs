@@ -120,6 +120,19 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                 .and_then(|id| cluster_index.find(id))
                 && let Some(c) = clusters.get_mut(i)
             {
+                // One pool, reached twice (a profile and its agentPools resource,
+                // a module deployed twice, a Bicep file and its compiled JSON).
+                let name = cp.pool.name.as_str();
+                if name.is_some_and(|n| {
+                    c.pools.iter().any(|p| {
+                        p.fact
+                            .name
+                            .as_str()
+                            .is_some_and(|m| m.eq_ignore_ascii_case(n))
+                    })
+                }) {
+                    continue;
+                }
                 let eff = pool_effective(c.facts, &cp.pool);
                 c.pools.push(PoolRef {
                     fact: &cp.pool,

@@ -235,10 +235,23 @@ impl<'p> Lowerer<'p> {
                 ExprKind::Index { index, .. } => Some(self.expr(index, &Env::new())),
                 _ => None,
             };
+            // `scope: rg` with `rg` a resource group symbol: a resource in that
+            // group (the AKS baseline's `targetResourceGroup`), not an extension.
+            if self.is_resource_group(s) {
+                let rg = self.resource_name(s, index.as_deref());
+                return format!("resourceId({rg}, {ty}, {segs})");
+            }
             let at = self.resource_id_at(s, index.as_deref(), depth + 1);
             return format!("extensionResourceId({at}, {ty}, {segs})");
         }
         unknown("the resource's scope is not a resource group, subscription or resource")
+    }
+
+    fn is_resource_group(&self, r: usize) -> bool {
+        self.symbols.resources.get(r).is_some_and(|x| {
+            x.full_type
+                .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+        })
     }
 
     pub fn module_name(&mut self, m: usize, index: Option<&str>) -> String {
@@ -380,6 +393,10 @@ impl<'p> Lowerer<'p> {
             ExprKind::Index { index, .. } => Some(self.expr(index, env)),
             _ => None,
         };
+        if self.is_resource_group(s) {
+            let rg = self.resource_name(s, index.as_deref());
+            return Some(member("resourceGroup", expression(&rg, scope.span)));
+        }
         let existing = self
             .symbols
             .resources
@@ -669,23 +686,19 @@ impl<'p> Lowerer<'p> {
             }
             return out;
         }
-        if let Some(r) = self.symbols.resolve_resource(scope, 0) {
-            let is_rg = self.symbols.resources.get(r).is_some_and(|x| {
-                x.full_type
-                    .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
-            });
-            if is_rg {
-                if !self
-                    .symbols
-                    .resources
-                    .get(r)
-                    .is_some_and(|x| x.decl.existing)
-                {
-                    self.deps.push(Dep::Resource(r, None));
-                }
-                let name = self.resource_name(r, None);
-                return vec![member("resourceGroup", expression(&name, span))];
+        if let Some(r) = self.symbols.resolve_resource(scope, 0)
+            && self.is_resource_group(r)
+        {
+            if !self
+                .symbols
+                .resources
+                .get(r)
+                .is_some_and(|x| x.decl.existing)
+            {
+                self.deps.push(Dep::Resource(r, None));
             }
+            let name = self.resource_name(r, None);
+            return vec![member("resourceGroup", expression(&name, span))];
         }
         if as_call(scope, "tenant").is_some() || as_call(scope, "managementGroup").is_some() {
             return vec![member(
