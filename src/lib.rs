@@ -14,7 +14,7 @@
 //! |---|---|
 //! | [`discover`] | paths → sorted `Input`s (by extension; skips `.git`, `node_modules`, `target`, hidden folders) |
 //! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep file or `.bicepparam` (compiled, see below), skipped, or broken (→ TDN001) |
-//! | [`bicep`] | `.bicep` text → [`bicep::syntax`] tree (error-tolerant [`bicep::parser`]: many TDN001 per file) → [`bicep::lower`]: the ARM template the Bicep compiler would emit, as a `Node` tree whose spans point into the Bicep text; modules become linked deployments, `.bicepparam` a parameter document of expressions |
+//! | [`bicep`] | `.bicep` text → [`bicep::syntax`] tree (error-tolerant [`bicep::parser`]: many TDN001 per file) → [`bicep::lower`]: the ARM template the Bicep compiler would emit, as a `Node` tree whose spans point into the Bicep text; modules become linked deployments, local `import`s copy in the other file's exported variables and functions, `.bicepparam` a parameter document of expressions |
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; `.bicepparam` by its `using`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |

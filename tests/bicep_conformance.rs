@@ -3,7 +3,15 @@
 //! the resources tendon evaluates from `main.bicep` must equal those it
 //! evaluates from the compiler's own `main.json` — same types, ids and known
 //! property values (`dependsOn` and the compiler's `extension` tag aside,
-//! whose form differs legitimately).
+//! whose form differs legitimately). Outputs are compared too, as the
+//! properties of one synthetic resource added to both templates (this is how
+//! imported functions and variables, which deploy nothing, are checked);
+//! there an output unknown on one side is no difference (tendon need not
+//! compute every output), but known values must be equal.
+//!
+//! Likewise for every `bicepparam/` folder, the parameter values tendon reads
+//! from `parameters.bicepparam` must equal the compiler's `parameters.json`
+//! where both are known.
 //!
 //! `TENDON_CONFORMANCE_VERBOSE=1` prints every difference.
 
@@ -13,6 +21,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 use tendon::arm::template::{self, Deployment};
+use tendon::json::{Member, Node, NodeKind};
 use tendon::loader::DiskLoader;
 
 /// Folders that differ for a reason tendon cannot remove, with that reason.
@@ -59,6 +68,59 @@ fn resources(dep: &Deployment) -> BTreeMap<String, J> {
     out
 }
 
+/// The template with one more resource, `Tendon.Conformance/outputs`, whose
+/// properties are the template's output values (output loops left out: their
+/// `copyIndex()` has no property-loop form).
+fn with_outputs_resource(mut node: Node) -> Node {
+    let span = node.span;
+    let string = |s: &str| Node {
+        span,
+        kind: NodeKind::String(s.to_string()),
+    };
+    let member = |key: &str, value: Node| Member {
+        key: key.to_string(),
+        key_span: span,
+        value,
+    };
+    let values: Vec<Member> = node
+        .get("outputs")
+        .map(|o| {
+            o.members()
+                .iter()
+                .filter_map(|m| m.value.get("value").map(|v| member(&m.key, v.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if values.is_empty() {
+        return node;
+    }
+    let resource = Node {
+        span,
+        kind: NodeKind::Object(vec![
+            member("type", string("Tendon.Conformance/outputs")),
+            member("apiVersion", string("2020-01-01")),
+            member("name", string("outputs")),
+            member(
+                "properties",
+                Node {
+                    span,
+                    kind: NodeKind::Object(values),
+                },
+            ),
+        ]),
+    };
+    if let NodeKind::Object(members) = &mut node.kind
+        && let Some(r) = members.iter_mut().find(|m| m.key == "resources")
+    {
+        match &mut r.value.kind {
+            NodeKind::Array(items) => items.push(resource),
+            NodeKind::Object(symbolic) => symbolic.push(member("__tendonOutputs", resource)),
+            _ => {}
+        }
+    }
+    node
+}
+
 fn evaluate(node: Arc<tendon::json::Node>, path: &Path) -> Deployment {
     let loader = DiskLoader::new(Vec::new(), 1, Box::new(|p: &Path| p.display().to_string()));
     let source = template::Source {
@@ -97,8 +159,41 @@ fn diff(a: &J, b: &J, path: &str) -> Option<String> {
     }
 }
 
-/// Compares one folder; `Ok` carries the number of resources compared.
-fn compare(folder: &Path) -> Result<usize, String> {
+const OUTPUTS: &str = "tendon.conformance/outputs ";
+
+/// Makes both sides unknown wherever one side is (outputs only).
+fn mask_unknown(a: &mut J, b: &mut J) {
+    let unknown = J::String("<unknown>".into());
+    if *a == unknown || *b == unknown {
+        *a = unknown.clone();
+        *b = unknown;
+        return;
+    }
+    match (a, b) {
+        (J::Object(x), J::Object(y)) => {
+            for (k, v) in x.iter_mut() {
+                if let Some(w) = y.get_mut(k) {
+                    mask_unknown(v, w);
+                }
+            }
+        }
+        (J::Array(x), J::Array(y)) => {
+            for (v, w) in x.iter_mut().zip(y.iter_mut()) {
+                mask_unknown(v, w);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What one folder compared: resources, and outputs known on both sides.
+struct Compared {
+    resources: usize,
+    outputs: usize,
+}
+
+/// Compares one folder.
+fn compare(folder: &Path) -> Result<Compared, String> {
     let bicep_path = folder.join("main.bicep");
     let json_path = folder.join("main.json");
     let bicep_text = std::fs::read_to_string(&bicep_path).map_err(|e| e.to_string())?;
@@ -111,14 +206,14 @@ fn compare(folder: &Path) -> Result<usize, String> {
         ));
     }
     let json = tendon::json::parse(&json_text).map_err(|e| e.message)?;
-    let bicep_dep = evaluate(Arc::new(compiled.node), &bicep_path);
+    let bicep_dep = evaluate(Arc::new(with_outputs_resource(compiled.node)), &bicep_path);
     if let Some((message, _)) = bicep_dep.expression_errors.first() {
         return Err(format!(
             "lowering produced an invalid expression: {message}"
         ));
     }
     let from_bicep = resources(&bicep_dep);
-    let from_json = resources(&evaluate(Arc::new(json), &json_path));
+    let from_json = resources(&evaluate(Arc::new(with_outputs_resource(json)), &json_path));
     let only_bicep: Vec<_> = from_bicep
         .keys()
         .filter(|k| !from_json.contains_key(*k))
@@ -132,14 +227,27 @@ fn compare(folder: &Path) -> Result<usize, String> {
             "resources differ: only from main.bicep {only_bicep:?}, only from main.json {only_json:?}"
         ));
     }
+    let mut outputs = 0;
     for (key, body) in &from_bicep {
-        if let Some(other) = from_json.get(key)
-            && let Some(d) = diff(body, other, "")
-        {
+        let Some(other) = from_json.get(key) else {
+            continue;
+        };
+        let (mut body, mut other) = (body.clone(), other.clone());
+        if key.starts_with(OUTPUTS) {
+            mask_unknown(&mut body, &mut other);
+            if let Some(J::Object(props)) = body.get("properties") {
+                outputs += props.values().filter(|v| *v != "<unknown>").count();
+            }
+        }
+        if let Some(d) = diff(&body, &other, "") {
             return Err(format!("{key}: {d}"));
         }
     }
-    Ok(from_bicep.len())
+    let resources = from_bicep
+        .keys()
+        .filter(|k| !k.starts_with(OUTPUTS))
+        .count();
+    Ok(Compared { resources, outputs })
 }
 
 #[test]
@@ -154,7 +262,7 @@ fn bicep_worlds_match_the_compiled_templates() {
     folders.retain(|f| f.join("main.bicep").is_file() && f.join("main.json").is_file());
     folders.sort();
     let verbose = std::env::var_os("TENDON_CONFORMANCE_VERBOSE").is_some();
-    let (mut agree, mut resources) = (0, 0);
+    let (mut agree, mut resources, mut outputs) = (0, 0, 0);
     let mut report = Vec::new();
     let mut unexpected = Vec::new();
     for f in &folders {
@@ -167,9 +275,10 @@ fn bicep_worlds_match_the_compiled_templates() {
             .find(|(n, _)| *n == name)
             .map(|(_, why)| *why);
         match (compare(f), excuse) {
-            (Ok(n), None) => {
+            (Ok(c), None) => {
                 agree += 1;
-                resources += n;
+                resources += c.resources;
+                outputs += c.outputs;
             }
             (Ok(_), Some(_)) => unexpected.push(format!(
                 "{name} agrees now: drop it from EXPECTED_DIFFERENCES"
@@ -193,7 +302,7 @@ fn bicep_worlds_match_the_compiled_templates() {
         }
     }
     eprintln!(
-        "bicep conformance: {agree} of {} folders agree ({resources} resources compared)\n{}",
+        "bicep conformance: {agree} of {} folders agree ({resources} resources, {outputs} known outputs compared)\n{}",
         folders.len(),
         report.join("\n")
     );
@@ -201,4 +310,121 @@ fn bicep_worlds_match_the_compiled_templates() {
         unexpected.is_empty(),
         "folders that disagree: {unexpected:?}"
     );
+}
+
+/// `main.bicep` with one resource whose properties are its parameters'
+/// values, evaluated with the parameter document `params`.
+fn parameter_values(main: &Path, params: Node) -> Result<J, String> {
+    let text = std::fs::read_to_string(main).map_err(|e| e.to_string())?;
+    let mut template = tendon::bicep::compile(&text, main).node;
+    let span = template.span;
+    let names: Vec<String> = template
+        .get("parameters")
+        .map(|p| p.members().iter().map(|m| m.key.clone()).collect())
+        .unwrap_or_default();
+    let outputs = names
+        .iter()
+        .map(|n| {
+            let value = Node {
+                span,
+                kind: NodeKind::Object(vec![Member {
+                    key: "value".into(),
+                    key_span: span,
+                    value: Node {
+                        span,
+                        kind: NodeKind::String(format!("[parameters('{n}')]")),
+                    },
+                }]),
+            };
+            Member {
+                key: n.clone(),
+                key_span: span,
+                value,
+            }
+        })
+        .collect();
+    if let NodeKind::Object(members) = &mut template.kind {
+        members.retain(|m| m.key != "outputs");
+        members.push(Member {
+            key: "outputs".into(),
+            key_span: span,
+            value: Node {
+                span,
+                kind: NodeKind::Object(outputs),
+            },
+        });
+    }
+    let template = with_outputs_resource(template);
+    let loader = DiskLoader::new(Vec::new(), 2, Box::new(|p: &Path| p.display().to_string()));
+    let source = template::Source {
+        node: &template,
+        file: 0,
+        path: Some(main),
+    };
+    let dep = template::evaluate(source, Some((&params, 1)), &loader);
+    let all = resources(&dep);
+    // A template without parameters has nothing to compare.
+    Ok(all
+        .into_iter()
+        .find(|(k, _)| k.starts_with(OUTPUTS))
+        .and_then(|(_, v)| v.get("properties").cloned())
+        .unwrap_or_else(|| J::Object(Default::default())))
+}
+
+/// Compares one `bicepparam/` folder; `Ok` carries the values known on both sides.
+fn compare_params(folder: &Path) -> Result<usize, String> {
+    let main = folder.join("main.bicep");
+    let bicepparam = folder.join("parameters.bicepparam");
+    let text = std::fs::read_to_string(&bicepparam).map_err(|e| e.to_string())?;
+    let compiled = tendon::bicep::compile_params(&text, &bicepparam);
+    let json_text =
+        std::fs::read_to_string(folder.join("parameters.json")).map_err(|e| e.to_string())?;
+    let json = tendon::json::parse(&json_text).map_err(|e| e.message)?;
+    let mut ours = parameter_values(&main, compiled.node)?;
+    let mut theirs = parameter_values(&main, json)?;
+    mask_unknown(&mut ours, &mut theirs);
+    if let Some(d) = diff(&ours, &theirs, "") {
+        return Err(d);
+    }
+    Ok(ours
+        .as_object()
+        .map_or(0, |o| o.values().filter(|v| *v != "<unknown>").count()))
+}
+
+#[test]
+fn bicepparam_values_match_the_compiled_parameters() {
+    let Some(root) = baselines().and_then(|v| v.parent().map(|p| p.join("bicepparam"))) else {
+        eprintln!("skipped: ../shared/corpus/bicep-baselines is not here");
+        return;
+    };
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    folders.retain(|f| {
+        ["main.bicep", "parameters.bicepparam", "parameters.json"]
+            .iter()
+            .all(|n| f.join(n).is_file())
+    });
+    folders.sort();
+    let (mut agree, mut known) = (0, 0);
+    let mut report = Vec::new();
+    for f in &folders {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match compare_params(f) {
+            Ok(n) => {
+                agree += 1;
+                known += n;
+            }
+            Err(why) => report.push(format!("  {name}: {why}")),
+        }
+    }
+    eprintln!(
+        "bicepparam conformance: {agree} of {} folders agree ({known} known values compared)\n{}",
+        folders.len(),
+        report.join("\n")
+    );
+    assert!(report.is_empty(), "folders that disagree: {report:?}");
 }

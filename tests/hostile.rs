@@ -322,3 +322,51 @@ fn reference_chains_of_declared_resources_are_bounded() {
     );
     assert_eq!(check(&dir), vec!["TDN003"]);
 }
+
+/// Imported functions that recurse (Bicep forbids it), fan out exponentially,
+/// or reach themselves through a variable or an import cycle: an evaluation
+/// limit (TDN003) or an unknown value, never a hang or a stack overflow.
+#[test]
+fn bicep_imported_function_cycles_are_cut_off() {
+    let main = |call: &str| {
+        format!(
+            "import {{a, fan0, viaVar}} from './lib.bicep'\nimport * as other from './other.bicep'\n\
+             resource rt 'Microsoft.Network/routeTables@2023-09-01' = {{\n  name: 'rt'\n  location: 'x'\n  \
+             properties: {{\n    disableBgpRoutePropagation: {call}\n  }}\n}}\n"
+        )
+    };
+    // 2^30 calls within the nesting bound: the step budget stops them.
+    let fan: String = (0..30)
+        .map(|i| {
+            format!(
+                "func fan{i}(x int) int => fan{n}(x) + fan{n}(x)\n",
+                n = i + 1
+            )
+        })
+        .collect();
+    let lib = format!(
+        "import * as other from './other.bicep'\n@export()\nfunc a(x int) int => b(x)\n\
+         func b(x int) int => other.c(a(x))\n@export()\n{fan}func fan30(x int) int => x\n\
+         var loop = viaVar(1)\n@export()\nfunc viaVar(x int) int => loop + x\n"
+    );
+    // other.bicep imports lib.bicep back: that cycle is skipped.
+    let other = "import {a} from './lib.bicep'\n@export()\nfunc c(x int) int => a(x)\n";
+    for (case, call, limit) in [
+        ("recursion", "a(1) == 1", true),
+        ("fan-out", "fan0(1) == 1", true),
+        ("via-variable", "viaVar(1) == 1", false),
+        ("cycle", "other.c(1) == 1", false),
+    ] {
+        let dir = write_case(
+            &format!("bicep-imported-functions-{case}"),
+            &[
+                ("main.bicep", main(call).into_bytes()),
+                ("lib.bicep", lib.clone().into_bytes()),
+                ("other.bicep", other.as_bytes().to_vec()),
+            ],
+        );
+        let found = check(&dir);
+        let expected: Vec<String> = if limit { vec!["TDN003".into()] } else { vec![] };
+        assert_eq!(found, expected, "{case}");
+    }
+}

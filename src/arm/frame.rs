@@ -505,16 +505,7 @@ impl ExprEnv for Frame<'_, '_, '_> {
     }
 
     fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {
-        crate::arm::udf::call(
-            self.template,
-            self.file,
-            &self.scope,
-            self.shared,
-            namespace,
-            name,
-            args,
-            0,
-        )
+        crate::arm::udf::call(self, namespace, name, args, 0)
     }
 }
 

@@ -1,44 +1,57 @@
 //! User-defined functions (`functions` in a template; Bicep `func` compiles to
-//! the `__bicep` namespace). A function body sees only its own parameters.
+//! the `__bicep` namespace). A function body sees its own parameters and the
+//! template's variables (ARM allows `variables()` in functions; Bicep emits it
+//! for functions that use a variable, also for imported ones).
 
-use crate::arm::eval::{DeployScope, ExprEnv, evaluate_string};
-use crate::arm::frame::{Shared, literal_kind};
+use crate::arm::eval::{
+    DeployScope, ExprEnv, StringForm, classify, evaluate_expr, evaluate_string,
+};
+use crate::arm::frame::{Frame, literal_kind};
 use crate::arm::template::STEP_BUDGET;
 use crate::json::{Node, NodeKind};
-use crate::source::{FileId, Loc};
+use crate::source::Loc;
 use crate::value::{Kind, Object, Value};
 
 /// How deep user-defined functions may call each other.
 const MAX_UDF_DEPTH: usize = 32;
 
-struct UdfEnv<'a, 's, 'l> {
-    template: &'a Node,
-    file: FileId,
-    scope: &'a DeployScope,
-    shared: &'s mut Shared<'l>,
+/// Evaluation steps one call costs beyond its body's own: functions that
+/// call others twice each would otherwise make billions of cheap calls
+/// before the step budget runs out.
+const CALL_STEPS: u64 = 200;
+
+struct UdfEnv<'f, 'a, 's, 'l> {
+    /// The template the function is defined in (its variables, budgets).
+    frame: &'f mut Frame<'a, 's, 'l>,
     params: Vec<(String, Value)>,
     depth: usize,
 }
 
-/// Finds `namespace.name` in the template's `functions` and evaluates its output.
-#[allow(clippy::too_many_arguments)]
+/// Finds `namespace.name` in the frame's template's `functions` and evaluates its output.
 pub fn call(
-    template: &Node,
-    file: FileId,
-    scope: &DeployScope,
-    shared: &mut Shared,
+    frame: &mut Frame,
     namespace: &str,
     name: &str,
     args: Vec<Value>,
     depth: usize,
 ) -> Value {
+    let template = frame.template;
     let Some(member) = find(template, namespace, name) else {
         return Value::unknown(format!(
             "error: function '{namespace}.{name}' is not defined"
         ));
     };
+    frame.shared.steps += CALL_STEPS;
+    if frame.shared.steps > STEP_BUDGET {
+        frame
+            .shared
+            .note_limit("the evaluation step budget ran out");
+        return Value::unknown("evaluation limit: step budget exhausted");
+    }
     if depth >= MAX_UDF_DEPTH {
-        shared.note_limit("user-defined functions call each other too deeply");
+        frame
+            .shared
+            .note_limit("user-defined functions call each other too deeply");
         return Value::unknown("evaluation limit: user-defined functions nest too deeply");
     }
     let declared: Vec<&str> = member
@@ -62,15 +75,41 @@ pub fn call(
             "error: function '{namespace}.{name}' has no output"
         ));
     };
+    // A Bicep function imported from another file is lowered onto the span of
+    // the `import` statement, the whole definition on one span: what it builds
+    // itself points at the call instead (the expression being evaluated).
+    let imported = output.span == member.span;
+    let call_site = frame.shared.current;
+    let file = frame.file;
     let mut env = UdfEnv {
-        template,
-        file,
-        scope,
-        shared,
+        frame,
         params: declared.iter().map(|d| d.to_string()).zip(args).collect(),
         depth,
     };
-    eval_node(output, &mut env)
+    let mut v = eval_node(output, &mut env);
+    if let (true, Some(call)) = (imported, call_site) {
+        point_at_call(&mut v, Loc::new(file, member.span), call, 0);
+    }
+    v
+}
+
+fn point_at_call(v: &mut Value, home: Loc, call: Loc, depth: usize) {
+    if v.origin == Some(home) {
+        v.origin = Some(call);
+    }
+    if depth > 64 {
+        return;
+    }
+    match &mut v.kind {
+        Kind::Array(items) => items
+            .iter_mut()
+            .for_each(|i| point_at_call(i, home, call, depth + 1)),
+        Kind::Object(o) => o
+            .entries
+            .iter_mut()
+            .for_each(|(_, i)| point_at_call(i, home, call, depth + 1)),
+        _ => {}
+    }
 }
 
 fn find<'t>(template: &'t Node, namespace: &str, name: &str) -> Option<&'t Node> {
@@ -89,10 +128,24 @@ fn find<'t>(template: &'t Node, namespace: &str, name: &str) -> Option<&'t Node>
 
 /// A function body value: strings are expressions, containers recursive.
 fn eval_node(node: &Node, env: &mut UdfEnv) -> Value {
-    let loc = Some(Loc::new(env.file, node.span));
+    let loc = Some(Loc::new(env.frame.file, node.span));
     let kind = match &node.kind {
         NodeKind::String(s) => {
-            let origin = Loc::new(env.file, node.span);
+            let origin = Loc::new(env.frame.file, node.span);
+            // Bodies are parsed once per evaluation, not once per call.
+            if let StringForm::Expression(inner, _) = classify(s) {
+                let parsed = match env.frame.shared.parsed.get(inner) {
+                    Some(e) => Some(e.clone()),
+                    None => crate::arm::expr::parse(inner).ok().map(|e| {
+                        let e = std::rc::Rc::new(e);
+                        env.frame.shared.parsed.insert(inner.into(), e.clone());
+                        e
+                    }),
+                };
+                if let Some(e) = parsed {
+                    return evaluate_expr(&e, env).or_origin(loc);
+                }
+            }
             return evaluate_string(s, origin, env).or_origin(loc);
         }
         NodeKind::Object(members) => {
@@ -108,7 +161,7 @@ fn eval_node(node: &Node, env: &mut UdfEnv) -> Value {
     Value::new(kind, loc)
 }
 
-impl ExprEnv for UdfEnv<'_, '_, '_> {
+impl ExprEnv for UdfEnv<'_, '_, '_, '_> {
     fn parameter(&mut self, name: &str) -> Value {
         self.params
             .iter()
@@ -122,34 +175,25 @@ impl ExprEnv for UdfEnv<'_, '_, '_> {
     }
 
     fn variable(&mut self, name: &str) -> Value {
-        Value::unknown(format!(
-            "error: variables('{name}') cannot be used in a user-defined function"
-        ))
+        self.frame.variable(name)
     }
 
     fn scope(&self) -> &DeployScope {
-        self.scope
+        &self.frame.scope
     }
 
     fn tick(&mut self) -> bool {
-        self.shared.steps += 1;
-        if self.shared.steps > STEP_BUDGET {
-            self.shared.note_limit("the evaluation step budget ran out");
+        self.frame.shared.steps += 1;
+        if self.frame.shared.steps > STEP_BUDGET {
+            self.frame
+                .shared
+                .note_limit("the evaluation step budget ran out");
             return false;
         }
         true
     }
 
     fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {
-        call(
-            self.template,
-            self.file,
-            self.scope,
-            self.shared,
-            namespace,
-            name,
-            args,
-            self.depth + 1,
-        )
+        call(self.frame, namespace, name, args, self.depth + 1)
     }
 }

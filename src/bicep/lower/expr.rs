@@ -5,6 +5,7 @@
 
 use crate::bicep::syntax::{ArrayItem, BinaryOp, Expr, ExprKind, ObjectItem, UnaryOp};
 
+use super::imports::Imported;
 use super::node::{format_escape, member_access, quote, unknown};
 use super::symbols::{Dep, Symbol};
 use super::{Env, Lowerer, as_call, loop_env};
@@ -202,6 +203,10 @@ impl<'p> Lowerer<'p> {
             return text.clone();
         }
         match self.symbols.lookup(name) {
+            // Bicep forbids it; never read the importing template's parameter.
+            Some(Symbol::Param) if self.import_depth > 0 => {
+                unknown(&format!("parameter '{name}' of an imported file"))
+            }
             Some(Symbol::Param) => format!("parameters({})", quote(name)),
             Some(Symbol::Var) => {
                 self.deps.push(Dep::Var(name.to_string()));
@@ -215,9 +220,10 @@ impl<'p> Lowerer<'p> {
             Some(Symbol::Func) => unknown(&format!("function '{name}' used as a value")),
             Some(Symbol::Namespace) => unknown(&format!("'{name}' is a namespace")),
             Some(Symbol::Imported) => match self.imported.get(name) {
-                Some(text) => text.clone(),
+                Some(Imported::Value(text)) => text.clone(),
+                Some(_) => unknown(&format!("imported '{name}' used as a value")),
                 None => unknown(&format!(
-                    "'{name}' is imported from a file tendon does not read (a registry, ARM JSON, or not an exported variable)"
+                    "'{name}' is imported from a file tendon does not read (a registry or ARM JSON), or is not exported"
                 )),
             },
 
@@ -234,12 +240,19 @@ impl<'p> Lowerer<'p> {
 
     fn call(&mut self, name: &str, args: &'p [Expr], env: &Env) -> String {
         if let Some(Symbol::Func) = self.symbols.lookup(name) {
-            return format!("__bicep.{name}({})", self.args(args, env));
+            let prefix = self.var_prefix.clone();
+            return format!("__bicep.{prefix}{name}({})", self.args(args, env));
         }
         if self.symbols.lookup(name) == Some(Symbol::Imported) {
-            return unknown(&format!(
-                "function '{name}' is imported from another file, which is not evaluated"
-            ));
+            return match self.imported.get(name) {
+                Some(Imported::Func(f)) => {
+                    let f = f.clone();
+                    format!("__bicep.{f}({})", self.args(args, env))
+                }
+                _ => unknown(&format!(
+                    "function '{name}' is imported from a file tendon does not read (a registry or ARM JSON), or is not an exported function"
+                )),
+            };
         }
         self.builtin(name, args, env)
     }
@@ -310,8 +323,14 @@ impl<'p> Lowerer<'p> {
                 return self.builtin(name, args, env);
             }
             if self.symbols.lookup(&ns.name) == Some(Symbol::Namespace) {
+                if let Some(Imported::Func(f)) =
+                    self.namespaces.get(&ns.name).and_then(|n| n.get(name))
+                {
+                    let f = f.clone();
+                    return format!("__bicep.{f}({})", self.args(args, env));
+                }
                 return unknown(&format!(
-                    "'{}.{name}' comes from an imported namespace, which is not evaluated",
+                    "'{}.{name}' comes from a namespace tendon does not read (a registry, ARM JSON or extension), or is not an exported function",
                     ns.name
                 ));
             }
@@ -380,10 +399,16 @@ impl<'p> Lowerer<'p> {
                 Some(Symbol::Resource(r)) => return self.resource_chain(r, &steps, env),
                 Some(Symbol::Module(m)) => return self.module_chain(m, &steps, env),
                 Some(Symbol::Namespace) => {
-                    if let (Some(prefix), Some((Step::Member(name, _), rest))) =
+                    if let (Some(names), Some((Step::Member(name, _), rest))) =
                         (self.namespaces.get(&id.name), steps.split_first())
                     {
-                        let base = format!("variables({})", quote(&format!("{prefix}{name}")));
+                        let Some(Imported::Value(base)) = names.get(*name) else {
+                            return unknown(&format!(
+                                "'{}.{name}' is not an exported variable",
+                                id.name
+                            ));
+                        };
+                        let base = base.clone();
                         return self.apply_steps(base, rest, env);
                     }
                 }

@@ -1,28 +1,49 @@
-//! Compile-time imports of another local Bicep file's exported variables:
-//! `import {a, b as c} from './shared.bicep'` and `import * as ns from …`.
-//! The imported file's variables are lowered in its own context under a
-//! prefix (`__imp1_a`) and copied into this template's `variables`, as the
-//! compiler does. Their nodes take the span of the `import` statement (they
-//! point into another file). Imported functions and types stay unknown /
-//! unneeded; registry and JSON imports are not read.
+//! Compile-time imports of another local Bicep file's exported symbols:
+//! `import {a, f as g, T} from './shared.bicep'` and `import * as ns from …`,
+//! in `.bicep` and `.bicepparam` files. As the compiler does, the imported
+//! file's variables and functions are copied into this template (under a
+//! prefix, `__imp1_a`, and into the `__bicep` function namespace), so an
+//! imported function evaluates like a local one and sees its own file's
+//! variables and functions. The imported file is lowered in its own context
+//! (its own imports first); its nodes take the span of the `import` statement
+//! (they point into another file). Exported types give their ARM type.
+//! Registry and ARM JSON imports are not read.
+
+use std::collections::HashMap;
 
 use crate::bicep::parser::parse;
 use crate::bicep::syntax::{ImportKind, Program, StmtKind};
 use crate::json::{Member, Node, NodeKind};
 use crate::source::Span;
 
-use super::node::quote;
+use super::node::{member_at, quote};
 use super::symbols::decorator;
 use super::{Lowerer, MAX_IMPORT_DEPTH};
 
-impl Lowerer<'_> {
-    /// Lowers every local import of `program`, adding the imported variables.
-    pub fn imports(
-        &mut self,
-        program: &Program,
-        vars: &mut Vec<Member>,
-        var_loops: &mut Vec<Node>,
-    ) {
+/// What an imported name stands for in this template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Imported {
+    /// A variable: its ARM expression text, `variables('__imp1_x')`.
+    Value(String),
+    /// A function: its name in the `__bicep` namespace.
+    Func(String),
+    /// A type: its ARM parameter type.
+    Type(&'static str),
+}
+
+/// Declarations copied from imported files (transitively), added to the
+/// template beside its own.
+#[derive(Default)]
+pub struct FromImports {
+    pub vars: Vec<Member>,
+    pub var_loops: Vec<Node>,
+    pub funcs: Vec<Member>,
+}
+
+impl<'p> Lowerer<'p> {
+    /// Reads and lowers every local import of `program`: binds the imported
+    /// names and namespaces and collects the declarations in `from_imports`.
+    pub fn lower_imports(&mut self, program: &Program) {
         for stmt in &program.statements {
             let StmtKind::Import(import) = &stmt.kind else {
                 continue;
@@ -55,57 +76,116 @@ impl Lowerer<'_> {
             inner.import_chain = self.import_chain.clone();
             inner.import_chain.push(canonical);
             inner.fresh = self.fresh * 1000;
-            let (mut ivars, mut iloops) = inner.all_variables(&imported);
+            inner.lower_imports(&imported);
+            let (vars, loops) = inner.all_variables(&imported);
+            let funcs = inner.functions(&imported);
+            let exports = inner.exports(&imported);
             self.import_budget = inner.import_budget;
-            for m in &mut ivars {
-                respan(&mut m.value, stmt.span);
-                m.key_span = stmt.span;
-            }
-            for n in &mut iloops {
-                respan(n, stmt.span);
-            }
-            vars.extend(ivars);
-            var_loops.extend(iloops);
 
-            let exported = |name: &str| {
-                imported.statements.iter().any(|s| {
-                    matches!(&s.kind, StmtKind::Var { name: n, .. } if n.name == name)
-                        && decorator(s, "export").is_some()
-                })
-            };
+            let nested = std::mem::take(&mut inner.from_imports);
+            for mut m in nested.vars.into_iter().chain(vars) {
+                respan_member(&mut m, stmt.span);
+                self.from_imports.vars.push(m);
+            }
+            for mut n in nested.var_loops.into_iter().chain(loops) {
+                respan(&mut n, stmt.span);
+                self.from_imports.var_loops.push(n);
+            }
+            for mut m in nested.funcs.into_iter().chain(funcs) {
+                respan_member(&mut m, stmt.span);
+                self.from_imports.funcs.push(m);
+            }
+
             match &import.kind {
                 ImportKind::Names(names) => {
                     for (name, alias) in names {
-                        if exported(&name.name) {
+                        if let Some(what) = exports.get(&name.name) {
                             let local = alias.as_ref().unwrap_or(name).name.clone();
-                            let text =
-                                format!("variables({})", quote(&format!("{prefix}{}", name.name)));
-                            self.imported.insert(local, text);
+                            self.imported.insert(local, what.clone());
                         }
                     }
                 }
                 ImportKind::Wildcard => {
                     if let Some(alias) = &import.alias {
-                        self.namespaces.insert(alias.name.clone(), prefix);
+                        self.namespaces.insert(alias.name.clone(), exports);
                     }
                 }
                 ImportKind::Extension => {}
             }
         }
     }
+
+    /// This file's `func` declarations, as `__bicep` namespace members.
+    pub fn functions(&mut self, program: &'p Program) -> Vec<Member> {
+        let mut funcs = Vec::new();
+        for stmt in &program.statements {
+            if let StmtKind::Func {
+                name,
+                params,
+                ret,
+                body,
+            } = &stmt.kind
+            {
+                let f = self.func(params, ret.as_ref(), body, stmt.span);
+                funcs.push(member_at(
+                    format!("{}{}", self.var_prefix, name.name),
+                    name.span,
+                    f,
+                ));
+            }
+        }
+        funcs
+    }
+
+    /// What each `@export()`ed declaration of this (imported) file stands for.
+    fn exports(&self, program: &Program) -> HashMap<String, Imported> {
+        let mut out = HashMap::new();
+        for stmt in &program.statements {
+            if decorator(stmt, "export").is_none() {
+                continue;
+            }
+            let prefixed = |n: &str| format!("{}{n}", self.var_prefix);
+            let (name, what) = match &stmt.kind {
+                StmtKind::Var { name, .. } => (
+                    &name.name,
+                    Imported::Value(format!("variables({})", quote(&prefixed(&name.name)))),
+                ),
+                StmtKind::Func { name, .. } => (&name.name, Imported::Func(prefixed(&name.name))),
+                StmtKind::Type { name, ty } => {
+                    let secure = decorator(stmt, "secure").is_some();
+                    (&name.name, Imported::Type(self.arm_type(ty, secure, 0)))
+                }
+                _ => continue,
+            };
+            out.insert(name.clone(), what);
+        }
+        out
+    }
+
+    /// The ARM type of an imported type name (`T` or `ns.T`), if imported.
+    pub fn imported_type(&self, name: &str) -> Option<&'static str> {
+        let found = match name.split_once('.') {
+            Some((ns, member)) => self.namespaces.get(ns)?.get(member),
+            None => self.imported.get(name),
+        };
+        match found {
+            Some(Imported::Type(t)) => Some(t),
+            _ => None,
+        }
+    }
 }
 
-/// Every node of an imported value points at the import statement.
+fn respan_member(m: &mut Member, span: Span) {
+    m.key_span = span;
+    respan(&mut m.value, span);
+}
+
+/// Every node of an imported declaration points at the import statement.
 fn respan(node: &mut Node, span: Span) {
     node.span = span;
     match &mut node.kind {
         NodeKind::Array(items) => items.iter_mut().for_each(|n| respan(n, span)),
-        NodeKind::Object(members) => {
-            for m in members {
-                m.key_span = span;
-                respan(&mut m.value, span);
-            }
-        }
+        NodeKind::Object(members) => members.iter_mut().for_each(|m| respan_member(m, span)),
         _ => {}
     }
 }

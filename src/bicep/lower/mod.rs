@@ -6,7 +6,7 @@
 //!
 //! Split by concept: `symbols` collects declarations, `expr` turns Bicep
 //! expressions into ARM expression text, `resources` emits resources and
-//! modules, `imports` copies imported variables, `params` lowers
+//! modules, `imports` copies imported variables and functions, `params` lowers
 //! `.bicepparam` files, `node` builds nodes; this file assembles the template.
 
 mod expr;
@@ -97,10 +97,12 @@ pub(crate) struct Lowerer<'p> {
     /// Files this root may still read for imports, and the chain being read.
     pub import_budget: usize,
     pub import_chain: Vec<PathBuf>,
-    /// Imported names and the ARM text they stand for.
-    pub imported: HashMap<String, String>,
-    /// `import * as ns`: the variable prefix of `ns`.
-    pub namespaces: HashMap<String, String>,
+    /// Imported names and what they stand for.
+    pub imported: HashMap<String, imports::Imported>,
+    /// `import * as ns`: the exported names of `ns`.
+    pub namespaces: HashMap<String, HashMap<String, imports::Imported>>,
+    /// Variables and functions copied from imported files.
+    pub from_imports: imports::FromImports,
 }
 
 /// How deep imports of imports are followed.
@@ -139,15 +141,15 @@ impl<'p> Lowerer<'p> {
             import_chain: Vec::new(),
             imported: HashMap::new(),
             namespaces: HashMap::new(),
+            from_imports: imports::FromImports::default(),
         }
     }
 
     fn template(&mut self, program: &'p Program, span: Span) -> Node {
+        // Imported names are bound before anything can refer to them.
+        self.lower_imports(program);
         let mut params = Vec::new();
-        let mut vars = Vec::new();
-        let mut var_loops = Vec::new();
         let mut outputs = Vec::new();
-        let mut funcs = Vec::new();
         for stmt in &program.statements {
             match &stmt.kind {
                 StmtKind::Param { name, ty, default } => {
@@ -165,28 +167,13 @@ impl<'p> Lowerer<'p> {
                         self.output(ty, value, stmt.span),
                     ));
                 }
-                StmtKind::Func {
-                    name,
-                    params: fparams,
-                    ret,
-                    body,
-                } => {
-                    funcs.push(member_at(
-                        &name.name,
-                        name.span,
-                        self.func(fparams, ret.as_ref(), body, stmt.span),
-                    ));
-                }
                 _ => {}
             }
         }
-        let (mut all_vars, all_loops) = self.all_variables(program);
-        all_vars.append(&mut vars);
-        let mut vars = all_vars;
-        var_loops.extend(all_loops);
-        if !var_loops.is_empty() {
-            vars.push(member("copy", node::node(NodeKind::Array(var_loops), span)));
-        }
+        let mut funcs = std::mem::take(&mut self.from_imports.funcs);
+        funcs.extend(self.functions(program));
+        let (own_vars, own_loops) = self.all_variables(program);
+        let vars = self.with_imported_variables(own_vars, own_loops, span);
         let resources = self.resources_and_modules();
 
         let schema = match self.symbols.target_scope.as_deref() {
@@ -208,29 +195,36 @@ impl<'p> Lowerer<'p> {
             member("parameters", object(params, span)),
             member("variables", object(vars, span)),
         ];
-        if !funcs.is_empty() {
-            let ns = object(
-                vec![
-                    member("namespace", string("__bicep", span)),
-                    member("members", object(funcs, span)),
-                ],
-                span,
-            );
-            members.push(member(
-                "functions",
-                node::node(NodeKind::Array(vec![ns]), span),
-            ));
+        if let Some(f) = functions_member(funcs, span) {
+            members.push(f);
         }
         members.push(member("resources", object(resources, span)));
         members.push(member("outputs", object(outputs, span)));
         object(members, span)
     }
 
-    /// This file's variables (after its imports' ones): values, and loop specs.
+    /// The `variables` members: the imported ones first, then `own`, then
+    /// one `copy` member for all variable loops.
+    pub fn with_imported_variables(
+        &mut self,
+        own: Vec<Member>,
+        own_loops: Vec<Node>,
+        span: Span,
+    ) -> Vec<Member> {
+        let mut vars = std::mem::take(&mut self.from_imports.vars);
+        vars.extend(own);
+        let mut loops = std::mem::take(&mut self.from_imports.var_loops);
+        loops.extend(own_loops);
+        if !loops.is_empty() {
+            vars.push(member("copy", node::node(NodeKind::Array(loops), span)));
+        }
+        vars
+    }
+
+    /// This file's variables: values, and loop specs.
     pub fn all_variables(&mut self, program: &'p Program) -> (Vec<Member>, Vec<Node>) {
         let mut vars = Vec::new();
         let mut var_loops = Vec::new();
-        self.imports(program, &mut vars, &mut var_loops);
         for stmt in &program.statements {
             if let StmtKind::Var { name, value, .. } = &stmt.kind {
                 self.deps.clear();
@@ -308,7 +302,7 @@ impl<'p> Lowerer<'p> {
                 "array" => "array",
                 other => match self.symbols.types.get(other) {
                     Some(t) => self.arm_type(t, secure, depth + 1),
-                    None => "object",
+                    None => imported_arm_type(self.imported_type(other), secure),
                 },
             },
             TypeKind::Literal(e) => match &e.kind {
@@ -325,7 +319,15 @@ impl<'p> Lowerer<'p> {
                 self.arm_type(t, secure, depth + 1)
             }
             TypeKind::Resource(_) => "string",
-            TypeKind::Object(_) | TypeKind::Access { .. } | TypeKind::Error => "object",
+            // `ns.T`: a type of an `import * as ns` namespace.
+            TypeKind::Access { target, member } => match &target.kind {
+                TypeKind::Name { name, .. } if self.namespaces.contains_key(&name.name) => {
+                    let t = self.imported_type(&format!("{}.{member}", name.name));
+                    imported_arm_type(t, secure)
+                }
+                _ => "object",
+            },
+            TypeKind::Object(_) | TypeKind::Error => "object",
         }
     }
 
@@ -364,7 +366,7 @@ impl<'p> Lowerer<'p> {
         object(m, span)
     }
 
-    fn func(
+    pub fn func(
         &mut self,
         params: &'p [(crate::bicep::syntax::Ident, TypeExpr)],
         ret: Option<&'p TypeExpr>,
@@ -531,6 +533,34 @@ impl<'p> Lowerer<'p> {
         }
         object(members, span)
     }
+}
+
+/// The ARM type of an imported type (`object` when not known).
+fn imported_arm_type(t: Option<&'static str>, secure: bool) -> &'static str {
+    match t {
+        Some("string") if secure => "securestring",
+        Some("object") if secure => "secureObject",
+        Some(t) => t,
+        None => "object",
+    }
+}
+
+/// `"functions": [{"namespace": "__bicep", "members": …}]`, unless there are none.
+pub(crate) fn functions_member(funcs: Vec<Member>, span: Span) -> Option<Member> {
+    if funcs.is_empty() {
+        return None;
+    }
+    let ns = object(
+        vec![
+            member("namespace", string("__bicep", span)),
+            member("members", object(funcs, span)),
+        ],
+        span,
+    );
+    Some(member(
+        "functions",
+        node::node(NodeKind::Array(vec![ns]), span),
+    ))
 }
 
 /// The bindings inside a loop body: the item is `source[index]`.

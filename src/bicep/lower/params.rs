@@ -3,17 +3,20 @@
 //! (evaluated with the file's own variables):
 //! `{"$bicepparam": true, "using": "./main.bicep", "variables": {…},
 //!   "parameters": {"name": {"value": …}}}`, plus `"extends": "<path>"` for
-//! a base file whose values come first.
+//! a base file whose values come first. Imports work as in `.bicep` files:
+//! imported variables join `variables`, imported functions a `functions`
+//! section, which the evaluator reads like a template's.
 
 use crate::bicep::syntax::{Program, StmtKind};
 use crate::json::NodeKind;
 use crate::source::Span;
 
 use super::node::{self, member, member_at, object, string};
-use super::{Env, Lowerer};
+use super::{Env, Lowerer, functions_member};
 
 impl<'p> Lowerer<'p> {
     pub fn parameter_document(&mut self, program: &'p Program, span: Span) -> crate::json::Node {
+        self.lower_imports(program);
         let mut using = None;
         let mut using_span = span;
         let mut extends = None;
@@ -65,7 +68,12 @@ impl<'p> Lowerer<'p> {
         if let Some(e) = extends {
             members.push(member("extends", e));
         }
+        let vars = self.with_imported_variables(vars, Vec::new(), span);
         members.push(member("variables", object(vars, span)));
+        let funcs = std::mem::take(&mut self.from_imports.funcs);
+        if let Some(f) = functions_member(funcs, span) {
+            members.push(f);
+        }
         // Findings name the scenario by this member's key: the `using` line.
         members.push(member_at("parameters", using_span, object(params, span)));
         object(members, span)

@@ -15,9 +15,9 @@ pub enum Symbol {
     Func,
     Resource(usize),
     Module(usize),
-    /// An import alias (`import * as ns`) or extension alias: not evaluated.
+    /// An import alias (`import * as ns`) or extension alias.
     Namespace,
-    /// A name imported with `import { x } from '…'`: not evaluated.
+    /// A name imported with `import { x } from '…'` (see `Lowerer::imported`).
     Imported,
 }
 

@@ -195,3 +195,169 @@ fn output_and_variable_loops() {
                "input": "[format('{0}-{1}', copyIndex(), parameters('names')[copyIndex()])]"}})
     );
 }
+
+/// Files by name, in one virtual folder.
+struct MapFiles(Vec<(&'static str, &'static str)>);
+
+impl FileReader for MapFiles {
+    fn read(&self, path: &std::path::Path) -> Option<String> {
+        let name = path.file_name()?.to_str()?;
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.to_string())
+    }
+}
+
+fn template_with(src: &str, files: &[(&'static str, &'static str)]) -> J {
+    let program = parse(src);
+    assert!(program.errors.is_empty(), "{:?}", program.errors);
+    let dir = std::path::Path::new("/virtual");
+    to_json(&lower(
+        &program,
+        src.len(),
+        Some(dir),
+        &MapFiles(files.to_vec()),
+    ))
+}
+
+const LIB: &str = "@export()\nfunc pool(kind string) object => {\n  name: name(kind)\n  osType: os\n}\n\
+    func name(kind string) string => 'np${kind}'\n\
+    @export()\nvar os = 'Windows'\n\
+    @export()\ntype kind = 'a' | 'b'\n";
+
+#[test]
+fn imported_functions_join_the_bicep_namespace() {
+    let t = template_with(
+        "import {pool, pool as p, kind} from './lib.bicep'\nimport * as lib from './lib.bicep'\n\
+         param k kind\nparam k2 lib.kind\n\
+         output a object = pool('x')\noutput b object = p('y')\noutput c object = lib.pool(lib.os)\n",
+        &[("lib.bicep", LIB)],
+    );
+    // Both imports copy the file's functions (helpers included) and variables.
+    let members = &t["functions"][0]["members"];
+    assert_eq!(t["functions"][0]["namespace"], "__bicep");
+    assert_eq!(
+        members["__imp1_pool"],
+        json!({"parameters": [{"name": "kind", "type": "string"}],
+               "output": {"type": "object",
+                          "value": "[createObject('name', __bicep.__imp1_name(parameters('kind')), 'osType', variables('__imp1_os'))]"}})
+    );
+    assert_eq!(
+        members["__imp2_name"]["output"]["value"],
+        "[format('np{0}', parameters('kind'))]"
+    );
+    assert_eq!(
+        t["variables"],
+        json!({"__imp1_os": "Windows", "__imp2_os": "Windows"})
+    );
+    assert_eq!(t["outputs"]["a"]["value"], "[__bicep.__imp1_pool('x')]");
+    assert_eq!(t["outputs"]["b"]["value"], "[__bicep.__imp1_pool('y')]");
+    assert_eq!(
+        t["outputs"]["c"]["value"],
+        "[__bicep.__imp2_pool(variables('__imp2_os'))]"
+    );
+    // Imported types give their ARM type, by name and through the namespace.
+    assert_eq!(t["parameters"]["k"]["type"], "string");
+    assert_eq!(t["parameters"]["k2"]["type"], "string");
+}
+
+#[test]
+fn imports_of_imports_and_what_is_not_exported() {
+    let lib = "import {name as n} from './names.bicep'\n@export()\nfunc pool(k string) string => n(k)\n\
+               func hidden() string => 'h'\nparam p string = 'x'\n@export()\nvar usesParam = p\n";
+    let names = "@export()\nfunc name(k string) string => toUpper(k)\n";
+    let t = template_with(
+        "import {pool, hidden, usesParam} from './lib.bicep'\nimport * as lib from './lib.bicep'\n\
+         output a string = pool('x')\noutput b string = hidden()\noutput c string = lib.hidden()\n\
+         output d string = usesParam\noutput e string = lib.missing\n",
+        &[("lib.bicep", lib), ("names.bicep", names)],
+    );
+    let members = &t["functions"][0]["members"];
+    assert_eq!(
+        members["__imp1_pool"]["output"]["value"],
+        "[__bicep.__imp1___imp1001_name(parameters('k'))]"
+    );
+    assert_eq!(
+        members["__imp1___imp1001_name"]["output"]["value"],
+        "[toUpper(parameters('k'))]"
+    );
+    assert_eq!(t["outputs"]["a"]["value"], "[__bicep.__imp1_pool('x')]");
+    // Not exported: unknown, never resolved to something else.
+    for o in ["b", "c", "e"] {
+        let v = t["outputs"][o]["value"].as_str().unwrap_or_default();
+        assert!(
+            v.contains("__tendon_unknown(") && v.contains("export"),
+            "{o}: {v}"
+        );
+    }
+    // An imported file's parameter is not the importing template's.
+    assert!(
+        t["variables"]["__imp1_usesParam"]
+            .as_str()
+            .is_some_and(|v| v.contains("parameter ''p'' of an imported file")),
+        "{}",
+        t["variables"]
+    );
+}
+
+/// Lowers and evaluates `main` (with `.bicepparam` text `params`), returning
+/// the first resource's evaluated properties.
+fn evaluated(main: &str, params: Option<&str>, files: &[(&'static str, &'static str)]) -> J {
+    use crate::arm::template::{NoLoader, Source, evaluate};
+    let t = parse(main);
+    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    let dir = std::path::Path::new("/virtual");
+    let reader = MapFiles(files.to_vec());
+    let node = lower(&t, main.len(), Some(dir), &reader);
+    let doc = params.map(|p| {
+        let program = parse(p);
+        assert!(program.errors.is_empty(), "{:?}", program.errors);
+        lower_params(&program, p.len(), Some(dir), &reader)
+    });
+    let source = Source {
+        node: &node,
+        file: 0,
+        path: None,
+    };
+    let dep = evaluate(source, doc.as_ref().map(|d| (d, 1)), &NoLoader);
+    assert!(dep.limit_hit.is_none(), "{:?}", dep.limit_hit);
+    dep.resources
+        .first()
+        .map(|r| r.body.to_json()["properties"].clone())
+        .unwrap_or(J::Null)
+}
+
+const MAIN: &str = "param kind string = 'a'\nresource rt 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: 'rt'\n  properties: {\n    x: pool(kind)\n  }\n}\n";
+
+#[test]
+fn imported_functions_evaluate_with_their_files_variables() {
+    let main = format!("import {{pool}} from './lib.bicep'\n{MAIN}");
+    let props = evaluated(&main, None, &[("lib.bicep", LIB)]);
+    assert_eq!(props["x"], json!({"name": "npa", "osType": "Windows"}));
+}
+
+#[test]
+fn bicepparam_imports_variables_and_functions() {
+    let params = "using './main.bicep'\nimport {os, pool} from './lib.bicep'\nimport * as lib from './lib.bicep'\n\
+                  var k = lib.pool(os).name\nparam kind = '${k}-${pool('b').osType}'\n";
+    let program = parse(params);
+    let doc = to_json(&lower_params(
+        &program,
+        params.len(),
+        Some(std::path::Path::new("/virtual")),
+        &MapFiles(vec![("lib.bicep", LIB)]),
+    ));
+    assert_eq!(doc["variables"]["__imp1_os"], "Windows");
+    assert_eq!(
+        doc["variables"]["k"],
+        "[__bicep.__imp2_pool(variables('__imp1_os')).name]"
+    );
+    assert!(doc["functions"][0]["members"]["__imp1_pool"].is_object());
+    let main = format!("import {{pool}} from './lib.bicep'\n{MAIN}");
+    let props = evaluated(&main, Some(params), &[("lib.bicep", LIB)]);
+    assert_eq!(
+        props["x"],
+        json!({"name": "npnpWindows-Windows", "osType": "Windows"})
+    );
+}
