@@ -4,15 +4,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::arm::template;
+use crate::arm::nested::Unread;
+use crate::arm::template::{self, LinkedTemplate, TemplateLoader};
 use crate::discover;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
 use crate::loader::DiskLoader;
+use crate::missing;
 use crate::model::facts::{self, Facts};
 use crate::pairing;
 use crate::source::{FileId, Loc, SourceMap, Span};
@@ -23,6 +25,8 @@ pub struct Evaluated {
     pub facts: Vec<Facts>,
     /// TDN003 / TDN005 findings.
     pub findings: Vec<Finding>,
+    /// TDN006 findings for linked files evaluation looked for and did not find.
+    pub missing: Vec<Finding>,
     pub coverage: Coverage,
 }
 
@@ -30,10 +34,30 @@ pub struct Evaluated {
 struct Scenario {
     facts: Facts,
     findings: Vec<Finding>,
+    missing: Vec<Finding>,
     coverage: Coverage,
     template: FileId,
     with_parameters: bool,
     linked: Vec<FileId>,
+}
+
+/// The run's loader as one evaluation sees it: it also keeps the links that
+/// evaluation could not read.
+struct Recording<'l> {
+    inner: &'l DiskLoader,
+    unread: Mutex<Vec<Unread>>,
+}
+
+impl TemplateLoader for Recording<'_> {
+    fn load(&self, path: &Path) -> Option<LinkedTemplate> {
+        self.inner.load(path)
+    }
+
+    fn unread(&self, link: Unread) {
+        if let Ok(mut all) = self.unread.lock() {
+            all.push(link);
+        }
+    }
 }
 
 pub fn evaluate_all(
@@ -101,16 +125,22 @@ pub fn evaluate_all(
                     file: *tid,
                     path: Some(path),
                 };
-                let dep = template::evaluate(source, params, &loader);
+                let recording = Recording {
+                    inner: &loader,
+                    unread: Mutex::new(Vec::new()),
+                };
+                let dep = template::evaluate(source, params, &recording);
+                let unread = recording.unread.into_inner().unwrap_or_default();
                 let mut coverage = Coverage::default();
                 if stats {
-                    coverage.add(&dep);
+                    coverage.add(&dep, &unread);
                 }
                 Some((
                     order,
                     Scenario {
                         facts: facts::extract(&dep),
                         findings: evaluation_findings(&dep),
+                        missing: unread.iter().filter_map(missing::from_unread).collect(),
                         coverage,
                         template: *tid,
                         with_parameters: pi.is_some(),
@@ -157,11 +187,13 @@ pub fn evaluate_all(
     let mut out = Evaluated {
         facts: Vec::with_capacity(scenarios.len()),
         findings: Vec::new(),
+        missing: Vec::new(),
         coverage: Coverage::default(),
     };
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
         out.findings.extend(s.findings);
+        out.missing.extend(s.missing);
         if linked.contains(&s.template) && !s.with_parameters {
             continue;
         }

@@ -20,6 +20,7 @@
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
+//! | [`missing`] | TDN006: module, import, `using`/`extends` and linked-template paths that name no file (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
@@ -54,6 +55,7 @@ pub mod finding;
 pub mod json;
 pub mod load;
 pub mod loader;
+pub mod missing;
 pub mod model;
 pub mod narrow;
 pub mod pairing;

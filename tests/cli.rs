@@ -589,3 +589,78 @@ fn init_writes_a_starter_configuration_once() {
     assert_eq!(tendon_in(&dir, &["check", "."]).status.code(), Some(0));
     assert_eq!(tendon_in(&dir, &["init"]).status.code(), Some(2));
 }
+
+const POOLS_ON_SUBNETS: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "subnetId": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "aks1",
+      "location": "westeurope",
+      "properties": {
+        "agentPoolProfiles": [
+          { "name": "np1", "count": 1, "vnetSubnetID": "[parameters('subnetId')]" },
+          { "name": "np2", "count": 1, "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'aks')]" },
+          { "name": "np3", "count": 1 },
+          { "name": "np4", "count": 1, "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'nodes')]" }
+        ],
+        "networkProfile": { "networkPlugin": "azure" }
+      }
+    },
+    {
+      "type": "Microsoft.ContainerService/managedClusters/agentPools",
+      "apiVersion": "2024-02-01",
+      "name": "aks1/np5",
+      "properties": { "count": 1, "vnetSubnetID": "[reference('subnetLookup').outputs.id.value]" }
+    }
+  ]
+}
+"#;
+
+const VNET_WITH_NODES: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2023-09-01",
+      "name": "vnet",
+      "location": "westeurope",
+      "properties": {
+        "addressSpace": { "addressPrefixes": ["10.1.0.0/16"] },
+        "subnets": [ { "name": "nodes", "properties": { "addressPrefix": "10.1.0.0/24" } } ]
+      }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn report_unresolved_says_which_node_subnets_could_not_be_linked() {
+    let dir = scratch("unlinked-subnets");
+    std::fs::write(dir.join("aks.json"), POOLS_ON_SUBNETS).unwrap();
+    std::fs::write(dir.join("vnet.json"), VNET_WITH_NODES).unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc"]);
+    assert_eq!(stdout(&o), "");
+    // np1: unknown id; np2: a subnet no template declares; np3: the AKS-managed
+    // VNet; np4: on the subnet vnet.json declares; np5 (an agentPools
+    // resource): unknown id.
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--format", "gcc", "--report-unresolved"],
+    );
+    assert_eq!(
+        stdout(&o),
+        "aks.json:13:56: note[TDN002]: node subnet of pool 'np1' in cluster 'aks1' could not be linked: \
+         parameter 'subnetId' has no default and no parameter file gives it\n\
+         aks.json:14:56: note[TDN002]: node subnet of pool 'np2' in cluster 'aks1' names subnet \
+         '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks' \
+         that no template of the run declares; rules about its subnet, VNet and route table are not checked\n\
+         aks.json:25:51: note[TDN002]: node subnet of pool 'np5' in cluster 'aks1' could not be linked: \
+         reference() is a runtime value\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
