@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::arm::nested::Unread;
 use crate::arm::template::{self, LinkedTemplate, TemplateLoader};
+use crate::config::Config;
 use crate::discover;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
@@ -60,12 +61,23 @@ impl TemplateLoader for Recording<'_> {
     }
 }
 
+/// What pairs parameter files with templates besides their names.
+#[derive(Default)]
+pub struct Hints<'a> {
+    /// The configuration (its `[[pair]]` entries) and its folder.
+    pub config: Option<&'a Config>,
+    pub config_dir: Option<&'a Path>,
+    /// Folders a `metadata.template` path may also be relative to, in order.
+    pub roots: Vec<PathBuf>,
+}
+
 pub fn evaluate_all(
     templates: &[(FileId, Arc<Node>)],
     parameters: &[(FileId, Arc<Node>)],
     sources: &mut SourceMap,
     cwd: Option<&Path>,
     stats: bool,
+    hints: &Hints,
 ) -> Evaluated {
     let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
     let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
@@ -92,6 +104,25 @@ pub fn evaluate_all(
         .filter_map(|(i, c)| Some((c.clone()?, i)))
         .collect();
     pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using);
+    for (j, (_, node)) in parameters.iter().enumerate() {
+        let Some(path) = p_paths.get(j) else { continue };
+        if let Some(template) = explicit_template(path, node, hints) {
+            let index = std::fs::canonicalize(&template)
+                .ok()
+                .and_then(|c| by_canonical.get(&c).copied());
+            pairing::assign(&mut pairs, j, index);
+        }
+    }
+    let mut unpaired: Vec<String> = Vec::new();
+    if stats {
+        let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
+        unpaired = parameters
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !paired.contains(j))
+            .filter_map(|(_, (id, _))| sources.get(*id).map(|f| f.display.clone()))
+            .collect();
+    }
     // One evaluation per (template, parameter file); a template without one uses its defaults.
     let mut units: Vec<(usize, Option<usize>)> = Vec::new();
     for (ti, ps) in pairs.iter().enumerate() {
@@ -190,6 +221,7 @@ pub fn evaluate_all(
         missing: Vec::new(),
         coverage: Coverage::default(),
     };
+    out.coverage.unpaired = unpaired;
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
         out.findings.extend(s.findings);
@@ -201,6 +233,20 @@ pub fn evaluate_all(
         out.coverage.merge(s.coverage);
     }
     out
+}
+
+/// The template a parameter file is explicitly paired with: a `[[pair]]` of
+/// the configuration, else its `metadata.template` when that names a file.
+fn explicit_template(path: &Path, node: &Node, hints: &Hints) -> Option<PathBuf> {
+    if let Some(config) = hints.config {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let shown = discover::display_path(&abs, hints.config_dir);
+        if let Some(t) = config.paired_template(&shown) {
+            return Some(t.to_path_buf());
+        }
+    }
+    let written = node.get("metadata")?.get("template")?.as_str()?;
+    pairing::metadata_template(path, written, &hints.roots)
 }
 
 /// Templates that another template of the run names as a module or linked

@@ -184,12 +184,33 @@ pub fn run_with(
         }
     }
 
+    // `metadata.template` paths without `./` may be relative to a folder the
+    // run was given, the configuration's folder or the working directory.
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::path::absolute(p).ok())
+        .filter_map(|p| {
+            if p.is_dir() {
+                Some(p)
+            } else {
+                p.parent().map(Path::to_path_buf)
+            }
+        })
+        .collect();
+    roots.extend(config_dir.iter().cloned());
+    roots.extend(cwd.iter().cloned());
+    let hints = evaluate::Hints {
+        config: options.config,
+        config_dir: config_dir.as_deref(),
+        roots,
+    };
     let evaluated = evaluate::evaluate_all(
         &templates,
         &parameters,
         &mut sources,
         cwd.as_deref(),
         options.stats,
+        &hints,
     );
     findings.extend(evaluated.findings);
     // A literal path evaluation also followed is reported once, as written.
