@@ -395,6 +395,15 @@ fn rules_list_and_explain() {
     assert_eq!(list[0]["slug"], "kubenet-windows-pool");
     let o = tendon(&["explain", "kubenet-shared-subnet"]);
     assert!(stdout(&o).starts_with("# AKS011 (kubenet-shared-subnet)\n"));
+    assert!(ids.contains(&"TDN006"), "{ids:?}");
+    let o = tendon(&["explain", "missing-file"]);
+    assert!(
+        stdout(&o).starts_with(
+            "# TDN006 (missing-file)\n\nSeverity: warning. A module, import or linked template names a file that does not exist\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(tendon(&["explain", "NOPE999"]).status.code(), Some(2));
 }
 
