@@ -35,6 +35,27 @@ struct ConfigFile {
     severity: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     network: NetworkFile,
+    /// Explicit template ↔ parameter file pairings.
+    #[serde(default)]
+    pair: Vec<PairFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairFile {
+    /// The template, relative to the config file's folder.
+    template: Spanned<String>,
+    /// Globs of parameter files, relative to the config file's folder.
+    parameters: Spanned<Vec<Spanned<String>>>,
+}
+
+/// A `[[pair]]` entry: parameter files matching `parameters` belong to `template`.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    /// The template's path (the config file's folder joined with it as written).
+    pub template: PathBuf,
+    /// Globs relative to the config file's folder.
+    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +89,7 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     pub reserved: Vec<ConfiguredRange>,
     pub on_premises: Vec<ConfiguredRange>,
+    pub pairs: Vec<Pair>,
 }
 
 /// A configuration file that cannot be used.
@@ -168,6 +190,46 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
             return Err(err("an exclude pattern is empty".into(), g.span()));
         }
     }
+    let mut pairs = Vec::new();
+    for p in &file.pair {
+        let template = p.template.get_ref();
+        if template.is_empty() {
+            return Err(err(
+                "a [[pair]] template is empty".into(),
+                p.template.span(),
+            ));
+        }
+        let path = base.join(template);
+        if !path.is_file() {
+            return Err(err(
+                format!("template {template:?} does not exist (paths are relative to this file)"),
+                p.template.span(),
+            ));
+        }
+        if p.parameters.get_ref().is_empty() {
+            return Err(err(
+                "a [[pair]] needs at least one parameters glob".into(),
+                p.parameters.span(),
+            ));
+        }
+        for g in p.parameters.get_ref() {
+            if let Some(problem) = glob_problem(g.get_ref()) {
+                return Err(err(
+                    format!("bad parameters glob {:?}: {problem}", g.get_ref()),
+                    g.span(),
+                ));
+            }
+        }
+        pairs.push(Pair {
+            template: path,
+            parameters: p
+                .parameters
+                .get_ref()
+                .iter()
+                .map(|g| g.get_ref().clone())
+                .collect(),
+        });
+    }
     Ok(Config {
         path: None,
         text: text.to_string(),
@@ -181,7 +243,24 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         severity,
         reserved: ranges(&file.network.reserved, &err)?,
         on_premises: ranges(&file.network.on_premises, &err)?,
+        pairs,
     })
+}
+
+/// Why a glob cannot be used, if it cannot: [`glob`] knows `*`, `**` (a whole
+/// segment) and `?` on relative `/`-separated paths, and nothing else.
+fn glob_problem(g: &str) -> Option<&'static str> {
+    if g.is_empty() {
+        Some("it is empty")
+    } else if g.starts_with('/') || g.contains('\\') || g.get(1..3) == Some(":/") {
+        Some("it must be a relative path with `/` separators")
+    } else if g.contains(['[', ']', '{', '}']) {
+        Some("only `*`, `**` and `?` are supported")
+    } else if g.split('/').any(|seg| seg.contains("**") && seg != "**") {
+        Some("`**` must be a whole path segment")
+    } else {
+        None
+    }
 }
 
 /// Whether a rule pattern (`AKS011`, `kubenet-shared-subnet`, `AKS01*`) names a rule.
@@ -213,6 +292,15 @@ impl Config {
     /// Whether a (display) path is excluded.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| glob(g, path))
+    }
+
+    /// The template a `[[pair]]` gives a parameter file (its path relative to
+    /// the config file's folder); the first matching entry wins.
+    pub fn paired_template(&self, path: &str) -> Option<&Path> {
+        self.pairs
+            .iter()
+            .find(|p| p.parameters.iter().any(|g| glob(g, path)))
+            .map(|p| p.template.as_path())
     }
 }
 
@@ -276,6 +364,14 @@ pub const STARTER: &str = r#"# tendon configuration (https://…/README.md#confi
 # [severity]
 # AKS021 = "warning"
 
+# Parameter files that belong to a template their names do not tell
+# (`X.parameters.json` pairs with `X.json` by itself). Paths and globs are
+# relative to this file; a parameter file matched here pairs only with this
+# template.
+# [[pair]]
+# template = "infra/aks.json"
+# parameters = ["env/*/aks.parameters.json"]
+
 [network]
 # Ranges no cluster range may overlap, beyond the ones AKS reserves (AKS008).
 # reserved = ["100.64.0.0/10"]
@@ -316,5 +412,43 @@ mod tests {
         let e = parse("t.toml", "fail-on = \"always\"\n", Path::new(".")).unwrap_err();
         assert!(e.message.contains("fail-on"));
         assert!(parse("t.toml", STARTER, Path::new(".")).is_ok());
+    }
+
+    #[test]
+    fn pairs_name_an_existing_template_and_usable_globs() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ok = "[[pair]]\ntemplate = \"Cargo.toml\"\nparameters = [\"env/*/aks.parameters.json\", \"**/x.json\"]\n";
+        let c = parse("t.toml", ok, base).unwrap();
+        assert_eq!(c.pairs[0].template, base.join("Cargo.toml"));
+        assert_eq!(
+            c.paired_template("env/dev/aks.parameters.json"),
+            Some(base.join("Cargo.toml").as_path())
+        );
+        assert_eq!(c.paired_template("env/aks.parameters.json"), None);
+        let at = |text: &str| {
+            let e = parse("t.toml", text, base).unwrap_err();
+            let span = e.span.clone().map(|s| text[s].to_string());
+            (e.message, span)
+        };
+        let (m, span) = at("[[pair]]\nparameters = [\"a.json\"]\n");
+        assert!(m.contains("missing field `template`"), "{m}");
+        assert_eq!(span.as_deref(), Some("[[pair]]"));
+        let (m, span) =
+            at("[[pair]]\ntemplate = \"Cargo.toml\"\nparameters = [\"env/a**/x.json\"]\n");
+        assert_eq!(
+            m,
+            "bad parameters glob \"env/a**/x.json\": `**` must be a whole path segment"
+        );
+        assert_eq!(span.as_deref(), Some("\"env/a**/x.json\""));
+        let (m, _) = at("[[pair]]\ntemplate = \"Cargo.toml\"\nparameters = [\"[ab].json\"]\n");
+        assert!(m.contains("only `*`, `**` and `?`"), "{m}");
+        let (m, span) = at("[[pair]]\ntemplate = \"nope.json\"\nparameters = [\"a.json\"]\n");
+        assert!(m.contains("\"nope.json\" does not exist"), "{m}");
+        assert_eq!(span.as_deref(), Some("\"nope.json\""));
+        let (m, _) = at("[[pair]]\ntemplate = \"Cargo.toml\"\nparameters = []\n");
+        assert!(m.contains("at least one"), "{m}");
+        let (m, _) =
+            at("[[pair]]\ntemplate = \"Cargo.toml\"\nparameters = [\"a.json\"]\nparams = 1\n");
+        assert!(m.contains("unknown field `params`"), "{m}");
     }
 }

@@ -4,15 +4,18 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::arm::template;
+use crate::arm::nested::Unread;
+use crate::arm::template::{self, LinkedTemplate, TemplateLoader};
+use crate::config::Config;
 use crate::discover;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
 use crate::loader::DiskLoader;
+use crate::missing;
 use crate::model::facts::{self, Facts};
 use crate::pairing;
 use crate::source::{FileId, Loc, SourceMap, Span};
@@ -23,6 +26,8 @@ pub struct Evaluated {
     pub facts: Vec<Facts>,
     /// TDN003 / TDN005 findings.
     pub findings: Vec<Finding>,
+    /// TDN006 findings for linked files evaluation looked for and did not find.
+    pub missing: Vec<Finding>,
     pub coverage: Coverage,
 }
 
@@ -30,10 +35,40 @@ pub struct Evaluated {
 struct Scenario {
     facts: Facts,
     findings: Vec<Finding>,
+    missing: Vec<Finding>,
     coverage: Coverage,
     template: FileId,
     with_parameters: bool,
     linked: Vec<FileId>,
+}
+
+/// The run's loader as one evaluation sees it: it also keeps the links that
+/// evaluation could not read.
+struct Recording<'l> {
+    inner: &'l DiskLoader,
+    unread: Mutex<Vec<Unread>>,
+}
+
+impl TemplateLoader for Recording<'_> {
+    fn load(&self, path: &Path) -> Option<LinkedTemplate> {
+        self.inner.load(path)
+    }
+
+    fn unread(&self, link: Unread) {
+        if let Ok(mut all) = self.unread.lock() {
+            all.push(link);
+        }
+    }
+}
+
+/// What pairs parameter files with templates besides their names.
+#[derive(Default)]
+pub struct Hints<'a> {
+    /// The configuration (its `[[pair]]` entries) and its folder.
+    pub config: Option<&'a Config>,
+    pub config_dir: Option<&'a Path>,
+    /// Folders a `metadata.template` path may also be relative to, in order.
+    pub roots: Vec<PathBuf>,
 }
 
 pub fn evaluate_all(
@@ -42,6 +77,7 @@ pub fn evaluate_all(
     sources: &mut SourceMap,
     cwd: Option<&Path>,
     stats: bool,
+    hints: &Hints,
 ) -> Evaluated {
     let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
     let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
@@ -68,6 +104,25 @@ pub fn evaluate_all(
         .filter_map(|(i, c)| Some((c.clone()?, i)))
         .collect();
     pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using);
+    for (j, (_, node)) in parameters.iter().enumerate() {
+        let Some(path) = p_paths.get(j) else { continue };
+        if let Some(template) = explicit_template(path, node, hints) {
+            let index = std::fs::canonicalize(&template)
+                .ok()
+                .and_then(|c| by_canonical.get(&c).copied());
+            pairing::assign(&mut pairs, j, index);
+        }
+    }
+    let mut unpaired: Vec<String> = Vec::new();
+    if stats {
+        let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
+        unpaired = parameters
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !paired.contains(j))
+            .filter_map(|(_, (id, _))| sources.get(*id).map(|f| f.display.clone()))
+            .collect();
+    }
     // One evaluation per (template, parameter file); a template without one uses its defaults.
     let twins = compiled_twins(templates, &t_paths, sources);
     let mut units: Vec<(usize, Option<usize>)> = Vec::new();
@@ -105,16 +160,22 @@ pub fn evaluate_all(
                     file: *tid,
                     path: Some(path),
                 };
-                let dep = template::evaluate(source, params, &loader);
+                let recording = Recording {
+                    inner: &loader,
+                    unread: Mutex::new(Vec::new()),
+                };
+                let dep = template::evaluate(source, params, &recording);
+                let unread = recording.unread.into_inner().unwrap_or_default();
                 let mut coverage = Coverage::default();
                 if stats {
-                    coverage.add(&dep);
+                    coverage.add(&dep, &unread);
                 }
                 Some((
                     order,
                     Scenario {
                         facts: facts::extract(&dep),
                         findings: evaluation_findings(&dep),
+                        missing: unread.iter().filter_map(missing::from_unread).collect(),
                         coverage,
                         template: *tid,
                         with_parameters: pi.is_some(),
@@ -170,11 +231,14 @@ pub fn evaluate_all(
     let mut out = Evaluated {
         facts: Vec::with_capacity(scenarios.len()),
         findings: Vec::new(),
+        missing: Vec::new(),
         coverage: Coverage::default(),
     };
+    out.coverage.unpaired = unpaired;
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
         out.findings.extend(s.findings);
+        out.missing.extend(s.missing);
         if linked.contains(&s.template) && !s.with_parameters {
             continue;
         }
@@ -182,6 +246,20 @@ pub fn evaluate_all(
         out.coverage.merge(s.coverage);
     }
     out
+}
+
+/// The template a parameter file is explicitly paired with: a `[[pair]]` of
+/// the configuration, else its `metadata.template` when that names a file.
+fn explicit_template(path: &Path, node: &Node, hints: &Hints) -> Option<PathBuf> {
+    if let Some(config) = hints.config {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let shown = discover::display_path(&abs, hints.config_dir);
+        if let Some(t) = config.paired_template(&shown) {
+            return Some(t.to_path_buf());
+        }
+    }
+    let written = node.get("metadata")?.get("template")?.as_str()?;
+    pairing::metadata_template(path, written, &hints.roots)
 }
 
 /// Templates that another template of the run names as a module or linked

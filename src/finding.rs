@@ -97,6 +97,7 @@ pub mod builtin {
     pub const INVALID_EXPRESSION: (&str, &str) = ("TDN005", "invalid-expression");
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
     pub const UNUSED_SUPPRESSION: (&str, &str) = ("TDN004", "unused-suppression");
+    pub const MISSING_FILE: (&str, &str) = ("TDN006", "missing-file");
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@
 //! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep file or `.bicepparam` (compiled, see below), skipped, or broken (→ TDN001) |
 //! | [`bicep`] | `.bicep` text → [`bicep::syntax`] tree (error-tolerant [`bicep::parser`]: many TDN001 per file) → [`bicep::lower`]: the ARM template the Bicep compiler would emit, as a `Node` tree whose spans point into the Bicep text; modules become linked deployments, local `import`s copy in the other file's exported variables and functions, `.bicepparam` a parameter document of expressions |
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
-//! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; `.bicepparam` by its `using`) |
+//! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
+//! | [`missing`] | TDN006: module, import, `using`/`extends` and linked-template paths that name no file (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
@@ -27,8 +28,8 @@
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions |
 //! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted) |
 //! | [`report`] | findings → human (miette), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit |
-//! | [`stats`] | evaluation coverage for `--stats` |
-//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges (errors point into the TOML) |
+//! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
+//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings (errors point into the TOML) |
 //! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
 //!
 //! Bicep is not evaluated by a second evaluator: lowering produces the same
@@ -54,6 +55,7 @@ pub mod finding;
 pub mod json;
 pub mod load;
 pub mod loader;
+pub mod missing;
 pub mod model;
 pub mod narrow;
 pub mod pairing;

@@ -1,7 +1,9 @@
 //! Pairs ARM parameter files with their templates by the usual file names:
 //! `X.parameters.json` and `X.parameters.<env>.json` belong to `X.json` in the
 //! same folder (`azuredeploy.parameters.json` ↔ `azuredeploy.json`,
-//! `main.parameters.json` ↔ `main.json`).
+//! `main.parameters.json` ↔ `main.json`). Explicit pairings win over names:
+//! a `.bicepparam` file's `using`, a parameter file's `metadata.template`
+//! (PSRule for Azure's link), a `[[pair]]` of the configuration.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -78,6 +80,31 @@ pub fn pair_using(
     }
 }
 
+/// Gives parameter file `param` to `template` alone (`None`: to a template
+/// that is not in the run): an explicit pairing wins over pairing by name.
+pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
+    for list in pairs.iter_mut() {
+        list.retain(|&j| j != param);
+    }
+    if let Some(slot) = template.and_then(|i| pairs.get_mut(i)) {
+        slot.push(param);
+        slot.sort_unstable();
+    }
+}
+
+/// The file a parameter file's `metadata.template` names: relative to the
+/// parameter file; a path not starting with `./` or `../` may also be
+/// relative to one of `roots` (PSRule resolves those from the folder it
+/// scans). The first that exists, if any.
+pub fn metadata_template(param: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
+    let dir = param.parent()?;
+    let beside_only = written.starts_with("./") || written.starts_with("../");
+    std::iter::once(dir)
+        .chain(roots.iter().map(PathBuf::as_path).filter(|_| !beside_only))
+        .map(|d| d.join(written))
+        .find(|p| p.is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +126,14 @@ mod tests {
             Path::new("b/aks.parametersx.json"),
         ];
         assert_eq!(pair(&t, &p), vec![vec![0], vec![1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn explicit_pairings_take_the_parameter_file_away_from_its_name() {
+        let mut pairs = vec![vec![0, 1], vec![2]];
+        assign(&mut pairs, 1, Some(1));
+        assert_eq!(pairs, vec![vec![0], vec![1, 2]]);
+        assign(&mut pairs, 0, None);
+        assert_eq!(pairs, vec![vec![], vec![1, 2]]);
     }
 }

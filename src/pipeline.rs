@@ -105,6 +105,8 @@ pub fn run_with(
 
     let mut sources = SourceMap::default();
     let mut findings = Vec::new();
+    // TDN006 for files named as written; evaluation adds the links it resolved.
+    let mut missing: Vec<Finding> = Vec::new();
     let mut summary = Summary::default();
     let mut templates: Vec<(FileId, Arc<Node>)> = Vec::new();
     let mut parameters: Vec<(FileId, Arc<Node>)> = Vec::new();
@@ -137,6 +139,11 @@ pub fn run_with(
                     for e in compiled.errors {
                         findings.push(parse_error(id, e.span, e.message));
                     }
+                    missing.extend(crate::missing::bicep(
+                        &compiled.references,
+                        &f.input.path,
+                        id,
+                    ));
                     if f.input.kind == discover::FileKind::BicepParam {
                         parameters.push((id, Arc::new(compiled.node)));
                     } else {
@@ -160,6 +167,7 @@ pub fn run_with(
                         display(&f.input.path),
                         l.text,
                     ));
+                    missing.extend(crate::missing::arm(&node, &f.input.path, id));
                     templates.push((id, Arc::new(node)));
                 }
                 Content::Parameters(node) => {
@@ -176,14 +184,44 @@ pub fn run_with(
         }
     }
 
+    // `metadata.template` paths without `./` may be relative to a folder the
+    // run was given, the configuration's folder or the working directory.
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::path::absolute(p).ok())
+        .filter_map(|p| {
+            if p.is_dir() {
+                Some(p)
+            } else {
+                p.parent().map(Path::to_path_buf)
+            }
+        })
+        .collect();
+    roots.extend(config_dir.iter().cloned());
+    roots.extend(cwd.iter().cloned());
+    let hints = evaluate::Hints {
+        config: options.config,
+        config_dir: config_dir.as_deref(),
+        roots,
+    };
     let evaluated = evaluate::evaluate_all(
         &templates,
         &parameters,
         &mut sources,
         cwd.as_deref(),
         options.stats,
+        &hints,
     );
     findings.extend(evaluated.findings);
+    // A literal path evaluation also followed is reported once, as written.
+    let written: std::collections::HashSet<Loc> = missing.iter().map(|f| f.loc).collect();
+    missing.extend(
+        evaluated
+            .missing
+            .into_iter()
+            .filter(|f| !written.contains(&f.loc)),
+    );
+    findings.extend(missing);
     let coverage = evaluated.coverage;
     let all_facts = evaluated.facts;
     lap("evaluate", &mut timings);

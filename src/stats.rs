@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use crate::arm::nested::Unread;
 use crate::arm::template::Deployment;
 use crate::value::{Kind, Value};
 
@@ -19,17 +20,31 @@ pub struct Coverage {
     pub examples: HashMap<String, crate::source::Loc>,
     /// Values where ARM itself would fail (`error:` reasons): file, value location, reason.
     pub errors: Vec<(crate::source::Loc, String)>,
+    /// Modules, linked templates and linked parameter files that evaluation
+    /// could not read, by kind.
+    pub unread: HashMap<String, usize>,
+    /// Parameter files that pair with no template (display paths), set by the caller.
+    pub unpaired: Vec<String>,
 }
 
 impl Coverage {
-    pub fn add(&mut self, dep: &Deployment) {
+    /// One evaluation: complete when no resource value is unknown and every
+    /// module and linked template could be read.
+    pub fn add(&mut self, dep: &Deployment, unread: &[Unread]) {
         self.evaluations += 1;
         let before: usize = self.reasons.values().sum();
         for r in &dep.resources {
             self.walk(&r.name, r.loc);
             self.walk(&r.body, r.loc);
         }
-        if self.reasons.values().sum::<usize>() == before {
+        for u in unread {
+            let key = unread_kind(u);
+            *self.unread.entry(key.clone()).or_default() += 1;
+            if let Some(at) = u.at {
+                self.example(key, at);
+            }
+        }
+        if self.reasons.values().sum::<usize>() == before && unread.is_empty() {
             self.complete += 1;
         }
     }
@@ -38,8 +53,12 @@ impl Coverage {
         self.evaluations += other.evaluations;
         self.complete += other.complete;
         self.errors.extend(other.errors);
+        self.unpaired.extend(other.unpaired);
         for (k, v) in other.reasons {
             *self.reasons.entry(k).or_default() += v;
+        }
+        for (k, v) in other.unread {
+            *self.unread.entry(k).or_default() += v;
         }
         for (k, at) in other.examples {
             self.example(k, at);
@@ -85,20 +104,17 @@ impl Coverage {
             "stats: {} template evaluations, {} evaluated completely ({pct:.0}%)",
             self.evaluations, self.complete
         );
+        let unread: usize = self.unread.values().sum();
+        if unread > 0 {
+            let _ = writeln!(
+                out,
+                "stats: {unread} modules or linked templates not evaluated:"
+            );
+            self.counts(&mut out, &self.unread, top, place);
+        }
         let total: usize = self.reasons.values().sum();
         let _ = writeln!(out, "stats: {total} unknown values; top reasons:");
-        let mut reasons: Vec<_> = self.reasons.iter().collect();
-        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (reason, n) in reasons.into_iter().take(top) {
-            match self.examples.get(reason) {
-                Some(at) => {
-                    let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
-                }
-                None => {
-                    let _ = writeln!(out, "{n:>8}  {reason}");
-                }
-            }
-        }
+        self.counts(&mut out, &self.reasons, top, place);
         let mut errors: Vec<(String, &str)> = self
             .errors
             .iter()
@@ -112,7 +128,58 @@ impl Coverage {
                 let _ = writeln!(out, "  {at}: {reason}");
             }
         }
+        let mut unpaired = self.unpaired.clone();
+        unpaired.sort();
+        unpaired.dedup();
+        for p in unpaired {
+            let _ = writeln!(out, "stats: parameter file {p} pairs with no template");
+        }
         out
+    }
+
+    /// The `top` entries of a histogram, most frequent first, with an example place.
+    fn counts(
+        &self,
+        out: &mut String,
+        counts: &HashMap<String, usize>,
+        top: usize,
+        place: &dyn Fn(crate::source::Loc) -> String,
+    ) {
+        let mut rows: Vec<_> = counts.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (reason, n) in rows.into_iter().take(top) {
+            match self.examples.get(reason) {
+                Some(at) => {
+                    let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
+                }
+                None => {
+                    let _ = writeln!(out, "{n:>8}  {reason}");
+                }
+            }
+        }
+    }
+}
+
+/// Why a module or linked template was not read, grouped for `--stats`.
+fn unread_kind(u: &Unread) -> String {
+    let written = u.written.as_str();
+    let what = if u.parameters {
+        "linked parameter file"
+    } else {
+        "module or linked template"
+    };
+    if written.starts_with("br:") || written.starts_with("br/") {
+        "registry module (not available offline)".into()
+    } else if written.starts_with("ts:") || written.starts_with("ts/") {
+        "template spec module (not available offline)".into()
+    } else if let Some(path) = &u.path {
+        if path.exists() {
+            format!("{what} cannot be read or is not a template")
+        } else {
+            format!("{what} does not exist (TDN006)")
+        }
+    } else {
+        normalize(&u.reason)
     }
 }
 

@@ -395,6 +395,15 @@ fn rules_list_and_explain() {
     assert_eq!(list[0]["slug"], "kubenet-windows-pool");
     let o = tendon(&["explain", "kubenet-shared-subnet"]);
     assert!(stdout(&o).starts_with("# AKS011 (kubenet-shared-subnet)\n"));
+    assert!(ids.contains(&"TDN006"), "{ids:?}");
+    let o = tendon(&["explain", "missing-file"]);
+    assert!(
+        stdout(&o).starts_with(
+            "# TDN006 (missing-file)\n\nSeverity: warning. A module, import or linked template names a file that does not exist\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(tendon(&["explain", "NOPE999"]).status.code(), Some(2));
 }
 
@@ -584,7 +593,7 @@ fn init_writes_a_starter_configuration_once() {
     let o = tendon_in(&dir, &["init"]);
     assert_eq!(o.status.code(), Some(0));
     let text = std::fs::read_to_string(dir.join("tendon.toml")).unwrap();
-    assert!(text.contains("on-premises"));
+    assert!(text.contains("on-premises") && text.contains("# [[pair]]"));
     // The starter parses, and a second init refuses to overwrite it.
     assert_eq!(tendon_in(&dir, &["check", "."]).status.code(), Some(0));
     assert_eq!(tendon_in(&dir, &["init"]).status.code(), Some(2));
@@ -608,4 +617,234 @@ fn symbolic_names_read_as_expressions() {
          fixtures/AKS007/symbolic-name/azuredeploy.json:33:46: note[AKS021]: cluster 'aks-{uniqueString(resourceGroup().id)}' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
     );
     assert_eq!(o.status.code(), Some(0));
+}
+const POOLS_ON_SUBNETS: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "subnetId": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "aks1",
+      "location": "westeurope",
+      "properties": {
+        "agentPoolProfiles": [
+          { "name": "np1", "count": 1, "vnetSubnetID": "[parameters('subnetId')]" },
+          { "name": "np2", "count": 1, "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'aks')]" },
+          { "name": "np3", "count": 1 },
+          { "name": "np4", "count": 1, "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'nodes')]" }
+        ],
+        "networkProfile": { "networkPlugin": "azure" }
+      }
+    },
+    {
+      "type": "Microsoft.ContainerService/managedClusters/agentPools",
+      "apiVersion": "2024-02-01",
+      "name": "aks1/np5",
+      "properties": { "count": 1, "vnetSubnetID": "[reference('subnetLookup').outputs.id.value]" }
+    }
+  ]
+}
+"#;
+
+const VNET_WITH_NODES: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2023-09-01",
+      "name": "vnet",
+      "location": "westeurope",
+      "properties": {
+        "addressSpace": { "addressPrefixes": ["10.1.0.0/16"] },
+        "subnets": [ { "name": "nodes", "properties": { "addressPrefix": "10.1.0.0/24" } } ]
+      }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn report_unresolved_says_which_node_subnets_could_not_be_linked() {
+    let dir = scratch("unlinked-subnets");
+    std::fs::write(dir.join("aks.json"), POOLS_ON_SUBNETS).unwrap();
+    std::fs::write(dir.join("vnet.json"), VNET_WITH_NODES).unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc"]);
+    assert_eq!(stdout(&o), "");
+    // np1: unknown id; np2: a subnet no template declares; np3: the AKS-managed
+    // VNet; np4: on the subnet vnet.json declares; np5 (an agentPools
+    // resource): unknown id.
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--format", "gcc", "--report-unresolved"],
+    );
+    assert_eq!(
+        stdout(&o),
+        "aks.json:13:56: note[TDN002]: node subnet of pool 'np1' in cluster 'aks1' could not be linked: \
+         parameter 'subnetId' has no default and no parameter file gives it\n\
+         aks.json:14:56: note[TDN002]: node subnet of pool 'np2' in cluster 'aks1' names subnet \
+         '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks' \
+         that no template of the run declares; rules about its subnet, VNet and route table are not checked\n\
+         aks.json:25:51: note[TDN002]: node subnet of pool 'np5' in cluster 'aks1' could not be linked: \
+         reference() is a runtime value\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// A kubenet cluster whose one pool's OS type is a parameter (Linux by default).
+fn cluster_with_os_parameter(name: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "osType": {{ "type": "string", "defaultValue": "Linux" }} }},
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "{name}",
+      "location": "westeurope",
+      "properties": {{
+        "agentPoolProfiles": [ {{ "name": "np1", "count": 1, "osType": "[parameters('osType')]" }} ],
+        "networkProfile": {{ "networkPlugin": "kubenet" }}
+      }}
+    }}
+  ]
+}}
+"#
+    )
+}
+
+/// A parameter file giving `osType: Windows`, with `metadata` as given (JSON).
+fn windows_parameters(metadata: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "metadata": {metadata},
+  "parameters": {{
+    "osType": {{ "value": "Windows" }}
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn parameter_files_pair_through_metadata_template() {
+    let dir = scratch("pair-metadata");
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::create_dir_all(dir.join("env")).unwrap();
+    std::fs::write(dir.join("infra/aks.json"), cluster_with_os_parameter("aks")).unwrap();
+    std::fs::write(
+        dir.join("infra/other.json"),
+        cluster_with_os_parameter("other"),
+    )
+    .unwrap();
+    // Its name says aks.json; its metadata says other.json, which wins.
+    std::fs::write(
+        dir.join("infra/aks.parameters.json"),
+        windows_parameters(r#"{"template": "./other.json"}"#),
+    )
+    .unwrap();
+    // No `./`: relative to the parameter file, else to the folder linted.
+    std::fs::write(
+        dir.join("env/dev.json"),
+        windows_parameters(r#"{"template": "infra/aks.json"}"#),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc"]);
+    assert_eq!(
+        without_retirement_notes(&o),
+        "env/dev.json:6:26: error[AKS001]: node pool 'np1' of cluster 'aks' runs Windows, which kubenet does not support\n\
+         infra/aks.parameters.json:6:26: error[AKS001]: node pool 'np1' of cluster 'other' runs Windows, which kubenet does not support\n"
+    );
+}
+
+#[test]
+fn parameter_files_pair_through_the_configuration() {
+    let dir = scratch("pair-config");
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::create_dir_all(dir.join("env/prod")).unwrap();
+    std::fs::write(dir.join("infra/aks.json"), cluster_with_os_parameter("aks")).unwrap();
+    std::fs::write(
+        dir.join("env/prod/aks.parameters.json"),
+        windows_parameters("{}"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("env/orphan.parameters.json"),
+        windows_parameters("{}"),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc", "--stats"]);
+    assert_eq!(without_retirement_notes(&o), "");
+    assert!(
+        stderr(&o).contains(
+            "stats: parameter file env/orphan.parameters.json pairs with no template\n\
+             stats: parameter file env/prod/aks.parameters.json pairs with no template\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "[[pair]]\ntemplate = \"infra/aks.json\"\nparameters = [\"env/*/aks.parameters.json\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc", "--stats"]);
+    assert_eq!(
+        without_retirement_notes(&o),
+        "env/prod/aks.parameters.json:6:26: error[AKS001]: node pool 'np1' of cluster 'aks' runs Windows, which kubenet does not support\n"
+    );
+    assert!(
+        stderr(&o)
+            .ends_with("stats: parameter file env/orphan.parameters.json pairs with no template\n"),
+        "{}",
+        stderr(&o)
+    );
+    // A bad glob stops the run, pointing into the TOML.
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "[[pair]]\ntemplate = \"infra/aks.json\"\nparameters = [\"env/{dev,prod}/*.json\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "bad parameters glob \"env/{dev,prod}/*.json\": only `*`, `**` and `?` are supported"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("tendon.toml:3:15"), "{err}");
+}
+
+#[test]
+fn stats_count_modules_that_were_not_evaluated() {
+    let dir = scratch("stats-modules");
+    std::fs::write(
+        dir.join("main.bicep"),
+        "module vnet 'br/public:avm/res/network/virtual-network:0.5.0' = {\n  name: 'vnet'\n}\n\n\
+         module spec 'ts:00000000-0000-0000-0000-000000000000/specs/aks:1.0' = {\n  name: 'spec'\n}\n\n\
+         module gone './gone.bicep' = {\n  name: 'gone'\n}\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc", "--stats"]);
+    assert_eq!(
+        stdout(&o),
+        "main.bicep:9:13: warning[TDN006]: module './gone.bicep' does not exist\n"
+    );
+    assert_eq!(
+        stderr(&o),
+        "stats: 1 template evaluations, 0 evaluated completely (0%)\n\
+         stats: 3 modules or linked templates not evaluated:\n       \
+         1  module or linked template does not exist (TDN006)  (e.g. main.bicep:9:13)\n       \
+         1  registry module (not available offline)  (e.g. main.bicep:1:13)\n       \
+         1  template spec module (not available offline)  (e.g. main.bicep:5:13)\n\
+         stats: 0 unknown values; top reasons:\n"
+    );
 }

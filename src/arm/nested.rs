@@ -10,14 +10,30 @@ use std::path::{Path, PathBuf};
 use crate::arm::eval::{DeployScope, ScopeLevel};
 use crate::arm::frame::{Frame, ParamSource};
 use crate::arm::resources::is_deployment;
-use crate::arm::template::{MAX_NESTING, Resource};
+use crate::arm::template::{LinkedTemplate, MAX_NESTING, Resource};
 use crate::json::{Node, NodeKind};
 use crate::resource_id;
+use crate::source::Loc;
 use crate::value::{Kind, Object, Value};
 
 /// `deployment().properties.templateLink.uri` of a local file is this prefix
 /// plus the file's absolute path, so `uri(...)` can resolve siblings.
 pub const LOCAL_URI_PREFIX: &str = "https://tendon.local";
+
+/// A linked template or parameter file that evaluation could not read.
+#[derive(Clone, Debug)]
+pub struct Unread {
+    /// The file looked for; `None` when the link is not a local file.
+    pub path: Option<PathBuf>,
+    /// The link as written: a relative path (also for a local URI), or the URI.
+    pub written: String,
+    /// A parameter file (`parametersLink`) rather than a template.
+    pub parameters: bool,
+    /// Why it was not read.
+    pub reason: String,
+    /// Where the link is written.
+    pub at: Option<Loc>,
+}
 
 /// What a nested deployment produced.
 #[derive(Debug)]
@@ -191,17 +207,24 @@ impl<'a> Frame<'a, '_, '_> {
         prefix: String,
         out: &mut Vec<Resource>,
     ) -> Value {
+        let written = link.get("relativePath").or_else(|| link.get("uri"));
+        let at = written.and_then(|v| v.origin).or(link.origin);
+        let written = written.and_then(Value::as_str).unwrap_or("").to_string();
         let Some(path) = self.link_path(link) else {
-            return Value::unknown(match link.get("uri").and_then(Value::as_str) {
+            let reason = match link.get("uri").and_then(Value::as_str) {
                 Some(uri) => format!("linked template '{uri}' is not a local file"),
                 None => "the linked template's location is not known statically".to_string(),
-            });
+            };
+            self.unread(None, written, false, &reason, at);
+            return Value::unknown(reason);
         };
         let Some(linked) = self.shared.loader.load(&path) else {
-            return Value::unknown(format!(
+            let reason = format!(
                 "linked template {} cannot be read or is not a template",
                 path.display()
-            ));
+            );
+            self.unread(Some(path), written, false, &reason, at);
+            return Value::unknown(reason);
         };
         if self.shared.link_stack.contains(&linked.path) {
             self.shared.note_limit_at(
@@ -211,11 +234,10 @@ impl<'a> Frame<'a, '_, '_> {
             return Value::unknown("evaluation limit: linked templates form a cycle");
         }
         // Parameters: passed inline, or from a linked parameter file.
-        let param_file = props
-            .get_path(&["parametersLink", "uri"])
-            .and_then(Value::as_str)
-            .and_then(|u| self.uri_path(u))
-            .and_then(|p| self.shared.loader.load(&p));
+        let param_file = match props.get_path(&["parametersLink", "uri"]) {
+            Some(uri) => self.linked_parameters(uri),
+            None => None,
+        };
         let params = match &param_file {
             Some(pf) => match pf.node.get("parameters") {
                 Some(p) => ParamSource::File(p, pf.file),
@@ -243,6 +265,59 @@ impl<'a> Frame<'a, '_, '_> {
         drop(child);
         self.shared.link_stack.pop();
         outputs
+    }
+
+    /// The parameter file a `parametersLink` names, if it can be read.
+    fn linked_parameters(&mut self, uri: &Value) -> Option<LinkedTemplate> {
+        let written = uri.as_str().unwrap_or("").to_string();
+        let Some(path) = uri.as_str().and_then(|u| self.uri_path(u)) else {
+            let reason = match uri.as_str() {
+                Some(u) => format!("linked parameter file '{u}' is not a local file"),
+                None => "the linked parameter file's location is not known statically".into(),
+            };
+            self.unread(None, written, true, &reason, uri.origin);
+            return None;
+        };
+        let loaded = self.shared.loader.load(&path);
+        if loaded.is_none() {
+            let reason = format!(
+                "linked parameter file {} cannot be read or is not a parameter file",
+                path.display()
+            );
+            self.unread(Some(path), written, true, &reason, uri.origin);
+        }
+        loaded
+    }
+
+    /// Tells the loader about a link that could not be read. A local file is
+    /// named as written relative to this template's folder.
+    fn unread(
+        &self,
+        path: Option<PathBuf>,
+        written: String,
+        parameters: bool,
+        reason: &str,
+        at: Option<Loc>,
+    ) {
+        let dir = self
+            .path
+            .as_deref()
+            .and_then(|p| std::path::absolute(p).ok())
+            .and_then(|p| p.parent().map(normalize));
+        let written = match (&path, &dir) {
+            (Some(p), Some(d)) if written.starts_with(LOCAL_URI_PREFIX) => p
+                .strip_prefix(d)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| p.to_string_lossy().into_owned()),
+            _ => written,
+        };
+        self.shared.loader.unread(Unread {
+            path,
+            written,
+            parameters,
+            reason: reason.to_string(),
+            at,
+        });
     }
 
     fn link_path(&self, link: &Value) -> Option<PathBuf> {
@@ -567,7 +642,7 @@ fn passed_parameters(props: &Value) -> Object {
 }
 
 /// Removes `.` and `..` segments without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

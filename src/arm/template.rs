@@ -74,6 +74,9 @@ pub struct LinkedTemplate {
 /// Finds linked templates and parameter files on disk.
 pub trait TemplateLoader: Sync {
     fn load(&self, path: &Path) -> Option<LinkedTemplate>;
+
+    /// Told about each linked template or parameter file evaluation could not read.
+    fn unread(&self, _link: crate::arm::nested::Unread) {}
 }
 
 /// A loader that finds nothing (linked templates stay Unknown).

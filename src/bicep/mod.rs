@@ -20,6 +20,27 @@ pub struct Compiled {
     /// An ARM template (`.bicep`) or a parameter document (`.bicepparam`).
     pub node: Node,
     pub errors: Vec<SyntaxError>,
+    /// The local files it names (relative to its folder), for TDN006.
+    pub references: Vec<FileRef>,
+}
+
+/// How a Bicep file names another local file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    Module,
+    Import,
+    Using,
+    Extends,
+}
+
+/// A local file named by a `module`, `import`, `using` or `extends` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    pub kind: RefKind,
+    /// The path as written.
+    pub path: String,
+    /// The path string.
+    pub span: Span,
 }
 
 /// Parses and lowers a `.bicep` file (`path` locates `load*Content` files).
@@ -28,6 +49,7 @@ pub fn compile(text: &str, path: &Path) -> Compiled {
     let node = lower::lower(&program, text.len(), path.parent(), &lower::DiskReader);
     Compiled {
         node,
+        references: references(&program),
         errors: program.errors,
     }
 }
@@ -38,8 +60,39 @@ pub fn compile_params(text: &str, path: &Path) -> Compiled {
     let node = lower::lower_params(&program, text.len(), path.parent(), &lower::DiskReader);
     Compiled {
         node,
+        references: references(&program),
         errors: program.errors,
     }
+}
+
+/// The local files a program names; registry (`br:`, `br/alias:`) and
+/// template-spec (`ts:`) references are not files.
+fn references(program: &syntax::Program) -> Vec<FileRef> {
+    use syntax::{ImportKind, StmtKind};
+    let mut out = Vec::new();
+    for stmt in &program.statements {
+        let (kind, lit) = match &stmt.kind {
+            StmtKind::Module { path, .. } => (RefKind::Module, path),
+            StmtKind::Import(i) if !matches!(i.kind, ImportKind::Extension) => match &i.from {
+                Some(from) => (RefKind::Import, from),
+                None => continue,
+            },
+            StmtKind::Using { path: Some(p), .. } => (RefKind::Using, p),
+            StmtKind::Extends(p) => (RefKind::Extends, p),
+            _ => continue,
+        };
+        let remote = ["br:", "br/", "ts:", "ts/"]
+            .iter()
+            .any(|p| lit.value.starts_with(p));
+        if !remote && !lit.value.is_empty() {
+            out.push(FileRef {
+                kind,
+                path: lit.value.clone(),
+                span: lit.span,
+            });
+        }
+    }
+    out
 }
 
 /// Text of a Bicep file: invalid UTF-8 is replaced (and reported at the first bad byte).

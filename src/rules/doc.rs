@@ -89,6 +89,21 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          syntax error, so ARM rejects the deployment; tendon treats its value as unknown. Write \
          '[[' at the start for a literal string that begins with '['.",
     ),
+    (
+        "TDN006",
+        "missing-file",
+        "warning",
+        "A module, import or linked template names a file that does not exist",
+        "A local Bicep module path (`module m './x.bicep'`), an `import ... from './x.bicep'`, a \
+         `.bicepparam` file's `using` or `extends`, an ARM linked template's \
+         `templateLink.relativePath`, or a linked template or `parametersLink` URI built from \
+         `deployment().properties.templateLink.uri` names a file that does not exist. The Bicep \
+         build, template-spec packaging or the deployment fails on it. The finding points at the \
+         path as written; the run goes on, and whatever the file would deploy or output is \
+         unknown. Registry (`br:`) and template-spec (`ts:`) modules are not local files and are \
+         not checked. Suppress it like any rule (a comment, resource metadata, a Bicep pragma) \
+         when the file is generated before deployment.",
+    ),
 ];
 
 /// Documentation of a built-in diagnostic, by id or slug.

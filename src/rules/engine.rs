@@ -14,7 +14,7 @@ use crate::source::Loc;
 /// Runs every rule; with `unresolved`, also reports (TDN002) each rule input
 /// that was unknown.
 pub fn run(rules: &[Rule], world: &World, unresolved: bool) -> Vec<Finding> {
-    rules
+    let mut out: Vec<Finding> = rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut found = run_rule(rule, world);
@@ -22,6 +22,27 @@ pub fn run(rules: &[Rule], world: &World, unresolved: bool) -> Vec<Finding> {
                 found.extend(run_probes(rule, world));
             }
             found
+        })
+        .collect();
+    if unresolved {
+        out.extend(unlinked_pools(world));
+    }
+    out
+}
+
+/// TDN002 findings for node pools whose subnet could not be linked.
+fn unlinked_pools(world: &World) -> Vec<Finding> {
+    crate::rules::unresolved::unlinked_pools(&world.doc)
+        .into_iter()
+        .filter_map(|(ptr, message)| {
+            let mut f = Finding::builtin(
+                builtin::UNRESOLVED,
+                Severity::Info,
+                message,
+                locate(world, &ptr)?,
+            );
+            f.scenarios = scenario(world, &ptr).into_iter().collect();
+            Some(f)
         })
         .collect()
 }

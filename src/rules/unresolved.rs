@@ -5,9 +5,16 @@
 //! replaced by "this field is unknown". A probe's matches are the places where
 //! the rule would have been checked but could not be; `known` fields and
 //! predicate fields of ordinary matches are probed too.
+//!
+//! Besides the rules' own inputs, [`unlinked_pools`] says which node pools'
+//! subnets could not be linked, which silences every subnet, VNet and route
+//! table rule for them at once.
+
+use std::collections::HashSet;
 
 use jsonpath_rust::parser::model::JpQuery;
 use jsonpath_rust::parser::parse_json_path;
+use serde_json::Value as J;
 
 use crate::rules::load::{FieldPath, field_path};
 
@@ -196,6 +203,52 @@ pub fn probes(select: &str) -> Vec<Probe> {
                     });
                 }
             }
+        }
+    }
+    out
+}
+
+/// Node pools whose subnet could not be linked, as (pointer of the pool's
+/// `vnetSubnetID`, message): the id is unknown, or names a subnet no template
+/// of the run declares. A pool without `vnetSubnetID` uses the AKS-managed
+/// VNet and has nothing to link.
+pub fn unlinked_pools(world: &J) -> Vec<(String, String)> {
+    let undeclared: HashSet<&str> = world
+        .get("subnets")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("declared") == Some(&J::Bool(false)))
+        .filter_map(|s| s.get("pools").and_then(J::as_array))
+        .flatten()
+        .filter_map(J::as_str)
+        .collect();
+    let mut out = Vec::new();
+    let clusters = world.get("clusters").and_then(J::as_array);
+    for (ci, cluster) in clusters.into_iter().flatten().enumerate() {
+        let pools = cluster.get("pools").and_then(J::as_array);
+        for (pi, pool) in pools.into_iter().flatten().enumerate() {
+            let ptr = format!("/clusters/{ci}/pools/{pi}");
+            let what = crate::rules::engine::fill("pool '{name}' in cluster '{cluster}'", pool);
+            let unknown = pool
+                .get("vnetSubnetID")
+                .and_then(|v| v.get("$unknown"))
+                .and_then(J::as_str);
+            let message = match (unknown, pool.get("vnetSubnetID")) {
+                (Some(reason), _) => {
+                    format!("node subnet of {what} could not be linked: {reason}")
+                }
+                (None, Some(J::String(id)))
+                    if !id.is_empty() && undeclared.contains(ptr.as_str()) =>
+                {
+                    format!(
+                        "node subnet of {what} names subnet '{id}' that no template of the run declares; \
+                         rules about its subnet, VNet and route table are not checked"
+                    )
+                }
+                _ => continue,
+            };
+            out.push((format!("{ptr}/vnetSubnetID"), message));
         }
     }
     out
