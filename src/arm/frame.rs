@@ -364,7 +364,17 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
                 }
             }
             ParamSource::Values(values) => {
-                if let Some(v) = values.get(name) {
+                // A null passed for a parameter with a default means "not given"
+                // (Bicep's `pool.?maxPods`, `tryGet` into a module's parameters).
+                let has_default = || {
+                    self.template
+                        .get("parameters")
+                        .and_then(|p| p.get(name))
+                        .is_some_and(|spec| spec.get("defaultValue").is_some())
+                };
+                if let Some(v) = values.get(name)
+                    && !(matches!(v.kind, Kind::Null) && has_default())
+                {
                     return v.clone();
                 }
             }

@@ -2,6 +2,8 @@
 //! their pools, VNets, subnets, route tables, NSGs, identities and role
 //! assignments. Values stay `Value`s so their origins (spans) survive.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::arm::template::{Deployment, Resource};
 use crate::resource_id::{self, canonical};
 use crate::source::{FileId, Loc};
@@ -35,6 +37,9 @@ pub struct ClusterFact {
     pub service_principal: Option<Value>,
     /// The evaluated `dependsOn` entries.
     pub depends_on: Vec<Value>,
+    /// What the cluster waits for: `dependsOn` and, transitively, what those
+    /// resources of the same deployment wait for.
+    pub waits_for: Vec<Value>,
 }
 
 #[derive(Debug)]
@@ -180,6 +185,71 @@ fn type_is(res: &Resource, t: &str) -> bool {
 }
 
 pub fn extract(dep: &Deployment) -> Facts {
+    let mut f = extract_resources(dep);
+    let graph = DependencyGraph::new(dep);
+    for c in &mut f.clusters {
+        c.waits_for = graph.closure(&c.depends_on);
+    }
+    f
+}
+
+/// `dependsOn` of every resource of one deployment, by canonical id and by
+/// lower-case name (languageVersion 2.0 and Bicep entries may be symbolic).
+struct DependencyGraph<'d> {
+    by_key: HashMap<String, &'d [Value]>,
+}
+
+impl<'d> DependencyGraph<'d> {
+    fn new(dep: &'d Deployment) -> DependencyGraph<'d> {
+        let mut by_key = HashMap::new();
+        for res in &dep.resources {
+            let Some(list) = res.body.get("dependsOn").and_then(Value::as_array) else {
+                continue;
+            };
+            if list.is_empty() {
+                continue;
+            }
+            if let Some(id) = res.id.as_deref() {
+                by_key.entry(canonical(id)).or_insert(list);
+            }
+            if let Some(name) = res.name.as_str() {
+                by_key
+                    .entry(resource_id::last_name(name).to_ascii_lowercase())
+                    .or_insert(list);
+            }
+        }
+        DependencyGraph { by_key }
+    }
+
+    /// `deps` and everything they wait for, each once, in order found.
+    fn closure(&self, deps: &[Value]) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut queue: std::collections::VecDeque<&Value> = deps.iter().collect();
+        while let Some(d) = queue.pop_front() {
+            let Some(text) = d.as_str() else {
+                out.push(d.clone());
+                continue;
+            };
+            let key = text.trim().to_ascii_lowercase();
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            out.push(d.clone());
+            let lookup = if key.starts_with('/') {
+                canonical(&key)
+            } else {
+                resource_id::last_name(&key).to_string()
+            };
+            if let Some(more) = self.by_key.get(&lookup) {
+                queue.extend(more.iter());
+            }
+        }
+        out
+    }
+}
+
+fn extract_resources(dep: &Deployment) -> Facts {
     let mut f = Facts::default();
     let prefix = resource_id::scope_prefix(dep.scope.level, None, None);
     for res in &dep.resources {
@@ -226,6 +296,7 @@ pub fn extract(dep: &Deployment) -> Facts {
                     .get_path(&["servicePrincipalProfile", "clientId"])
                     .cloned(),
                 depends_on: items(res.body.get("dependsOn")),
+                waits_for: Vec::new(),
             });
         } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {
             let short = res

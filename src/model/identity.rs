@@ -261,7 +261,7 @@ fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &Target) 
         return false;
     }
     let name = target.name.as_str().map(str::to_ascii_lowercase);
-    for dep in &c.depends_on {
+    for dep in &c.waits_for {
         let Some(entry) = dep.as_str() else {
             return false;
         };
