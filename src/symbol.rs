@@ -124,7 +124,7 @@ pub fn alphabet(token: &str) -> Option<fn(char) -> bool> {
         "uniquestring" => Some(lower_alnum),
         "guid" => Some(|c| c.is_ascii_hexdigit() || c == '-'),
         // Azure region names: `westeurope`, `eastus2`.
-        "resourcegroup" if token.ends_with(").location}") => Some(lower_alnum),
+        "resourcegroup" | "deployment" if token.ends_with(").location}") => Some(lower_alnum),
         _ => None,
     }
 }

@@ -163,8 +163,8 @@ impl<'a> Frame<'a, '_, '_> {
             Some(p) => self.eval(p),
             None => Value::object(Object::new()),
         };
+        open_all(&mut props, 0);
         if let Kind::Object(obj) = &mut props.kind {
-            obj.open = true;
             for (k, v) in obj.entries.iter_mut() {
                 let Some(child_type) = INLINE_CHILDREN.iter().find(|c| c.eq_ignore_ascii_case(k))
                 else {
@@ -181,12 +181,11 @@ impl<'a> Frame<'a, '_, '_> {
     }
 }
 
-/// Gives an inline child `{name, properties}` its id and marks it open.
+/// Gives an inline child `{name, properties}` the id Azure gives it.
 fn add_child_id(item: &mut Value, parent_id: &str, child_type: &str) {
     let Kind::Object(obj) = &mut item.kind else {
         return;
     };
-    obj.open = true;
     if obj.get("id").is_some() {
         return;
     }
@@ -194,12 +193,26 @@ fn add_child_id(item: &mut Value, parent_id: &str, child_type: &str) {
         let id = format!("{parent_id}/{child_type}/{name}");
         obj.entries.push(("id".into(), Value::str(id)));
     }
-    if let Some(Kind::Object(p)) = obj
-        .entries
-        .iter_mut()
-        .find(|(k, _)| k.eq_ignore_ascii_case("properties"))
-        .map(|(_, v)| &mut v.kind)
-    {
-        p.open = true;
+}
+
+/// Marks every object in `v` open: Azure adds keys at any depth
+/// (`addonProfiles.x.identity`, a subnet's `ipConfigurations`).
+fn open_all(v: &mut Value, depth: usize) {
+    if depth > crate::arm::functions::comparison::MAX_VALUE_DEPTH {
+        return;
+    }
+    match &mut v.kind {
+        Kind::Object(o) => {
+            o.open = true;
+            for (_, x) in o.entries.iter_mut() {
+                open_all(x, depth + 1);
+            }
+        }
+        Kind::Array(items) => {
+            for x in items {
+                open_all(x, depth + 1);
+            }
+        }
+        _ => {}
     }
 }

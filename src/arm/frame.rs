@@ -114,6 +114,9 @@ pub struct Frame<'a, 's, 'l> {
     /// `deployment().name`: the nested deployment's evaluated name; `None` for
     /// the root template, whose deployment name is chosen when deploying.
     pub deployment_name: Option<Value>,
+    /// `deployment().location` (subscription and wider scopes): the nested
+    /// deployment's `location`, else its parent's; `None` for the root.
+    pub deployment_location: Option<Value>,
     /// Resources of this template by canonical id, for `reference()` ([`crate::arm::declared`]).
     pub declared_index: Option<HashMap<String, (&'a Node, String)>>,
     /// `reference()` results of declared resources, by node address.
@@ -151,6 +154,7 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             deployments_index: None,
             building_index: false,
             deployment_name: None,
+            deployment_location: None,
             declared_index: None,
             declared_memo: HashMap::new(),
             resolving: Vec::new(),

@@ -122,6 +122,10 @@ impl<'a> Frame<'a, '_, '_> {
             .get_path(&["expressionEvaluationOptions", "scope"])
             .and_then(Value::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let location = node
+            .get("location")
+            .map(|l| self.eval(l))
+            .or_else(|| self.deployment_location.clone());
         let mut resources = Vec::new();
         let outputs = if let Some(template) = props_node.get("template") {
             if inner_scope {
@@ -137,6 +141,7 @@ impl<'a> Frame<'a, '_, '_> {
                     self.shared,
                 );
                 child.deployment_name = Some(name.clone());
+                child.deployment_location = location.clone();
                 child.template_resources(&mut resources);
                 child.outputs()
             } else {
@@ -153,7 +158,11 @@ impl<'a> Frame<'a, '_, '_> {
                 self.outputs_of(template)
             }
         } else if let Some(link) = props.get("templateLink") {
-            self.linked(link, &props, name, scope, child_prefix, &mut resources)
+            let this = ThisDeployment {
+                name: name.clone(),
+                location,
+            };
+            self.linked(link, &props, this, scope, child_prefix, &mut resources)
         } else {
             Value::unknown(format!(
                 "deployment '{}' has neither a template nor a templateLink",
@@ -202,7 +211,7 @@ impl<'a> Frame<'a, '_, '_> {
         &mut self,
         link: &Value,
         props: &Value,
-        name: &Value,
+        this: ThisDeployment,
         scope: DeployScope,
         prefix: String,
         out: &mut Vec<Resource>,
@@ -259,7 +268,8 @@ impl<'a> Frame<'a, '_, '_> {
             self.depth + 1,
             self.shared,
         );
-        child.deployment_name = Some(name.clone());
+        child.deployment_name = Some(this.name);
+        child.deployment_location = this.location;
         child.template_resources(out);
         let outputs = child.outputs();
         drop(child);
@@ -574,7 +584,11 @@ impl<'a> Frame<'a, '_, '_> {
             .clone()
             .unwrap_or_else(|| Value::str(crate::symbol::member("deployment", "name")));
         obj.entries.push(("name".into(), name));
-        obj.entries.push(("location".into(), runtime("location")));
+        let location = self
+            .deployment_location
+            .clone()
+            .unwrap_or_else(|| Value::str(crate::symbol::member("deployment", "location")));
+        obj.entries.push(("location".into(), location));
         obj.entries
             .push(("properties".into(), Value::object(props)));
         Value::object(obj)
@@ -606,7 +620,12 @@ impl<'a> Frame<'a, '_, '_> {
     }
 }
 
-/// `properties.parameters` of a deployment: `{name: {value}}` → `{name: value}`.
+/// What `deployment()` says inside a linked template.
+struct ThisDeployment {
+    name: Value,
+    location: Option<Value>,
+}
+
 /// Adds a deployment's `dependsOn` entries to a resource deployed inside it.
 fn inherit_dependencies(body: &mut Value, order: &[Value]) {
     let Kind::Object(obj) = &mut body.kind else {
@@ -621,6 +640,7 @@ fn inherit_dependencies(body: &mut Value, order: &[Value]) {
     obj.insert("dependsOn".into(), Value::array(deps));
 }
 
+/// `properties.parameters` of a deployment: `{name: {value}}` → `{name: value}`.
 fn passed_parameters(props: &Value) -> Object {
     let mut out = Object::new();
     if let Some(Kind::Object(params)) = props.get("parameters").map(|p| &p.kind) {
