@@ -57,13 +57,19 @@ fn deep(v: &Value, depth: usize) -> bool {
 /// ASCII case-insensitive), in order; a placeholder inside a token is part of it.
 fn spans(s: &str) -> Vec<(usize, usize)> {
     let tokens = crate::symbol::token_spans(s);
-    let lower = s.to_ascii_lowercase();
-    let mut fixed = Vec::new();
-    for t in TOKENS {
-        let t = t.to_ascii_lowercase();
-        fixed.extend(lower.match_indices(&t).map(|(i, m)| (i, i + m.len())));
-    }
-    fixed.sort_unstable();
+    // Every placeholder starts with `{`: test each one against the four.
+    let bytes = s.as_bytes();
+    let fixed: Vec<(usize, usize)> = memchr::memchr_iter(b'{', bytes)
+        .filter_map(|i| {
+            TOKENS.iter().find_map(|t| {
+                let end = i + t.len();
+                bytes
+                    .get(i..end)
+                    .is_some_and(|b| b.eq_ignore_ascii_case(t.as_bytes()))
+                    .then_some((i, end))
+            })
+        })
+        .collect();
     // Both lists are sorted: drop the placeholders inside a token in one pass.
     let mut out = Vec::with_capacity(tokens.len() + fixed.len());
     let mut tok = tokens.iter().peekable();
