@@ -848,3 +848,18 @@ fn stats_count_modules_that_were_not_evaluated() {
          stats: 0 unknown values; top reasons:\n"
     );
 }
+
+/// Module paths with `../../` resolve from the calling file, also when tendon
+/// runs in that file's folder and is given only its name.
+#[test]
+fn parent_module_paths_resolve_from_the_calling_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/AKS007/parent-module-bicep/env/dev");
+    let o = tendon_in(&dir, &["check", "main.bicep", "--format", "gcc", "-q"]);
+    assert_eq!(
+        stdout(&o),
+        "../../modules/cluster.bicep:9:38: note[AKS021]: cluster 'aks' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n\
+         main.bicep:8:62: error[AKS007]: subnet 'nodes' has 11 usable addresses (Azure reserves 5), but its node pools can reach 12 nodes including upgrade surge\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -667,13 +667,34 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` cancels a folder name, never another `..` (`../../x` from
+            // the working directory stays `../../x`) nor the root.
+            std::path::Component::ParentDir => match out.components().next_back() {
+                Some(std::path::Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(std::path::Component::RootDir | std::path::Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod normalize_tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn parent_folders_stay_when_nothing_cancels_them() {
+        assert_eq!(
+            normalize(Path::new("../../bicep/main.bicep")),
+            Path::new("../../bicep/main.bicep")
+        );
+        assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(normalize(Path::new("a/b/./../c")), Path::new("a/c"));
+        assert_eq!(normalize(Path::new("/../x")), Path::new("/x"));
+    }
 }
