@@ -77,11 +77,12 @@ impl Coverage {
         let at = v.origin.unwrap_or(at);
         match &v.kind {
             Kind::Unknown(r) => {
+                let r = crate::value::display_reason(r);
                 let key = normalize(r);
                 *self.reasons.entry(key.clone()).or_default() += 1;
                 self.example(key, at);
                 if r.starts_with("error:") {
-                    self.errors.push((at, r.clone()));
+                    self.errors.push((at, r.to_string()));
                 }
             }
             Kind::Array(items) => items.iter().for_each(|i| self.walk(i, at)),

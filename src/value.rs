@@ -144,7 +144,7 @@ impl Value {
 
     pub fn unknown_reason(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Unknown(r) => Some(r),
+            Kind::Unknown(r) => Some(display_reason(r)),
             _ => None,
         }
     }
@@ -239,9 +239,37 @@ impl Value {
             ),
             Kind::Unknown(r) => {
                 let mut m = serde_json::Map::new();
-                m.insert("$unknown".into(), J::String(r.clone()));
+                m.insert("$unknown".into(), J::String(display_reason(r).to_string()));
                 J::Object(m)
             }
         }
     }
+}
+
+/// Marks an unknown resource id whose type is known; kept after the reason so
+/// that `error:` and `evaluation limit:` reasons still start the text.
+const TYPED_UNKNOWN: &str = " [an id of type ";
+
+/// The reason of an unknown resource id whose type is known.
+pub fn typed_unknown(resource_type: &str, reason: &str) -> String {
+    if typed_unknown_type(reason).is_some() {
+        return reason.to_string();
+    }
+    format!("{reason}{TYPED_UNKNOWN}{resource_type}]")
+}
+
+/// A reason as shown to people: without the type marker of [`typed_unknown`].
+pub fn display_reason(reason: &str) -> &str {
+    match reason.rsplit_once(TYPED_UNKNOWN) {
+        Some((shown, t)) if t.ends_with(']') => shown,
+        _ => reason,
+    }
+}
+
+/// The resource type of an unknown id made by [`typed_unknown`].
+pub fn typed_unknown_type(reason: &str) -> Option<&str> {
+    reason
+        .strip_suffix(']')?
+        .rsplit_once(TYPED_UNKNOWN)
+        .map(|(_, t)| t)
 }

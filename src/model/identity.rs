@@ -263,7 +263,20 @@ fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &Target) 
     let name = target.name.as_str().map(str::to_ascii_lowercase);
     for dep in &c.waits_for {
         let Some(entry) = dep.as_str() else {
-            return false;
+            // An id of another type, even with its name unknown, is not the target;
+            // a deployment (module) may order anything.
+            match dep
+                .unknown_reason()
+                .and_then(crate::value::typed_unknown_type)
+            {
+                Some(t)
+                    if !t.eq_ignore_ascii_case(target.resource_type)
+                        && !t.eq_ignore_ascii_case("Microsoft.Resources/deployments") =>
+                {
+                    continue;
+                }
+                _ => return false,
+            }
         };
         let entry = entry.trim().to_ascii_lowercase();
         if entry.contains("microsoft.resources/deployments") {

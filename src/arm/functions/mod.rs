@@ -152,7 +152,18 @@ pub(crate) fn call(cx: &mut Ctx, c: &Call) -> Value {
     // Structure builders handle Unknown parts themselves.
     let structural = matches!(lname.as_str(), "createarray" | "createobject" | "coalesce");
     if !structural && let Some(u) = first_unknown(&args) {
-        return Value::unknown(u.unknown_reason().unwrap_or("unknown"));
+        let reason = u.unknown_reason().unwrap_or("unknown");
+        // An id whose name is unknown still has a known type (`dependsOn` on a
+        // role assignment named by guid() of a parameter is not the VNet).
+        if lname.ends_with("resourceid")
+            && let Some(t) = args
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|a| a.contains('/'))
+        {
+            return Value::unknown(crate::value::typed_unknown(t, reason));
+        }
+        return Value::unknown(reason);
     }
     strict(cx, &lname, &c.name, args).unwrap_or_else(|u| u)
 }

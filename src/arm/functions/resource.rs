@@ -340,6 +340,12 @@ mod tests {
             )),
             "parameter 'n' has no value"
         );
+        let id = ev_in(
+            &mut env,
+            "resourceId('Microsoft.Storage/storageAccounts', parameters('n'))",
+        );
+        assert!(matches!(&id.kind, crate::value::Kind::Unknown(r)
+            if crate::value::typed_unknown_type(r) == Some("Microsoft.Storage/storageAccounts")));
     }
 
     #[test]
