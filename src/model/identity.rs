@@ -265,10 +265,11 @@ fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &Target) 
         let Some(entry) = dep.as_str() else {
             // An id of another type, even with its name unknown, is not the target;
             // a deployment (module) may order anything.
-            match dep
-                .unknown_reason()
-                .and_then(crate::value::typed_unknown_type)
-            {
+            let raw = match &dep.kind {
+                Kind::Unknown(r) => Some(r.as_str()),
+                _ => None,
+            };
+            match raw.and_then(crate::value::typed_unknown_type) {
                 Some(t)
                     if !t.eq_ignore_ascii_case(target.resource_type)
                         && !t.eq_ignore_ascii_case("Microsoft.Resources/deployments") =>
