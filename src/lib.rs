@@ -18,10 +18,11 @@
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
-//! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::udf` user-defined functions |
+//! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
 //! | [`missing`] | TDN006: module, import, `using`/`extends` and linked-template paths that name no file (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
+//! | [`symbol`] | deploy-time values fixed at deployment but not known before it (`uniqueString(resourceGroup().id)`, `resourceGroup().location`, `deployment().name`) as symbol tokens inside strings: equal exactly when built the same way |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
 //! | [`model::link`] | all `Facts` → [`model::world::World`]: JSON document + pointer→span side table |
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
@@ -43,7 +44,9 @@
 //! (file, line, column, rule id) and deduplicated before printing.
 //! Resource ids are compared canonically ([`resource_id`]): case-insensitive,
 //! with placeholders for an unknown subscription or resource group that match
-//! any concrete value.
+//! any concrete value; a [`symbol`] token in a name matches only itself.
+//! The same resource reached from several sources (a Bicep file and its
+//! compiled JSON, a module deployed twice, a pool declared twice) counts once.
 
 pub mod arm;
 pub mod bicep;
