@@ -254,10 +254,15 @@ pub(crate) fn property(v: Value, name: &str) -> Value {
                 None if open => Value::unknown(format!(
                     "'{name}' is set by Azure at deployment, not by the template"
                 )),
-                // A key chosen at deployment (`regions[location]`) may be any of them.
-                None if crate::arm::functions::placeholder::str_has(name) => Value::unknown(
-                    "a property named by a deploy-time value is not known statically",
-                ),
+                // A key chosen at deployment (`regions[location]`) may be any of
+                // them: a string lookup is a symbol, anything else unknown.
+                None if crate::arm::functions::placeholder::str_has(name) => {
+                    lookup_symbol(&entries, name).unwrap_or_else(|| {
+                        Value::unknown(
+                            "a property named by a deploy-time value is not known statically",
+                        )
+                    })
+                }
                 None => {
                     available = entries.iter().take(8).map(|(k, _)| k.clone()).collect();
                     Value::unknown(format!(
@@ -277,6 +282,23 @@ pub(crate) fn property(v: Value, name: &str) -> Value {
             v.type_name()
         )),
     }
+}
+
+/// `map[key]` with a deploy-time key over a map of strings: the symbol
+/// `{lookup('map·<hash>', key)}`, the same wherever the same map is indexed
+/// by the same key.
+fn lookup_symbol(entries: &[(String, Value)], key: &str) -> Option<Value> {
+    if entries.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::with_capacity(entries.len() * 2);
+    for (k, v) in entries {
+        parts.push(k);
+        parts.push(v.as_str()?);
+    }
+    let map = format!("map-{}", crate::finding::stable_hash(&parts).get(..8)?);
+    use crate::symbol::{Arg, call};
+    Some(Value::str(call("lookup", &[Arg::Str(&map), Arg::Str(key)])))
 }
 
 /// `v[i]`: array index or object key.

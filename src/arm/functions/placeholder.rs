@@ -679,6 +679,24 @@ mod tests {
     }
 
     #[test]
+    fn lookups_by_deploy_time_keys() {
+        let a = evp(
+            "createObject('westeurope', 'weu', 'northeurope', 'neu')[resourceGroup().location]",
+        );
+        let b =
+            evp(r#"json('{"westeurope": "weu", "northeurope": "neu"}')[resourceGroup().location]"#);
+        assert!(
+            crate::symbol::is_token(a.as_str().unwrap_or_default()),
+            "{a:?}"
+        );
+        assert_eq!(a, b);
+        let other = evp("createObject('westeurope', 'weu')[resourceGroup().location]");
+        assert_ne!(a, other);
+        // Not a map of strings: unknown.
+        assert!(evp("createObject('westeurope', 1)[resourceGroup().location]").is_unknown());
+    }
+
+    #[test]
     fn replace_around_hashes() {
         assert_eq!(
             evp("replace(concat('st-a-', uniqueString(variables('id'))), '-', '')").as_str(),
