@@ -485,11 +485,10 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             }
             pw.value("effective", &p.eff.to_value(p.fact));
             let subnet = p.subnet.and_then(|si| subnets.get(si));
-            let sub_origin = props.get("vnetSubnetID").and_then(|v| v.origin);
-            pw.raw_at(
+            pw.raw_like(
                 "subnet",
                 subnet.map_or(J::Null, |s| str_json(&s.id)),
-                sub_origin,
+                props.get("vnetSubnetID"),
             );
             if let Some(s) = subnet {
                 if !cluster_subnets
