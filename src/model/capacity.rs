@@ -31,9 +31,8 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
         let Some(c) = clusters.get(ci) else { continue };
         let Some(p) = c.pools.get(pi) else { continue };
         pointers.push(J::String(format!("/clusters/{ci}/pools/{pi}")));
-        let net = c.facts.network.as_ref();
-        let flat = derive::plugin(net).ok().flatten().as_deref() == Some("azure")
-            && !derive::is_overlay(net)
+        let flat = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())
+            .is_ok_and(|(p, overlay)| p.as_deref() == Some("azure") && !overlay)
             && p.fact
                 .props
                 .get("podSubnetID")

@@ -194,7 +194,10 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> 
         message,
         loc,
         help: rule.help.as_deref().map(|h| fill(h, value)),
-        docs: rule.docs.clone(),
+        docs: network_kind(world, ptr)
+            .and_then(|k| rule.docs_for.get(k))
+            .map(str::to_string)
+            .or_else(|| rule.docs.clone()),
         related,
         scenarios: scenario(world, ptr).into_iter().collect(),
     })
@@ -230,6 +233,38 @@ fn parting(world: &World, a: &str, b: &str) -> Option<(Loc, Loc)> {
             (Some(x), Some(y)) if x != y => Some((x, y)),
             _ => None,
         })
+}
+
+/// The network of the cluster a match is about (`kubenet`, `overlay`,
+/// `azure`): the cluster containing it, or all clusters on a subnet when they
+/// agree; `None` when unknown or mixed.
+fn network_kind(world: &World, ptr: &str) -> Option<&'static str> {
+    let kind = |c: &J| -> Option<&'static str> {
+        let eff = c.get("effective")?;
+        match (eff.get("plugin")?.as_str()?, eff.get("overlay")?.as_bool()?) {
+            ("kubenet", _) => Some("kubenet"),
+            ("azure", true) => Some("overlay"),
+            ("azure", false) => Some("azure"),
+            _ => None,
+        }
+    };
+    let mut tokens = ptr.split('/').skip(1);
+    let (top, index) = (tokens.next()?, tokens.next()?);
+    let entity = world.doc.get(top)?.get(index.parse::<usize>().ok()?)?;
+    match top {
+        "clusters" => kind(entity),
+        "subnets" => {
+            let all = world.doc.get("clusters")?.as_array()?;
+            let mut kinds = entity
+                .get("clusters")?
+                .as_array()?
+                .iter()
+                .map(|id| all.iter().find(|c| c.get("id") == Some(id)).and_then(kind));
+            let first = kinds.next()??;
+            kinds.all(|k| k == Some(first)).then_some(first)
+        }
+        _ => None,
+    }
 }
 
 /// Whether the match, or an entity containing it, may not be deployed.
