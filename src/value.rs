@@ -16,6 +16,10 @@ pub struct Value {
     /// `.bicepparam`, a module's caller): the innermost template text that
     /// used it, so a finding at `origin` can also say where it took effect.
     pub via: Option<Loc>,
+    /// The outermost such text: the first use outside the template that set
+    /// the value (a module argument passing on another module's output), so
+    /// two values from one origin can be told apart where they diverge.
+    pub outer_via: Option<Loc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,6 +89,7 @@ impl Value {
             kind,
             origin,
             via: None,
+            outer_via: None,
         }
     }
 
@@ -120,6 +125,7 @@ impl Value {
     pub fn with_origin(mut self, origin: Option<Loc>) -> Value {
         self.origin = origin;
         self.via = None;
+        self.outer_via = None;
         self
     }
 
@@ -127,6 +133,7 @@ impl Value {
     pub fn located_as(mut self, other: &Value) -> Value {
         self.origin = other.origin;
         self.via = other.via;
+        self.outer_via = other.outer_via;
         self
     }
 

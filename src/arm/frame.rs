@@ -204,6 +204,7 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             {
                 let mut v = v;
                 v.via = Some(origin);
+                v.outer_via = v.outer_via.or(Some(origin));
                 v
             }
             _ => v.with_origin(Some(origin)),

@@ -48,9 +48,8 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
                 None
             }
         };
-        let net = c.facts.network.as_ref();
-        let flat = derive::plugin(net).ok().flatten().as_deref() == Some("azure")
-            && !derive::is_overlay(net)
+        let flat = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())
+            .is_ok_and(|(p, overlay)| p.as_deref() == Some("azure") && !overlay)
             && p.fact
                 .props
                 .get("podSubnetID")

@@ -108,6 +108,35 @@ pub fn is_overlay(network: Option<&Value>) -> bool {
         .is_some_and(|m| m.eq_ignore_ascii_case("overlay"))
 }
 
+/// Whether the cluster is AKS Automatic (`sku.name`); `Err` when not known.
+pub fn is_automatic(sku: Option<&Value>) -> Result<bool, String> {
+    match field(sku, "name")?.map(|v| &v.kind) {
+        Some(Kind::Str(s)) => Ok(s.eq_ignore_ascii_case("Automatic")),
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        _ => Ok(false),
+    }
+}
+
+/// The plugin AKS uses (`Ok(None)` when unset) and whether it is in overlay
+/// mode: as configured, except that AKS Automatic always runs Azure CNI
+/// Overlay. An unknown SKU leaves only an unset plugin unknown: a template
+/// that writes its plugin is not an Automatic one.
+pub fn effective_plugin(
+    network: Option<&Value>,
+    sku: Option<&Value>,
+) -> Result<(Option<String>, bool), String> {
+    match is_automatic(sku) {
+        Ok(true) => Ok((Some("azure".into()), true)),
+        Ok(false) => Ok((plugin(network)?, is_overlay(network))),
+        Err(r) => match plugin(network)? {
+            Some(p) => Ok((Some(p), is_overlay(network))),
+            None => Err(format!(
+                "the SKU is not known ({r}), and AKS Automatic clusters use Azure CNI Overlay"
+            )),
+        },
+    }
+}
+
 /// `maxPods` of a pool, or the default of its cluster's plugin; the bool says
 /// whether the default was used.
 pub fn max_pods(pool: &Value, plugin: Option<&str>, overlay: bool) -> Result<(i64, bool), String> {
@@ -190,6 +219,32 @@ mod tests {
         assert!(max_pods(&pool, None, false).is_err());
         let set = obj(&[("maxPods", Value::int(50))]);
         assert_eq!(max_pods(&set, None, false), Ok((50, false)));
+    }
+
+    #[test]
+    fn automatic_clusters_use_overlay() {
+        let net = obj(&[("networkPlugin", Value::str("Kubenet"))]);
+        let auto = obj(&[("name", Value::str("automatic"))]);
+        let base = obj(&[("name", Value::str("Base"))]);
+        let unknown = obj(&[("name", Value::unknown("p"))]);
+        assert_eq!(
+            effective_plugin(None, Some(&auto)),
+            Ok((Some("azure".into()), true))
+        );
+        assert_eq!(
+            effective_plugin(Some(&net), Some(&auto)),
+            Ok((Some("azure".into()), true))
+        );
+        assert_eq!(
+            effective_plugin(Some(&net), Some(&base)),
+            Ok((Some("kubenet".into()), false))
+        );
+        assert_eq!(effective_plugin(None, None), Ok((None, false)));
+        assert_eq!(
+            effective_plugin(Some(&net), Some(&unknown)),
+            Ok((Some("kubenet".into()), false))
+        );
+        assert!(effective_plugin(None, Some(&unknown)).is_err());
     }
 
     #[test]

@@ -91,6 +91,17 @@ fn note(defaulted: bool) -> Value {
     Value::str(if defaulted { DEFAULT_NOTE } else { "" })
 }
 
+/// How many /24 blocks (one per kubenet or overlay node) an IPv4 range holds.
+fn blocks_of_24(cidr: &str) -> Option<i64> {
+    match derive::parse_cidr(cidr)? {
+        ipnet::IpNet::V4(n) => Some(match 24u32.checked_sub(u32::from(n.prefix_len())) {
+            Some(bits) => 1i64 << bits,
+            None => 0,
+        }),
+        ipnet::IpNet::V6(_) => None,
+    }
+}
+
 /// A setting or its default: the value, and whether the default was used.
 fn setting(
     net: Option<&Value>,
@@ -122,17 +133,31 @@ fn setting(
     }
 }
 
-/// `{plugin, overlay, podCidr, podCidrDefault, serviceCidr, …, nodeCeiling}` of a cluster.
+/// `{plugin, overlay, podCidr, podCidrDefault, podBlocks, serviceCidr, …, nodeCeiling}` of a cluster.
 pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)]) -> Value {
     let net = c.network.as_ref();
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));
-    let plugin = derive::plugin(net);
-    let overlay = derive::is_overlay(net);
+    let sku = c.sku.as_ref();
+    let automatic = derive::is_automatic(sku) == Ok(true);
+    let (plugin, overlay) = match derive::effective_plugin(net, sku) {
+        Ok((p, overlay)) => (Ok(p), overlay),
+        Err(r) => (Err(r), false),
+    };
     let mut o = Object::new();
-    let plugin_origin = net
-        .and_then(|n| n.get("networkPlugin"))
-        .and_then(|v| v.origin)
-        .or(omitted_at);
+    // Set: where it is written (or the SKU that decides it); unset: the
+    // cluster's first line, where the user adds it.
+    let written = net.and_then(|n| n.get("networkPlugin"));
+    let plugin_origin = if automatic {
+        sku.and_then(|s| s.get("name"))
+            .and_then(|v| v.origin)
+            .or(omitted_at)
+    } else {
+        match written {
+            Some(v) => v.origin.or(omitted_at),
+            None if net.is_some_and(Value::is_unknown) => omitted_at,
+            None => Some(c.head),
+        }
+    };
     o.insert(
         "plugin".into(),
         match &plugin {
@@ -142,11 +167,12 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
         }
         .with_origin(plugin_origin),
     );
-    // Overlay is known only when networkPluginMode is.
+    // Overlay is known only when networkPluginMode is (or the SKU decides it).
     let mode = derive::field(net, "networkPluginMode");
     o.insert(
         "overlay".into(),
         match mode.as_ref().map(|m| m.map(|v| &v.kind)) {
+            _ if automatic => Value::bool(true),
             Err(r) | Ok(Some(Kind::Unknown(r))) => Value::unknown(r.clone()),
             _ => Value::bool(overlay),
         },
@@ -155,6 +181,15 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     match &plugin {
         Ok(Some(p)) if p == "kubenet" || (p == "azure" && overlay) => {
             let (v, d) = setting(net, "podCidr", derive::DEFAULT_POD_CIDR, omitted_at);
+            if let Some(n) = v.as_str().and_then(blocks_of_24) {
+                o.insert("podBlocks".into(), Value::int(n).located_as(&v));
+                let text = match n {
+                    0 => "no /24 block".to_string(),
+                    1 => "one /24 block".to_string(),
+                    n => format!("{n} /24 blocks"),
+                };
+                o.insert("podBlocksText".into(), Value::str(text).located_as(&v));
+            }
             o.insert("podCidr".into(), v);
             o.insert("podCidrDefault".into(), Value::bool(d));
             o.insert("podCidrNote".into(), note(d));
@@ -201,4 +236,20 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     let pools_at = c.pools_origin.or(Some(c.origin.loc));
     o.insert("nodeCeiling".into(), derived_value(&ceiling, pools_at));
     Value::new(Kind::Object(o), omitted_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocks_of_24;
+
+    #[test]
+    fn counts_24_blocks() {
+        assert_eq!(blocks_of_24("10.244.0.0/16"), Some(256));
+        assert_eq!(blocks_of_24("10.244.0.0/20"), Some(16));
+        assert_eq!(blocks_of_24("10.244.0.0/24"), Some(1));
+        assert_eq!(blocks_of_24("10.244.0.0/25"), Some(0));
+        assert_eq!(blocks_of_24("0.0.0.0/0"), Some(1 << 24));
+        assert_eq!(blocks_of_24("fd00::/64"), None);
+        assert_eq!(blocks_of_24("nonsense"), None);
+    }
 }

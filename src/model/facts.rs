@@ -23,6 +23,11 @@ pub struct Origin {
 #[derive(Debug)]
 pub struct ClusterFact {
     pub origin: Origin,
+    /// The resource's first line, where it names its type: the `type` value in
+    /// ARM, the `resource x '…'` line in Bicep (findings about the whole cluster).
+    pub head: Loc,
+    /// `sku` (AKS Automatic is `sku.name: 'Automatic'`).
+    pub sku: Option<Value>,
     /// Canonical id, when the name is known.
     pub id: Option<String>,
     pub name: Value,
@@ -279,6 +284,12 @@ fn extract_resources(dep: &Deployment) -> Facts {
                 .collect();
             f.clusters.push(ClusterFact {
                 origin,
+                head: res
+                    .body
+                    .get("type")
+                    .and_then(|t| t.origin)
+                    .unwrap_or(res.loc),
+                sku: res.body.get("sku").cloned(),
                 id,
                 name,
                 // Unknown properties leave every setting unknown, not unset.

@@ -20,11 +20,14 @@ const NETWORK_ROLES: &[&str] = &[
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
 ];
 
-/// What AKS does with the subnet and the route table: a custom role must allow
-/// all of these (directly or through a wildcard such as `Microsoft.Network/*`).
-const NEEDED_ACTIONS: &[&str] = &[
+/// What AKS does with the subnet, and with a route table you bring: a custom
+/// role must allow all of them (directly or through a wildcard such as
+/// `Microsoft.Network/*`).
+const SUBNET_ACTIONS: &[&str] = &[
     "microsoft.network/virtualnetworks/subnets/join/action",
     "microsoft.network/virtualnetworks/subnets/read",
+];
+const ROUTE_TABLE_ACTIONS: &[&str] = &[
     "microsoft.network/routetables/write",
     "microsoft.network/routetables/routes/write",
 ];
@@ -53,12 +56,22 @@ fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
     }
 }
 
-/// Whether the role grants what AKS needs on the network; `Err` when unknown.
-fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<bool, ()> {
+/// What a role lets AKS do: join the subnet, and write routes to a route table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Grants {
+    pub subnet: bool,
+    pub route_table: bool,
+}
+
+/// What the role grants on the network; `Err` when unknown.
+fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<Grants, ()> {
     let id = v.as_str().ok_or(())?.to_ascii_lowercase();
     let guid = last_name(&id).to_string();
     if NETWORK_ROLES.contains(&guid.as_str()) {
-        return Ok(true);
+        return Ok(Grants {
+            subnet: true,
+            route_table: true,
+        });
     }
     for (name, actions) in custom {
         if name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(&guid)) {
@@ -66,12 +79,18 @@ fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<bool, ()>
                 .iter()
                 .map(|a| a.as_str().ok_or(()))
                 .collect::<Result<_, _>>()?;
-            return Ok(NEEDED_ACTIONS
-                .iter()
-                .all(|needed| patterns.iter().any(|p| allows(p, needed))));
+            let all =
+                |needed: &[&str]| needed.iter().all(|n| patterns.iter().any(|p| allows(p, n)));
+            return Ok(Grants {
+                subnet: all(SUBNET_ACTIONS),
+                route_table: all(ROUTE_TABLE_ACTIONS),
+            });
         }
     }
-    Ok(false)
+    Ok(Grants {
+        subnet: false,
+        route_table: false,
+    })
 }
 
 /// Whether `scope` is `target` or one of its parents (placeholders match anything).
@@ -86,7 +105,7 @@ fn covers(scope: &str, target: &str) -> bool {
 pub(crate) struct Assignment<'a> {
     pub fact: &'a RoleAssignmentFact,
     /// `Err` when the principal, role or scope is not known.
-    pub known: Result<(Option<String>, bool, String), ()>,
+    pub known: Result<(Option<String>, Grants, String), ()>,
 }
 
 pub(crate) fn assignments<'a>(
@@ -119,30 +138,54 @@ fn cluster_identities(c: &ClusterFact) -> Vec<String> {
     }
 }
 
-/// Targets the identity needs rights on: the cluster's subnets, their VNets and route tables.
-fn targets(c: &ClusterRef, subnets: &[SubnetEntry]) -> Vec<String> {
-    let mut out = Vec::new();
+/// Something the identity needs rights on: a node subnet (a scope above it
+/// — its VNet, resource group — covers it too) or the route table you bring.
+struct Target {
+    id: String,
+    route_table: bool,
+}
+
+/// The cluster's node subnets and their route tables, each once.
+fn targets(c: &ClusterRef, subnets: &[SubnetEntry]) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    let mut add = |id: String, route_table: bool| {
+        if !out.iter().any(|t| ids_match(&t.id, &id)) {
+            out.push(Target { id, route_table });
+        }
+    };
     for p in &c.pools {
         let Some(s) = p.subnet.and_then(|si| subnets.get(si)) else {
             continue;
         };
-        out.push(s.id.clone());
+        add(s.id.clone(), false);
         if let Some(rt) = s
             .decl
             .and_then(|d| crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"])))
         {
-            out.push(rt);
+            add(rt, true);
         }
     }
     out
 }
 
-/// AKS014/AKS015 facts of a cluster: `networkRole` (pointer to the assignment
-/// that grants its identity rights on its network), or `missingNetworkRole:
-/// true` when every assignment of the run is known and none does; and
-/// `roleAssignmentOrder` when that assignment is in the same template as the
-/// cluster but the cluster does not depend on it.
-/// `depends_at` is the world pointer a missing dependency is reported at.
+/// "the subnet", "the route table", "the subnet and the route table".
+fn what(subnet: bool, route_table: bool) -> &'static str {
+    match (subnet, route_table) {
+        (true, true) => "the subnet and the route table",
+        (false, true) => "the route table",
+        _ => "the subnet",
+    }
+}
+
+/// AKS014/AKS015 facts of a cluster on its own subnet: `networkRole`
+/// (pointer to the assignment that gives its identity rights on the subnet)
+/// when assignments cover the subnet and any route table it brings; else
+/// `missingNetworkRole: true` with `networkRoleGap` (`needs`, `missing`, and
+/// `partial`/`partialCovers` for an assignment that covers only one of them),
+/// when every assignment of the run is known. And `roleAssignmentOrder` when a
+/// covering assignment is in the cluster's template but the cluster does not
+/// depend on it. `depends_at` is the world pointer a missing dependency is
+/// reported at.
 pub(crate) fn network_role(
     c: &ClusterRef,
     subnets: &[SubnetEntry],
@@ -154,41 +197,110 @@ pub(crate) fn network_role(
     if identities.is_empty() || targets.is_empty() {
         return Vec::new();
     }
-    let mut all_known = true;
-    for (k, a) in assignments.iter().enumerate() {
-        let Ok((principal, grants, scope)) = &a.known else {
-            all_known = false;
+    let all_known = assignments.iter().all(|a| a.known.is_ok());
+    // The first assignment covering each target.
+    let covering: Vec<Option<usize>> = targets
+        .iter()
+        .map(|t| {
+            assignments.iter().position(|a| {
+                let Ok((principal, grants, scope)) = &a.known else {
+                    return false;
+                };
+                let mine = principal
+                    .as_deref()
+                    .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
+                let grants = if t.route_table {
+                    grants.route_table
+                } else {
+                    grants.subnet
+                };
+                mine && grants && covers(scope, &t.id)
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut seen: Vec<usize> = Vec::new();
+    for k in covering.iter().flatten() {
+        if seen.contains(k) {
+            continue;
+        }
+        seen.push(*k);
+        let Some(a) = assignments.get(*k) else {
             continue;
         };
-        let mine = principal
-            .as_deref()
-            .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
-        if mine && *grants && targets.iter().any(|t| covers(scope, t)) {
-            let mut out = vec![("networkRole", J::from(format!("/roleAssignments/{k}")))];
-            let target = Target {
-                id: a.fact.id.as_deref(),
-                name: &a.fact.name,
-                resource_type: ROLE_ASSIGNMENTS,
-            };
-            if missing_dependency(c.facts, &a.fact.origin, &target) {
-                let name = a
-                    .fact
-                    .name
-                    .as_str()
-                    .unwrap_or("(name not known statically)");
-                out.push((
-                    "roleAssignmentOrder",
-                    json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
-                ));
-            }
-            return out;
+        let target = DependencyTarget {
+            id: a.fact.id.as_deref(),
+            name: &a.fact.name,
+            resource_type: ROLE_ASSIGNMENTS,
+        };
+        if missing_dependency(c.facts, &a.fact.origin, &target) {
+            let name = a
+                .fact
+                .name
+                .as_str()
+                .unwrap_or("(name not known statically)");
+            out.push((
+                "roleAssignmentOrder",
+                json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
+            ));
+            break;
         }
     }
-    if all_known {
-        vec![("missingNetworkRole", J::Bool(true))]
-    } else {
-        Vec::new()
+    if covering.iter().all(Option::is_some) {
+        if let Some(Some(k)) = covering.first() {
+            out.push(("networkRole", J::from(format!("/roleAssignments/{k}"))));
+        }
+        return out;
     }
+    // An unknown assignment may be the missing one.
+    if !all_known {
+        return out;
+    }
+    let has_rt = targets.iter().any(|t| t.route_table);
+    let uncovered = |rt: bool| {
+        targets
+            .iter()
+            .zip(&covering)
+            .any(|(t, k)| t.route_table == rt && k.is_none())
+    };
+    let (no_subnet, no_rt) = (uncovered(false), uncovered(true));
+    let subnet_name = c
+        .pools
+        .iter()
+        .find_map(|p| p.subnet.and_then(|si| subnets.get(si)))
+        .map(SubnetEntry::name)
+        .unwrap_or_default();
+    let rt_name = c
+        .pools
+        .iter()
+        .filter_map(|p| p.subnet.and_then(|si| subnets.get(si)))
+        .find_map(SubnetEntry::route_table_name);
+    let needs = match &rt_name {
+        Some(rt) => format!("subnet '{subnet_name}' and route table '{rt}'"),
+        None => format!("subnet '{subnet_name}'"),
+    };
+    let scope = match (no_subnet, no_rt) {
+        (true, true) => " (or a resource group holding both)",
+        (true, false) => " (or its VNet or resource group)",
+        _ => " (or its resource group)",
+    };
+    let mut gap = json!({
+        "needs": needs,
+        "missing": format!("{}{scope}", what(no_subnet, no_rt)),
+    });
+    if has_rt
+        && let Some((t, Some(k))) = targets.iter().zip(&covering).find(|(_, k)| k.is_some())
+        && let J::Object(o) = &mut gap
+    {
+        o.insert("partial".into(), J::from(format!("/roleAssignments/{k}")));
+        o.insert(
+            "partialCovers".into(),
+            J::from(what(!t.route_table, t.route_table)),
+        );
+    }
+    out.push(("missingNetworkRole", J::Bool(true)));
+    out.push(("networkRoleGap", gap));
+    out
 }
 
 /// AKS027: the first subnet with a route table that is declared in the
@@ -212,7 +324,7 @@ pub(crate) fn route_table_order(
         let on_subnet = missing_dependency(
             c.facts,
             &d.origin,
-            &Target {
+            &DependencyTarget {
                 id: Some(&s.id),
                 name: &subnet_name,
                 resource_type: "Microsoft.Network/virtualNetworks/subnets",
@@ -223,7 +335,7 @@ pub(crate) fn route_table_order(
             missing_dependency(
                 c.facts,
                 &d.origin,
-                &Target {
+                &DependencyTarget {
                     id: Some(v),
                     name: &vnet_name,
                     resource_type: "Microsoft.Network/virtualNetworks",
@@ -232,7 +344,7 @@ pub(crate) fn route_table_order(
         });
         (on_subnet && on_vnet.unwrap_or(true)).then(|| {
             json!({
-                "subnet": last_name(&s.id),
+                "subnet": s.name(),
                 "at": depends_at,
                 "routeTable": format!("/subnets/{si}/routeTable"),
             })
@@ -243,7 +355,7 @@ pub(crate) fn route_table_order(
 const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
 
 /// What a cluster should depend on: its id and name when known, and its type.
-struct Target<'t> {
+struct DependencyTarget<'t> {
     id: Option<&'t str>,
     name: &'t Value,
     resource_type: &'t str,
@@ -254,7 +366,7 @@ struct Target<'t> {
 /// nested deployment that could order it). A target whose id is unknown (a
 /// `guid()` name of deployment values) can still be told apart from entries
 /// that are ids of another type.
-fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &Target) -> bool {
+fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &DependencyTarget) -> bool {
     if c.origin.file != target_origin.file
         || c.origin.parameters_file != target_origin.parameters_file
     {
@@ -313,11 +425,23 @@ mod tests {
         };
         let id =
             Value::str("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/guid-1");
+        let both = Grants {
+            subnet: true,
+            route_table: true,
+        };
+        let subnet_only = Grants {
+            subnet: true,
+            route_table: false,
+        };
+        let none = Grants {
+            subnet: false,
+            route_table: false,
+        };
         assert_eq!(
             grants_network(&id, &role(&["Microsoft.Network/*"])),
-            Ok(true)
+            Ok(both)
         );
-        assert_eq!(grants_network(&id, &role(&["*"])), Ok(true));
+        assert_eq!(grants_network(&id, &role(&["*"])), Ok(both));
         assert_eq!(
             grants_network(
                 &id,
@@ -326,19 +450,23 @@ mod tests {
                     "Microsoft.Network/routeTables/*",
                 ])
             ),
-            Ok(true)
+            Ok(both)
+        );
+        assert_eq!(
+            grants_network(&id, &role(&["Microsoft.Network/virtualNetworks/subnets/*"])),
+            Ok(subnet_only)
         );
         assert_eq!(
             grants_network(
                 &id,
                 &role(&["Microsoft.Network/virtualNetworks/subnets/join/action"])
             ),
-            Ok(false)
+            Ok(none)
         );
-        assert_eq!(grants_network(&id, &role(&["*/read"])), Ok(false));
+        assert_eq!(grants_network(&id, &role(&["*/read"])), Ok(none));
         let network_contributor =
             Value::str("/x/roleDefinitions/4D97B98B-1D4F-4787-A291-C67834D212E7");
-        assert_eq!(grants_network(&network_contributor, &[]), Ok(true));
+        assert_eq!(grants_network(&network_contributor, &[]), Ok(both));
         assert_eq!(grants_network(&Value::unknown("r"), &[]), Err(()));
         assert!(covers(
             "/subscriptions/s/resourcegroups/g",

@@ -13,7 +13,7 @@ use crate::model::effective::{PoolEffective, cluster_effective};
 use crate::model::facts::address_prefixes;
 use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
 use crate::model::identity;
-use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry};
+use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry, written_last};
 use crate::model::nsg_check::nsg_blocks;
 use crate::model::ranges::network_ranges;
 use crate::model::routing;
@@ -53,10 +53,6 @@ const IDENTITY_TYPES: &[&str] = &[
     "SystemAssigned, UserAssigned",
     "None",
 ];
-
-fn is_kubenet(v: &Value) -> bool {
-    v.as_str() == Some("kubenet")
-}
 
 fn str_json(s: &str) -> J {
     J::String(s.to_string())
@@ -105,10 +101,13 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                     eff: pool_effective(c, p),
                 })
                 .collect();
+            let kubenet = derive::effective_plugin(c.network.as_ref(), c.sku.as_ref())
+                .is_ok_and(|(p, _)| p.as_deref() == Some("kubenet"));
             clusters.push(ClusterRef {
                 facts: c,
                 pools,
                 plugin,
+                kubenet,
             });
         }
     }
@@ -236,6 +235,14 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             p.subnet = Some(idx);
             if let Some(s) = subnets.get_mut(idx) {
                 s.users.push((ci, pi));
+                if s.written.is_none() {
+                    s.written = p
+                        .fact
+                        .props
+                        .get("vnetSubnetID")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                }
             }
         }
     }
@@ -284,16 +291,23 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         }
         let any_kubenet = users
             .iter()
-            .any(|&(ci, _)| clusters.get(ci).is_some_and(|c| is_kubenet(&c.plugin)));
+            .any(|&(ci, _)| clusters.get(ci).is_some_and(|c| c.kubenet));
         let Some(&(c0, p0)) = users.first() else {
             continue;
         };
         let first_name = cluster_name(&clusters, c0);
         for &(ci, pi) in users.iter().skip(1) {
+            // Named as this pool writes it, where the finding points.
+            let written = clusters
+                .get(ci)
+                .and_then(|c| c.pools.get(pi))
+                .and_then(|p| p.fact.props.get("vnetSubnetID"))
+                .and_then(Value::as_str)
+                .map_or_else(|| s.name(), |id| written_last(id).to_string());
             shared_subnet.insert(
                 (ci, pi),
                 json!({
-                    "subnet": last_name(&s.id),
+                    "subnet": written,
                     "firstCluster": first_name,
                     "firstUse": format!("/clusters/{c0}/pools/{p0}/subnet"),
                     "anyKubenet": any_kubenet,
@@ -308,7 +322,7 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         distinct_users(s)
             .into_iter()
             .map(|(c, _)| c)
-            .filter(|&c| clusters.get(c).is_some_and(|c| is_kubenet(&c.plugin)))
+            .filter(|&c| clusters.get(c).is_some_and(|c| c.kubenet))
             .collect()
     };
     let mut rt_subnets: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -341,7 +355,7 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                         "routeTable": rt_name,
                         "cluster": cluster_name(&clusters, c),
                         "firstCluster": cluster_name(&clusters, d),
-                        "firstSubnet": subnets.get(s0).map(|s| last_name(&s.id).to_string()),
+                        "firstSubnet": subnets.get(s0).map(SubnetEntry::name),
                         "firstUse": format!("/subnets/{s0}/routeTable"),
                     }),
                 );
@@ -498,11 +512,10 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             }
             pw.value("effective", &p.eff.to_value(p.fact));
             let subnet = p.subnet.and_then(|si| subnets.get(si));
-            let sub_origin = props.get("vnetSubnetID").and_then(|v| v.origin);
-            pw.raw_at(
+            pw.raw_like(
                 "subnet",
                 subnet.map_or(J::Null, |s| str_json(&s.id)),
-                sub_origin,
+                props.get("vnetSubnetID"),
             );
             if let Some(s) = subnet {
                 if !cluster_subnets
@@ -615,7 +628,7 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                 w.opt("delegations", d.props.get("delegations"));
             }
             None => {
-                w.raw("name", str_json(last_name(&s.id)));
+                w.raw("name", str_json(&s.name()));
             }
         }
         let users = distinct_users(s);
@@ -855,13 +868,10 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
 }
 
 fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
-    let net = c.network.as_ref();
-    let plugin = derive::plugin(net);
-    let plugin_ref = match &plugin {
-        Ok(p) => Ok(p.as_deref()),
-        Err(r) => Err(r.as_str()),
-    };
-    PoolEffective::new(p, plugin_ref, derive::is_overlay(net))
+    match derive::effective_plugin(c.network.as_ref(), c.sku.as_ref()) {
+        Ok((plugin, overlay)) => PoolEffective::new(p, Ok(plugin.as_deref()), overlay),
+        Err(r) => PoolEffective::new(p, Err(&r), false),
+    }
 }
 
 fn w_spans<'b>(w: &'b mut ObjWriter<'_>) -> &'b mut HashMap<String, Loc> {

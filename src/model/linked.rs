@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::model::effective::PoolEffective;
 use crate::model::facts::{ClusterFact, PoolFact, SubnetFact};
-use crate::resource_id::{ids_match, link_key};
+use crate::resource_id::{ids_match, last_name, link_key};
 use crate::value::Value;
 
 /// Finds entities by canonical id, honouring placeholder matching.
@@ -44,6 +44,8 @@ pub(crate) struct ClusterRef<'a> {
     pub pools: Vec<PoolRef<'a>>,
     /// `networkPlugin` in its canonical spelling (null when unset).
     pub plugin: Value,
+    /// AKS surely runs it with kubenet (not AKS Automatic, which is overlay).
+    pub kubenet: bool,
 }
 
 #[derive(Default)]
@@ -57,4 +59,30 @@ pub(crate) struct SubnetEntry<'a> {
     pub nsg: Option<usize>,
     /// (cluster index, pool index) of every pool on the subnet, in world order.
     pub users: Vec<(usize, usize)>,
+    /// The id as the first pool that refers to it writes it (`id` is canonical).
+    pub written: Option<String>,
+}
+
+/// The last segment of an id as written (`…/subnets/AksSubnet/` → `AksSubnet`).
+pub(crate) fn written_last(id: &str) -> &str {
+    last_name(id.trim().trim_end_matches('/'))
+}
+
+impl SubnetEntry<'_> {
+    /// The subnet's name as the templates write it: its declaration's, else
+    /// the first reference's; the canonical id only when neither is a string.
+    pub(crate) fn name(&self) -> String {
+        self.decl
+            .and_then(|d| d.name.as_str())
+            .or(self.written.as_deref().map(written_last))
+            .unwrap_or_else(|| last_name(&self.id))
+            .to_string()
+    }
+
+    /// The name of the associated route table, as the association writes it.
+    pub(crate) fn route_table_name(&self) -> Option<String> {
+        let d = self.decl?;
+        let id = d.props.get_path(&["routeTable", "id"])?.as_str()?;
+        Some(written_last(id).to_string())
+    }
 }

@@ -86,10 +86,10 @@ pub(crate) fn nsg_blocks(
         }
         seen.push(ci);
         let Some(c) = clusters.get(ci) else { continue };
-        let net = c.facts.network.as_ref();
-        if derive::plugin(net).ok().flatten().as_deref() != Some("kubenet") {
+        if !c.kubenet {
             continue;
         }
+        let net = c.facts.network.as_ref();
         let pod = match net.and_then(|n| n.get("podCidr")).map(|v| &v.kind) {
             Some(Kind::Str(p)) if !p.is_empty() => parse_cidr(p),
             None | Some(Kind::Null) => parse_cidr(derive::DEFAULT_POD_CIDR),
@@ -146,7 +146,7 @@ pub(crate) fn nsg_blocks(
                 "direction": direction,
                 "cluster": cluster,
                 "podCidr": pod.to_string(),
-                "subnet": last_name(&s.id),
+                "subnet": s.name(),
             }));
         }
     }

@@ -4,8 +4,7 @@ use serde_json::{Value as J, json};
 
 use crate::model::effective::cluster_effective;
 use crate::model::facts::{VnetFact, address_prefixes};
-use crate::model::linked::{ClusterRef, IdIndex, SubnetEntry};
-use crate::resource_id::last_name;
+use crate::model::linked::{ClusterRef, IdIndex, SubnetEntry, written_last};
 use crate::value::Value;
 
 /// One address range of a cluster's network, for overlap rules: what it is,
@@ -69,14 +68,16 @@ pub(crate) fn network_ranges(
                     let props = peering.get("properties");
                     let remote =
                         props.and_then(|p| p.get_path(&["remoteAddressSpace", "addressPrefixes"]));
-                    let remote_id = props
+                    let remote_written = props
                         .and_then(|p| p.get_path(&["remoteVirtualNetwork", "id"]))
-                        .and_then(Value::as_str)
-                        .map(crate::resource_id::canonical);
+                        .and_then(Value::as_str);
+                    let remote_id = remote_written.map(crate::resource_id::canonical);
                     let remote_vi = remote_id.as_deref().and_then(|id| vnet_index.find(id));
-                    let remote_name = remote_id
-                        .as_deref()
-                        .map(last_name)
+                    // Its declared name when the run has it, else as the peering writes it.
+                    let remote_name = remote_vi
+                        .and_then(|rvi| vnets.get(rvi))
+                        .and_then(|(rv, _)| rv.name.as_str())
+                        .or(remote_written.map(written_last))
                         .unwrap_or("?")
                         .to_string();
                     let group = remote_id

@@ -26,7 +26,7 @@ fn association(s: &SubnetEntry) -> Result<Option<String>, ()> {
 /// Why a subnet cannot carry `userDefinedRouting` egress, with the pointer to
 /// what must change; `None` when it can or when that is not known.
 pub(crate) fn udr_egress(si: usize, s: &SubnetEntry, route_tables: &RouteTables) -> Option<J> {
-    let subnet = last_name(&s.id).to_string();
+    let subnet = s.name();
     let Some(rt_id) = association(s).ok()? else {
         return Some(json!({
             "subnet": subnet,
@@ -36,7 +36,12 @@ pub(crate) fn udr_egress(si: usize, s: &SubnetEntry, route_tables: &RouteTables)
     };
     let ri = s.route_table.filter(|&r| r != usize::MAX)?;
     let (rt, extra) = route_tables.get(ri)?;
-    let rt_name = last_name(&rt_id).to_string();
+    let rt_name = rt
+        .name
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| s.route_table_name())
+        .unwrap_or_else(|| last_name(&rt_id).to_string());
     let routes: Vec<&Value> = rt.routes.iter().chain(extra.iter().copied()).collect();
     let mut default_route = None;
     for (k, r) in routes.iter().enumerate() {
@@ -83,22 +88,24 @@ pub(crate) fn mixed_route_tables(c: &ClusterRef, subnets: &[SubnetEntry]) -> Opt
         Some(_) => format!("/subnets/{si}/routeTable"),
         None => format!("/subnets/{si}"),
     };
-    let describe = |rt: &Option<String>| match rt {
-        Some(id) => format!("route table '{}'", last_name(id)),
+    // Compared canonically, named as written.
+    let describe = |si: usize, rt: &Option<String>| match rt {
+        Some(id) => format!(
+            "route table '{}'",
+            subnets
+                .get(si)
+                .and_then(SubnetEntry::route_table_name)
+                .unwrap_or_else(|| last_name(id).to_string())
+        ),
         None => "no route table".to_string(),
     };
-    let name = |si: usize| {
-        subnets
-            .get(si)
-            .map(|s| last_name(&s.id).to_string())
-            .unwrap_or_default()
-    };
+    let name = |si: usize| subnets.get(si).map(SubnetEntry::name).unwrap_or_default();
     Some(json!({
         "subnet": name(si),
-        "routeTable": describe(&rt),
+        "routeTable": describe(si, &rt),
         "at": at(si, &rt),
         "firstSubnet": name(first_si),
-        "firstRouteTable": describe(&first_rt),
+        "firstRouteTable": describe(first_si, &first_rt),
         "firstAt": at(first_si, &first_rt),
     }))
 }
@@ -107,8 +114,12 @@ pub(crate) fn mixed_route_tables(c: &ClusterRef, subnets: &[SubnetEntry]) -> Opt
 pub(crate) fn byo_route_table(c: &ClusterRef, subnets: &[SubnetEntry]) -> Option<J> {
     c.pools.iter().find_map(|p| {
         let si = p.subnet?;
-        let rt = association(subnets.get(si)?).ok()??;
-        Some(json!({"name": last_name(&rt), "at": format!("/subnets/{si}/routeTable")}))
+        let s = subnets.get(si)?;
+        let rt = association(s).ok()??;
+        let name = s
+            .route_table_name()
+            .unwrap_or_else(|| last_name(&rt).to_string());
+        Some(json!({"name": name, "at": format!("/subnets/{si}/routeTable")}))
     })
 }
 

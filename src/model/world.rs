@@ -24,12 +24,35 @@ impl World {
     pub fn via(&self, pointer: &str) -> Option<Loc> {
         self.spans.get(&via_key(pointer)).copied()
     }
+
+    /// The first place outside its template where that value was used (see
+    /// [`Value::outer_via`]).
+    pub fn outer_via(&self, pointer: &str) -> Option<Loc> {
+        self.spans.get(&outer_via_key(pointer)).copied()
+    }
 }
 
 /// The side-table key of a value's place of use: `~v` is no JSON Pointer
 /// escape, so it cannot clash with a real pointer.
 fn via_key(pointer: &str) -> String {
     format!("{pointer}/~via")
+}
+
+fn outer_via_key(pointer: &str) -> String {
+    format!("{pointer}/~outer")
+}
+
+/// Records where a value came from and where it was used, at `ptr`.
+fn record(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) {
+    if let Some(loc) = v.origin {
+        spans.insert(ptr.to_string(), loc);
+    }
+    if let Some(via) = v.via {
+        spans.insert(via_key(ptr), via);
+    }
+    if let Some(outer) = v.outer_via {
+        spans.insert(outer_via_key(ptr), outer);
+    }
 }
 
 /// Appends one JSON Pointer token (escaping `~` and `/`).
@@ -89,6 +112,14 @@ impl<'a> ObjWriter<'a> {
         self.raw(key, v)
     }
 
+    /// A plain JSON field located like `v` (its origin and places of use).
+    pub fn raw_like(&mut self, key: &str, j: J, v: Option<&Value>) -> &mut Self {
+        if let Some(v) = v {
+            record(&push_token(&self.ptr, key), v, self.spans);
+        }
+        self.raw(key, j)
+    }
+
     /// A field from an evaluated value; spans recorded for it and everything inside.
     pub fn value(&mut self, key: &str, v: &Value) -> &mut Self {
         let ptr = push_token(&self.ptr, key);
@@ -127,12 +158,7 @@ impl<'a> ObjWriter<'a> {
 
 /// Converts a value to JSON, recording the span of it and of everything inside.
 pub fn emit(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) -> J {
-    if let Some(loc) = v.origin {
-        spans.insert(ptr.to_string(), loc);
-    }
-    if let Some(via) = v.via {
-        spans.insert(via_key(ptr), via);
-    }
+    record(ptr, v, spans);
     match &v.kind {
         Kind::Array(items) => J::Array(
             items

@@ -113,6 +113,10 @@ fn result(outcome: &Outcome, f: &Finding, rule_index: Option<usize>) -> J {
         if !related.is_empty() {
             o.insert("relatedLocations".into(), J::Array(related));
         }
+        // The rule's helpUri is one link; this one follows the cluster's network.
+        if let Some(docs) = &f.docs {
+            o.insert("properties".into(), json!({"docs": docs}));
+        }
     }
     out
 }

@@ -34,6 +34,19 @@ pub fn render(rule: &Rule) -> String {
     if let Some(h) = &rule.help {
         let _ = writeln!(out, "Help: {h}");
     }
+    if let Some(d) = &rule.docs {
+        let _ = write!(out, "Docs: {d}");
+        for (kind, label) in [
+            ("kubenet", "kubenet"),
+            ("overlay", "Azure CNI Overlay"),
+            ("azure", "flat Azure CNI"),
+        ] {
+            if let Some(other) = rule.docs_for.get(kind) {
+                let _ = write!(out, "; for {label} clusters: {other}");
+            }
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "Selects: {}", rule.select);
     out
 }

@@ -170,23 +170,30 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> 
         (None, Some(path)) => path.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
         (None, None) => ptr.to_string(),
     };
-    let loc = locate(world, &at_ptr)?;
-    let related = rule
-        .related
-        .iter()
-        .filter_map(|r| {
-            let target = match (&r.pointer, &r.at) {
-                (Some(p), _) => field(value, p)?.as_str()?.to_string(),
-                (None, Some(a)) => a.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
-                (None, None) => return None,
-            };
-            Some(Related {
-                loc: locate(world, &target)?,
-                message: fill(&r.message, value),
-            })
-        })
-        .collect();
-    let mut related: Vec<Related> = related;
+    let mut loc = locate(world, &at_ptr)?;
+    let mut related: Vec<Related> = Vec::new();
+    for r in &rule.related {
+        let target = match (&r.pointer, &r.at) {
+            (Some(p), _) => field(value, p).and_then(J::as_str).map(str::to_string),
+            (None, Some(a)) => Some(a.iter().fold(ptr.to_string(), |p, t| push_token(&p, t))),
+            (None, None) => None,
+        };
+        let Some(target) = target else { continue };
+        let Some(mut rloc) = locate(world, &target) else {
+            continue;
+        };
+        // One text feeding both (a module output passed to two module calls):
+        // point where the two values' paths part, where the user chose.
+        if rloc == loc
+            && let Some((a, b)) = parting(world, &at_ptr, &target)
+        {
+            (loc, rloc) = (a, b);
+        }
+        related.push(Related {
+            loc: rloc,
+            message: fill(&r.message, value),
+        });
+    }
     // A value set outside the template (a parameter file, a caller): say where it took effect.
     if let Some(via) = ancestors(&at_ptr).find_map(|p| world.via(p))
         && via != loc
@@ -208,7 +215,10 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> 
         message,
         loc,
         help: rule.help.as_deref().map(|h| fill(h, value)),
-        docs: rule.docs.clone(),
+        docs: network_kind(world, ptr)
+            .and_then(|k| rule.docs_for.get(k))
+            .map(str::to_string)
+            .or_else(|| rule.docs.clone()),
         related,
         scenarios: scenario(world, ptr).into_iter().collect(),
     })
@@ -222,6 +232,60 @@ fn ancestors(ptr: &str) -> impl Iterator<Item = &str> {
         next = cur.rfind('/').and_then(|i| cur.get(..i));
         Some(cur)
     })
+}
+
+/// The places a value at `ptr` passed through, outermost first: its origin,
+/// its first use outside the template that set it, its innermost use.
+fn path_of(world: &World, ptr: &str) -> [Option<Loc>; 3] {
+    let find = |f: &dyn Fn(&str) -> Option<Loc>| ancestors(ptr).find_map(f);
+    [
+        locate(world, ptr),
+        find(&|p| world.outer_via(p)),
+        find(&|p| world.via(p)),
+    ]
+}
+
+/// The first places where the paths of the values at `a` and `b` differ.
+fn parting(world: &World, a: &str, b: &str) -> Option<(Loc, Loc)> {
+    path_of(world, a)
+        .into_iter()
+        .zip(path_of(world, b))
+        .find_map(|pair| match pair {
+            (Some(x), Some(y)) if x != y => Some((x, y)),
+            _ => None,
+        })
+}
+
+/// The network of the cluster a match is about (`kubenet`, `overlay`,
+/// `azure`): the cluster containing it, or all clusters on a subnet when they
+/// agree; `None` when unknown or mixed.
+fn network_kind(world: &World, ptr: &str) -> Option<&'static str> {
+    let kind = |c: &J| -> Option<&'static str> {
+        let eff = c.get("effective")?;
+        match (eff.get("plugin")?.as_str()?, eff.get("overlay")?.as_bool()?) {
+            ("kubenet", _) => Some("kubenet"),
+            ("azure", true) => Some("overlay"),
+            ("azure", false) => Some("azure"),
+            _ => None,
+        }
+    };
+    let mut tokens = ptr.split('/').skip(1);
+    let (top, index) = (tokens.next()?, tokens.next()?);
+    let entity = world.doc.get(top)?.get(index.parse::<usize>().ok()?)?;
+    match top {
+        "clusters" => kind(entity),
+        "subnets" => {
+            let all = world.doc.get("clusters")?.as_array()?;
+            let mut kinds = entity
+                .get("clusters")?
+                .as_array()?
+                .iter()
+                .map(|id| all.iter().find(|c| c.get("id") == Some(id)).and_then(kind));
+            let first = kinds.next()??;
+            kinds.all(|k| k == Some(first)).then_some(first)
+        }
+        _ => None,
+    }
 }
 
 /// Whether the match, or an entity containing it, may not be deployed.

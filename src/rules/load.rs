@@ -8,7 +8,7 @@ use jsonpath_rust::parser::parse_json_path;
 
 use crate::finding::Severity;
 use crate::rules::predicates::Predicate;
-use crate::rules::schema::{RuleDoc, RuleFile};
+use crate::rules::schema::{DocsFor, RuleDoc, RuleFile};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -50,6 +50,8 @@ pub struct Rule {
     pub related: Vec<RelatedRule>,
     pub help: Option<String>,
     pub docs: Option<String>,
+    /// Docs for findings about overlay, flat Azure CNI or kubenet clusters.
+    pub docs_for: DocsFor,
     pub doc: Option<RuleDoc>,
     /// Where the rule came from (`builtin:AKS001.toml` or a path).
     pub origin: String,
@@ -149,6 +151,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         related,
         help: file.help,
         docs: file.docs,
+        docs_for: file.docs_for.unwrap_or_default(),
         doc: file.doc,
         origin: origin.to_string(),
     })

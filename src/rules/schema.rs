@@ -32,9 +32,39 @@ pub struct RuleFile {
     pub help: Option<String>,
     #[serde(default)]
     pub docs: Option<String>,
+    /// Other docs for findings about clusters of one network kind.
+    #[serde(default)]
+    pub docs_for: Option<DocsFor>,
     /// Long-form documentation, printed by `tendon rule <ID>`.
     #[serde(default)]
     pub doc: Option<RuleDoc>,
+}
+
+/// Docs links by the network of the cluster(s) a finding is about; `docs`
+/// when the kind has none or the clusters differ.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsFor {
+    #[serde(default)]
+    pub kubenet: Option<String>,
+    /// Azure CNI Overlay (AKS Automatic included).
+    #[serde(default)]
+    pub overlay: Option<String>,
+    /// Flat Azure CNI (not overlay).
+    #[serde(default)]
+    pub azure: Option<String>,
+}
+
+impl DocsFor {
+    /// The link for a network kind (`kubenet`, `overlay`, `azure`).
+    pub fn get(&self, kind: &str) -> Option<&str> {
+        match kind {
+            "kubenet" => self.kubenet.as_deref(),
+            "overlay" => self.overlay.as_deref(),
+            "azure" => self.azure.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

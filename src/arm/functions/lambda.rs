@@ -265,6 +265,7 @@ fn slot(slots: &[Value], i: usize) -> &Value {
         kind: Kind::Null,
         origin: None,
         via: None,
+        outer_via: None,
     };
     slots.get(i).unwrap_or(&NULL)
 }
