@@ -66,8 +66,8 @@ pub fn token_spans(s: &str) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     // Open braces: (position, whether a token name and `(` follow).
     let mut open: Vec<(usize, bool)> = Vec::new();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
+    for i in memchr::memchr2_iter(b'{', b'}', bytes) {
+        match bytes.get(i).copied().unwrap_or_default() {
             b'{' => open.push((i, starts_call(bytes, i + 1))),
             b'}' => {
                 if let Some((start, true)) = open.pop() {
