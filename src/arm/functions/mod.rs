@@ -240,7 +240,16 @@ fn strict(cx: &mut Ctx, lname: &str, written: &str, args: Vec<Value>) -> R {
         "guid" => guid::guid(args),
         "uniquestring" => unique_string::unique_string(args),
 
-        // date (utcNow stays a runtime value)
+        // The deployment's time: fixed while it runs (parameter defaults only), a symbol.
+        "utcnow" => {
+            arity("utcNow", &args, 0, 1)?;
+            let format = match args.first() {
+                Some(f) => vec![crate::symbol::Arg::Str(want_str("utcNow", f)?)],
+                None => Vec::new(),
+            };
+            Ok(Value::str(crate::symbol::call("utcNow", &format)))
+        }
+        // date
         "datetimeadd" => date::date_time_add(args),
         "datetimefromepoch" => date::date_time_from_epoch(args),
         "datetimetoepoch" => date::date_time_to_epoch(args),
