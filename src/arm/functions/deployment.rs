@@ -35,10 +35,8 @@ pub(crate) fn copy_index(cx: &mut Ctx, args: Vec<Value>) -> R {
 /// `None` if `lname` is not one.
 pub(crate) fn runtime(lname: &str, written: &str) -> Option<Value> {
     let what = match lname {
-        "reference" | "references" | "newguid" | "utcnow" | "deployment" | "environment"
-        | "tenant" | "managementgroup" | "deployer" | "pickzones" | "providers" => {
-            "a runtime value"
-        }
+        "reference" | "references" | "newguid" | "deployment" | "environment" | "tenant"
+        | "managementgroup" | "deployer" | "pickzones" | "providers" => "a runtime value",
         l if l.starts_with("list") => "a runtime value (secret)",
         _ => return None,
     };
@@ -62,7 +60,6 @@ mod tests {
             "listKeys() is a runtime value (secret)"
         );
         for f in [
-            "utcNow()",
             "newGuid()",
             "deployment().name",
             "environment().name",
