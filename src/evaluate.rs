@@ -20,6 +20,7 @@ use crate::model::facts::{self, Facts};
 use crate::pairing;
 use crate::source::{FileId, Loc, SourceMap, Span};
 use crate::stats::Coverage;
+use crate::value::Value;
 
 pub struct Evaluated {
     /// Facts of every scenario, in (template, parameter file) order.
@@ -40,6 +41,10 @@ struct Scenario {
     template: FileId,
     with_parameters: bool,
     linked: Vec<FileId>,
+    /// Ids `reference()` asked for that the template does not declare.
+    foreign: Vec<String>,
+    /// What `reference()` reads of the network resources it deploys, by canonical id.
+    declared: Vec<(String, Value)>,
 }
 
 /// The run's loader as one evaluation sees it: it also keeps the links that
@@ -47,6 +52,9 @@ struct Scenario {
 struct Recording<'l> {
     inner: &'l DiskLoader,
     unread: Mutex<Vec<Unread>>,
+    /// Resources other templates of the run declare (the second pass).
+    run: Option<&'l HashMap<String, Value>>,
+    foreign: Mutex<Vec<String>>,
 }
 
 impl TemplateLoader for Recording<'_> {
@@ -59,6 +67,72 @@ impl TemplateLoader for Recording<'_> {
             all.push(link);
         }
     }
+
+    fn declared(&self, canonical_id: &str) -> Option<Value> {
+        if let Some(run) = self.run {
+            return run.get(canonical_id).cloned();
+        }
+        if let Ok(mut all) = self.foreign.lock() {
+            all.push(canonical_id.to_string());
+        }
+        None
+    }
+}
+
+/// Network resources `reference()` of another template may read.
+fn referencable(dep: &template::Deployment) -> Vec<(String, Value)> {
+    dep.resources
+        .iter()
+        .filter(|r| {
+            r.resource_type
+                .get(..17)
+                .is_some_and(|p| p.eq_ignore_ascii_case("Microsoft.Network"))
+        })
+        .filter_map(|r| {
+            let id = r.id.as_deref()?;
+            let props = r.body.get("properties")?.clone();
+            Some((
+                crate::resource_id::canonical(id),
+                crate::arm::declared::as_referenced(props, id),
+            ))
+        })
+        .collect()
+}
+
+/// The run's index for `reference()` across templates: each id declared with
+/// one set of properties (several different declarations: none is taken).
+fn run_index(scenarios: &[(usize, Scenario)]) -> HashMap<String, Value> {
+    let wanted: HashSet<&str> = scenarios
+        .iter()
+        .flat_map(|(_, s)| s.foreign.iter().map(String::as_str))
+        .collect();
+    let mut index: HashMap<String, Option<Value>> = HashMap::new();
+    for (_, s) in scenarios {
+        for (id, props) in &s.declared {
+            if !wanted.contains(id.as_str()) {
+                continue;
+            }
+            match index.get_mut(id) {
+                None => {
+                    index.insert(id.clone(), Some(props.clone()));
+                }
+                Some(slot) => {
+                    if slot.as_ref().is_some_and(|v| !same_json(v, props)) {
+                        *slot = None;
+                    }
+                }
+            }
+        }
+    }
+    index
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
+}
+
+/// Equal as JSON (origins aside).
+fn same_json(a: &Value, b: &Value) -> bool {
+    a.to_json() == b.to_json()
 }
 
 /// What pairs parameter files with templates besides their names.
@@ -146,7 +220,9 @@ pub fn evaluate_all(
         FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
         Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
     );
-    let run = |batch: &[(usize, (usize, Option<usize>))]| -> Vec<(usize, Scenario)> {
+    let run = |batch: &[(usize, (usize, Option<usize>))],
+               index: Option<&HashMap<String, Value>>|
+     -> Vec<(usize, Scenario)> {
         batch
             .par_iter()
             .filter_map(|&(order, (ti, pi))| {
@@ -163,6 +239,8 @@ pub fn evaluate_all(
                 let recording = Recording {
                     inner: &loader,
                     unread: Mutex::new(Vec::new()),
+                    run: index,
+                    foreign: Mutex::new(Vec::new()),
                 };
                 let dep = template::evaluate(source, params, &recording);
                 let unread = recording.unread.into_inner().unwrap_or_default();
@@ -179,7 +257,13 @@ pub fn evaluate_all(
                         coverage,
                         template: *tid,
                         with_parameters: pi.is_some(),
+                        declared: if index.is_none() {
+                            referencable(&dep)
+                        } else {
+                            Vec::new()
+                        },
                         linked: dep.linked_files,
+                        foreign: recording.foreign.into_inner().unwrap_or_default(),
                     },
                 ))
             })
@@ -201,7 +285,7 @@ pub fn evaluate_all(
                     .is_some_and(|si| modules.contains(&si));
                 pi.is_some() || !(modules.contains(ti) || source_is_module)
             });
-    let mut scenarios = run(&callers);
+    let mut scenarios = run(&callers, None);
     let reached: HashSet<FileId> = scenarios
         .iter()
         .flat_map(|(_, s)| s.linked.iter().copied())
@@ -215,7 +299,24 @@ pub fn evaluate_all(
                 && twins.get(ti).is_none_or(|t| !reached.contains(&t.source))
         })
         .collect();
-    scenarios.extend(run(&rest));
+    scenarios.extend(run(&rest, None));
+    // Second pass: evaluations whose reference() named a resource that another
+    // template of the run declares read its declaration.
+    let index = run_index(&scenarios);
+    if !index.is_empty() {
+        let again: Vec<(usize, (usize, Option<usize>))> = scenarios
+            .iter()
+            .filter(|(_, s)| s.foreign.iter().any(|id| index.contains_key(id)))
+            .filter_map(|(order, _)| Some((*order, *units.get(*order)?)))
+            .collect();
+        let redone: HashMap<usize, Scenario> = run(&again, Some(&index)).into_iter().collect();
+        let mut redone = redone;
+        for (order, s) in scenarios.iter_mut() {
+            if let Some(new) = redone.remove(order) {
+                *s = new;
+            }
+        }
+    }
     scenarios.sort_by_key(|(order, _)| *order);
     let scenarios: Vec<Scenario> = scenarios.into_iter().map(|(_, s)| s).collect();
     for file in loader.into_extra_files() {

@@ -159,10 +159,43 @@ impl<'a> Frame<'a, '_, '_> {
     }
 
     fn declared_properties(&mut self, node: &'a Node, id: &str) -> Value {
-        let mut props = match node.get("properties") {
+        let props = match node.get("properties") {
             Some(p) => self.eval(p),
             None => Value::object(Object::new()),
         };
+        as_referenced(props, id)
+    }
+
+    /// `reference()` of a resource another template of the run declares
+    /// (known after a first pass over the run; see `crate::evaluate`).
+    pub fn run_reference(&mut self, args: &[Value]) -> Option<Value> {
+        let target = args.first()?.as_str()?;
+        if !target.starts_with('/') {
+            return None;
+        }
+        let full = args
+            .get(2)
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.eq_ignore_ascii_case("full"));
+        let properties = self
+            .shared
+            .loader
+            .declared(&resource_id::canonical(target))?;
+        if !full {
+            return Some(properties);
+        }
+        let mut obj = Object::new();
+        obj.open = true;
+        obj.entries.push(("id".into(), Value::str(target)));
+        obj.entries.push(("properties".into(), properties));
+        Some(Value::object(obj))
+    }
+}
+
+/// A resource's evaluated `properties` as `reference()` reads them: open at
+/// every depth, inline children with their ids.
+pub fn as_referenced(mut props: Value, id: &str) -> Value {
+    {
         open_all(&mut props, 0);
         if let Kind::Object(obj) = &mut props.kind {
             for (k, v) in obj.entries.iter_mut() {
@@ -177,8 +210,8 @@ impl<'a> Frame<'a, '_, '_> {
                 }
             }
         }
-        props
     }
+    props
 }
 
 /// Gives an inline child `{name, properties}` the id Azure gives it.

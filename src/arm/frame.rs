@@ -512,7 +512,8 @@ impl ExprEnv for Frame<'_, '_, '_> {
         match name {
             "reference" => self
                 .reference(args)
-                .or_else(|| self.declared_reference(args)),
+                .or_else(|| self.declared_reference(args))
+                .or_else(|| self.run_reference(args)),
             "deployment" => Some(self.deployment_object()),
             "resourceinfo" => self.resource_info(args),
             _ => None,

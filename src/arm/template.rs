@@ -77,6 +77,12 @@ pub trait TemplateLoader: Sync {
 
     /// Told about each linked template or parameter file evaluation could not read.
     fn unread(&self, _link: crate::arm::nested::Unread) {}
+
+    /// What `reference()` reads of a resource (by canonical id) that another
+    /// template of the run declares; `None` when none does (yet).
+    fn declared(&self, _canonical_id: &str) -> Option<crate::value::Value> {
+        None
+    }
 }
 
 /// A loader that finds nothing (linked templates stay Unknown).
