@@ -43,8 +43,8 @@ struct Scenario {
     linked: Vec<FileId>,
     /// Ids `reference()` asked for that the template does not declare.
     foreign: Vec<String>,
-    /// What `reference()` reads of the network resources it deploys, by canonical id.
-    declared: Vec<(String, Value)>,
+    /// The `properties` of the network resources it deploys: canonical id, id, value.
+    declared: Vec<(String, String, Value)>,
 }
 
 /// The run's loader as one evaluation sees it: it also keeps the links that
@@ -79,10 +79,11 @@ impl TemplateLoader for Recording<'_> {
     }
 }
 
-/// Network resources `reference()` of another template may read.
-fn referencable(dep: &template::Deployment) -> Vec<(String, Value)> {
+/// Network resources `reference()` of another template may read: their
+/// `properties`, moved out of the finished evaluation.
+fn referencable(dep: &mut template::Deployment) -> Vec<(String, String, Value)> {
     dep.resources
-        .iter()
+        .iter_mut()
         .filter(|r| {
             r.resource_type
                 .get(..17)
@@ -90,11 +91,15 @@ fn referencable(dep: &template::Deployment) -> Vec<(String, Value)> {
         })
         .filter_map(|r| {
             let id = r.id.as_deref()?;
-            let props = r.body.get("properties")?.clone();
-            Some((
-                crate::resource_id::canonical(id),
-                crate::arm::declared::as_referenced(props, id),
-            ))
+            let crate::value::Kind::Object(body) = &mut r.body.kind else {
+                return None;
+            };
+            let slot = body
+                .entries
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("properties"))?;
+            let props = std::mem::replace(&mut slot.1, Value::null());
+            Some((crate::resource_id::canonical(id), id.to_string(), props))
         })
         .collect()
 }
@@ -108,16 +113,17 @@ fn run_index(scenarios: &[(usize, Scenario)]) -> HashMap<String, Value> {
         .collect();
     let mut index: HashMap<String, Option<Value>> = HashMap::new();
     for (_, s) in scenarios {
-        for (id, props) in &s.declared {
+        for (id, written, props) in &s.declared {
             if !wanted.contains(id.as_str()) {
                 continue;
             }
+            let props = crate::arm::declared::as_referenced(props.clone(), written);
             match index.get_mut(id) {
                 None => {
-                    index.insert(id.clone(), Some(props.clone()));
+                    index.insert(id.clone(), Some(props));
                 }
                 Some(slot) => {
-                    if slot.as_ref().is_some_and(|v| !same_json(v, props)) {
+                    if slot.as_ref().is_some_and(|v| !same_json(v, &props)) {
                         *slot = None;
                     }
                 }
@@ -128,6 +134,23 @@ fn run_index(scenarios: &[(usize, Scenario)]) -> HashMap<String, Value> {
         .into_iter()
         .filter_map(|(k, v)| Some((k, v?)))
         .collect()
+}
+
+/// Whether a cluster or node pool value is unknown because of a `reference()`.
+fn waits_for_reference(facts: &Facts) -> bool {
+    fn deep(v: &Value, depth: usize) -> bool {
+        match &v.kind {
+            crate::value::Kind::Unknown(r) => r.starts_with("reference()"),
+            crate::value::Kind::Array(a) if depth < 32 => a.iter().any(|x| deep(x, depth + 1)),
+            crate::value::Kind::Object(o) if depth < 32 => {
+                o.iter().any(|(_, x)| deep(x, depth + 1))
+            }
+            _ => false,
+        }
+    }
+    facts.clusters.iter().any(|c| {
+        c.network.as_ref().is_some_and(|n| deep(n, 0)) || c.pools.iter().any(|p| deep(&p.props, 0))
+    }) || facts.child_pools.iter().any(|p| deep(&p.pool.props, 0))
 }
 
 /// Equal as JSON (origins aside).
@@ -242,26 +265,29 @@ pub fn evaluate_all(
                     run: index,
                     foreign: Mutex::new(Vec::new()),
                 };
-                let dep = template::evaluate(source, params, &recording);
+                let mut dep = template::evaluate(source, params, &recording);
                 let unread = recording.unread.into_inner().unwrap_or_default();
                 let mut coverage = Coverage::default();
                 if stats {
                     coverage.add(&dep, &unread);
                 }
+                let facts = facts::extract(&dep);
+                let findings = evaluation_findings(&dep);
+                let declared = if index.is_none() {
+                    referencable(&mut dep)
+                } else {
+                    Vec::new()
+                };
                 Some((
                     order,
                     Scenario {
-                        facts: facts::extract(&dep),
-                        findings: evaluation_findings(&dep),
+                        facts,
+                        findings,
                         missing: unread.iter().filter_map(missing::from_unread).collect(),
                         coverage,
                         template: *tid,
                         with_parameters: pi.is_some(),
-                        declared: if index.is_none() {
-                            referencable(&dep)
-                        } else {
-                            Vec::new()
-                        },
+                        declared,
                         linked: dep.linked_files,
                         foreign: recording.foreign.into_inner().unwrap_or_default(),
                     },
@@ -306,6 +332,9 @@ pub fn evaluate_all(
     if !index.is_empty() {
         let again: Vec<(usize, (usize, Option<usize>))> = scenarios
             .iter()
+            // Only where a rule input is waiting for it: a cluster or pool value
+            // unknown because of a reference().
+            .filter(|(_, s)| waits_for_reference(&s.facts))
             .filter(|(_, s)| s.foreign.iter().any(|id| index.contains_key(id)))
             .filter_map(|(order, _)| Some((*order, *units.get(*order)?)))
             .collect();
