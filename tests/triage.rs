@@ -330,3 +330,75 @@ fn changed_since_reports_only_changed_and_untracked_files() {
     assert!(stderr(&o).contains("no-such-ref"), "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
 }
+
+/// A kubenet cluster on subnet `vnet/nodes` (no Windows pool).
+fn subnet_cluster(name: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "{name}",
+      "location": "westeurope",
+      "properties": {{
+        "agentPoolProfiles": [ {{ "name": "sys", "mode": "System", "count": 1, "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'nodes')]" }} ],
+        "networkProfile": {{ "networkPlugin": "kubenet" }}
+      }}
+    }}
+  ]
+}}
+"#
+    )
+}
+
+/// `--changed-since` keeps a cross-file finding when any of its locations is
+/// in a changed file (a new cluster on an unchanged one's subnet), and reads
+/// git's file names as bytes (a new file whose name is not UTF-8).
+#[test]
+fn changed_since_keeps_cross_file_findings_and_raw_names() {
+    let dir = scratch("changed-cross");
+    std::fs::write(dir.join("zzz-existing.json"), subnet_cluster("aks-old")).unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "one cluster"]);
+    std::fs::write(dir.join("aaa-new.json"), subnet_cluster("aks-new")).unwrap();
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            ".",
+            "--changed-since",
+            "HEAD",
+            "--format",
+            "gcc",
+            "--fail-on",
+            "never",
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.lines().any(|l| l.contains("error[AKS011]")),
+        "the shared subnet is reported: {out}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"new-\xff.json");
+        std::fs::write(dir.join(name), cluster("aks-bytes", "", "", "")).unwrap();
+        let o = tendon_in(
+            &dir,
+            &["check", ".", "--changed-since", "HEAD", "--format", "gcc"],
+        );
+        assert!(
+            stdout(&o)
+                .lines()
+                .any(|l| l.contains("error[AKS001]") && l.contains("aks-bytes")),
+            "{}",
+            stdout(&o)
+        );
+        assert_eq!(o.status.code(), Some(1));
+    }
+}

@@ -1,7 +1,8 @@
 //! `--changed-since REF`: the files changed since a git ref, committed and
-//! not (`git diff --name-only REF`), plus untracked files (`git ls-files
-//! --others --exclude-standard`), in the repository of the working directory.
-//! Paths are compared canonically (absolute, symlinks resolved).
+//! not (`git diff --name-only -z REF`), plus untracked files (`git ls-files
+//! --others --exclude-standard -z`), in the repository of the working
+//! directory. Names are read as raw bytes and paths compared canonically
+//! (absolute, symlinks resolved).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ pub fn changed_files(git_ref: &str) -> Result<HashSet<PathBuf>, String> {
     if git_ref.is_empty() || git_ref.starts_with('-') {
         return Err(format!("--changed-since: '{git_ref}' is not a git ref"));
     }
-    let top = git(None, &["rev-parse", "--show-toplevel"])?;
+    let top = git_text(None, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
     let diff = git(
         Some(&top),
@@ -25,16 +26,32 @@ pub fn changed_files(git_ref: &str) -> Result<HashSet<PathBuf>, String> {
         Some(&top),
         &["ls-files", "--others", "--exclude-standard", "-z"],
     )?;
+    // Names are raw bytes: a name that is not UTF-8 is still a changed file.
     Ok(diff
-        .split('\0')
-        .chain(untracked.split('\0'))
+        .split(|&b| b == 0)
+        .chain(untracked.split(|&b| b == 0))
         .filter(|name| !name.is_empty())
         // A deleted file cannot be canonicalised, and has no findings either.
-        .filter_map(|name| top.join(name).canonicalize().ok())
+        .filter_map(|name| top.join(path_from_bytes(name)).canonicalize().ok())
         .collect())
 }
 
-fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
+#[cfg(unix)]
+fn path_from_bytes(name: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(name))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(name: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(name).into_owned())
+}
+
+fn git_text(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
+    git(dir, args).map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+fn git(dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new("git");
     if let Some(dir) = dir {
         cmd.arg("-C").arg(dir);
@@ -50,23 +67,33 @@ fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(out.stdout)
 }
 
-/// Per finding of the run, in order: is its primary location in a changed file?
+/// Per finding of the run, in order: is any of its locations (primary,
+/// related, or a parameter file it was found with) in a changed file? A
+/// cross-file finding concerns every file it names: a new cluster on the
+/// subnet of an unchanged one is reported even though it points at the old one.
 pub fn in_changed(outcome: &Outcome, changed: &HashSet<PathBuf>) -> Vec<bool> {
     let mut cache: HashMap<FileId, bool> = HashMap::new();
+    let mut is_changed = |file: FileId| {
+        *cache.entry(file).or_insert_with(|| {
+            outcome
+                .sources
+                .get(file)
+                .and_then(|s| s.path.canonicalize().ok())
+                .is_some_and(|p| changed.contains(&p))
+        })
+    };
     outcome
         .findings
         .iter()
         .map(|f| {
-            *cache.entry(f.loc.file).or_insert_with(|| {
-                outcome
-                    .sources
-                    .get(f.loc.file)
-                    .and_then(|s| s.path.canonicalize().ok())
-                    .is_some_and(|p| changed.contains(&p))
-            })
+            is_changed(f.loc.file)
+                || f.related
+                    .iter()
+                    .chain(&f.scenarios)
+                    .any(|r| is_changed(r.loc.file))
         })
         .collect()
 }
