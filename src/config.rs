@@ -136,7 +136,8 @@ fn ranges(
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    // A configuration is small; a link to `/proc/self/environ` is not one.
+    let text = crate::fsread::read_regular_text(path, 1 << 20).map_err(|e| ConfigError {
         file: shown.clone(),
         text: String::new(),
         message: format!("cannot read the configuration: {e}"),

@@ -19,6 +19,7 @@
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
+//! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
 //! | [`missing`] | TDN006: module, import, `using`/`extends` and linked-template paths that name no file (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
@@ -55,6 +56,7 @@ pub mod config;
 pub mod discover;
 pub mod evaluate;
 pub mod finding;
+pub mod fsread;
 pub mod json;
 pub mod load;
 pub mod loader;

@@ -85,14 +85,7 @@ fn load_bicep(input: &Input, bytes: Vec<u8>) -> Loaded {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is larger than {} MiB; not linted",
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
-    }
-    std::fs::read(path).map_err(|e| e.to_string())
+    crate::fsread::read_regular(path, MAX_FILE_BYTES)
 }
 
 pub fn classify(kind: FileKind, bytes: Vec<u8>) -> Loaded {

@@ -51,7 +51,7 @@ pub struct Baseline {
 impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline, String> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path)
+        let text = crate::fsread::read_regular_text(path, 64 << 20)
             .map_err(|e| format!("cannot read baseline {shown}: {e}"))?;
         let doc: Document =
             serde_json::from_str(&text).map_err(|e| format!("bad baseline {shown}: {e}"))?;

@@ -188,7 +188,7 @@ pub fn load_rules(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<Rule>, RuleErro
         paths.sort();
         for path in paths {
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|e| RuleError {
+            let text = crate::fsread::read_regular_text(&path, 1 << 20).map_err(|e| RuleError {
                 file: shown.clone(),
                 text: String::new(),
                 message: format!("cannot read rule file: {e}"),

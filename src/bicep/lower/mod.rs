@@ -39,11 +39,7 @@ const MAX_LOADED_FILE: u64 = 4 * 1024 * 1024;
 
 impl FileReader for DiskReader {
     fn read(&self, path: &Path) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
-        if meta.len() > MAX_LOADED_FILE {
-            return None;
-        }
-        std::fs::read_to_string(path).ok()
+        crate::fsread::read_regular_text(path, MAX_LOADED_FILE).ok()
     }
 }
 
