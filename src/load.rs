@@ -60,10 +60,12 @@ fn mentions_arm_schema(bytes: &[u8]) -> bool {
 }
 
 pub fn load(input: &Input) -> Result<Loaded, String> {
-    read_limited(&input.path).map(|bytes| match input.kind {
-        FileKind::Bicep | FileKind::BicepParam => load_bicep(input, bytes),
-        _ => classify(input.kind, bytes),
-    })
+    read_limited(&input.path)
+        .map(utf16_to_utf8)
+        .map(|bytes| match input.kind {
+            FileKind::Bicep | FileKind::BicepParam => load_bicep(input, bytes),
+            _ => classify(input.kind, bytes),
+        })
 }
 
 fn load_bicep(input: &Input, bytes: Vec<u8>) -> Loaded {
@@ -82,6 +84,32 @@ fn load_bicep(input: &Input, bytes: Vec<u8>) -> Loaded {
         Content::Bicep(compiled)
     };
     Loaded { text, content }
+}
+
+/// A file with a UTF-16 byte order mark (what PowerShell 5 writes, and what
+/// `az deployment` accepts) as UTF-8; other bytes unchanged. Unpaired
+/// surrogates become U+FFFD.
+pub fn utf16_to_utf8(bytes: Vec<u8>) -> Vec<u8> {
+    let little = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => true,
+        Some([0xFE, 0xFF]) => false,
+        _ => return bytes,
+    };
+    let units = bytes.get(2..).unwrap_or_default().chunks(2).map(|pair| {
+        let (a, b) = (
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        );
+        if little {
+            u16::from_le_bytes([a, b])
+        } else {
+            u16::from_be_bytes([a, b])
+        }
+    });
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect::<String>()
+        .into_bytes()
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {

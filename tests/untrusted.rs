@@ -69,3 +69,41 @@ fn a_configuration_linked_to_proc_is_refused_without_echo() {
     assert!(!all.contains("hunter2-secret-value"), "{all}");
     assert!(all.contains("not a regular file"), "{all}");
 }
+
+/// Templates saved as UTF-16 with a byte order mark (PowerShell 5's default,
+/// accepted by `az deployment`) and Bicep files in UTF-16 are decoded and
+/// linted, with lines and columns of the decoded text.
+#[test]
+fn utf16_templates_are_linted() {
+    let dir = scratch("untrusted-utf16");
+    let arm = format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [
+  {{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01", "name": "aks", "location": "x",
+    "properties": {{"agentPoolProfiles": [ {{"name": "win", "count": 1, "osType": "Windows"}} ],
+      "networkProfile": {{"networkPlugin": "kubenet"}}}}}}]}}
+"#
+    );
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(arm.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.join("le.json"), le).unwrap();
+    let bicep = "resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'aks-b'\n  location: 'x'\n  properties: {\n    agentPoolProfiles: [ { name: 'win', count: 1, osType: 'Windows' } ]\n    networkProfile: { networkPlugin: 'kubenet' }\n  }\n}\n";
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(bicep.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    std::fs::write(dir.join("be.bicep"), be).unwrap();
+    let o = tendon_in(
+        &dir,
+        &["check", ".", "--format", "gcc", "--fail-on", "never"],
+    );
+    let out = common::stdout(&o);
+    assert_eq!(
+        out,
+        "be.bicep:5:59: error[AKS001]: node pool 'win' of cluster 'aks-b' runs Windows, which kubenet does not support\n\
+         be.bicep:6:38: note[AKS021]: cluster 'aks-b' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n\
+         le.json:3:81: error[AKS001]: node pool 'win' of cluster 'aks' runs Windows, which kubenet does not support\n\
+         le.json:4:43: note[AKS021]: cluster 'aks' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
+    );
+}
