@@ -66,8 +66,14 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
+        // Lines end at LF, CRLF, or a lone CR (old Mac line endings), as editors count them.
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
+        line_starts.extend(
+            memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .filter(|&i| bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n'))
+                .map(|i| clamp_u32(i + 1)),
+        );
         SourceFile {
             path,
             display,
@@ -90,8 +96,12 @@ impl SourceFile {
             .as_bytes()
             .get(line_start..offset as usize)
             .unwrap_or(&[]);
-        // Count characters: every byte that is not a UTF-8 continuation byte.
-        let chars = bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        // Count characters: every byte that is not a UTF-8 continuation byte;
+        // a byte order mark is not a column.
+        let mut chars = bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        if line_idx == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            chars -= 1;
+        }
         Position {
             line: clamp_u32(line_idx + 1),
             column: clamp_u32(chars + 1),
@@ -141,6 +151,24 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(text: &str, offset: u32) -> (u32, u32) {
+        let f = SourceFile::new(PathBuf::new(), String::new(), text.to_string());
+        let p = f.position(offset);
+        (p.line, p.column)
+    }
+
+    #[test]
+    fn columns_are_characters_whatever_the_line_endings() {
+        // A byte order mark is not a column.
+        assert_eq!(at("\u{feff}{\"a\": 1}", 4), (1, 2));
+        // CR-only, LF and CRLF line endings.
+        assert_eq!(at("a\rb\rc", 4), (3, 1));
+        assert_eq!(at("a\nb\r\nc", 5), (3, 1));
+        assert_eq!(at("a\r\nb", 3), (2, 1));
+        // Characters, not bytes.
+        assert_eq!(at("é x", 3), (1, 3));
+    }
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
