@@ -370,3 +370,40 @@ fn bicep_imported_function_cycles_are_cut_off() {
         assert_eq!(found, expected, "{case}");
     }
 }
+
+/// Many clusters on one subnet (copy loops in a small template): linking is
+/// not quadratic, and a finding names at most ten other clusters.
+#[test]
+fn many_clusters_on_one_subnet_stay_linear_and_capped() {
+    let loops: Vec<String> = (0..5)
+        .map(|k| {
+            format!(
+                r#"{{"copy": {{"name": "c{k}", "count": 100}}, "type": "Microsoft.ContainerService/managedClusters",
+                    "apiVersion": "2024-02-01", "name": "[format('aks-{k}-{{0}}', copyIndex())]", "location": "x",
+                    "properties": {{"agentPoolProfiles": [{{"name": "sys", "mode": "System", "count": 1,
+                      "vnetSubnetID": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'nodes')]"}}],
+                      "networkProfile": {{"networkPlugin": "kubenet"}}}}}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [{}]}}"#,
+        loops.join(",")
+    );
+    let dir = write_case("many-clusters", &[("azuredeploy.json", text.into_bytes())]);
+    let rules = load_rules(&[] as &[&Path]).unwrap();
+    let started = Instant::now();
+    let outcome = pipeline::run(&[dir.clone()], &rules).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let shared: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "AKS011")
+        .collect();
+    assert_eq!(shared.len(), 499);
+    let help = shared
+        .first()
+        .and_then(|f| f.help.clone())
+        .unwrap_or_default();
+    assert!(help.ends_with("… and 490 more)."), "{help}");
+}

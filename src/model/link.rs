@@ -70,6 +70,9 @@ pub struct NetworkConfig {
     pub on_premises: Vec<(String, Option<Loc>)>,
 }
 
+/// How many clusters a finding names before "… and N more".
+const MAX_NAMED: usize = 10;
+
 pub fn link(all: &[Facts], names: FileNames) -> World {
     link_with(all, names, &NetworkConfig::default())
 }
@@ -256,29 +259,60 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
     }
 
     let cluster_id = |ci: usize| clusters.get(ci).and_then(|c| c.facts.id.clone());
+    // Ids that can name one resource share a link key: compare those only.
+    let keys: Vec<Option<String>> = clusters
+        .iter()
+        .map(|c| c.facts.id.as_deref().map(crate::resource_id::link_key))
+        .collect();
     let same_cluster = |a: usize, b: usize| -> Option<bool> {
         if a == b {
             return Some(true);
         }
-        match (cluster_id(a), cluster_id(b)) {
-            (Some(x), Some(y)) => Some(ids_match(&x, &y)),
+        let id = |i: usize| clusters.get(i).and_then(|c| c.facts.id.as_deref());
+        match (id(a), id(b)) {
+            (Some(x), Some(y)) => Some(keys.get(a) == keys.get(b) && ids_match(x, y)),
             // Without both names known, two declarations cannot be told apart.
             _ => None,
         }
     };
 
-    // Distinct clusters per subnet, in order: first pool of each.
+    // Distinct clusters per subnet, in order: first pool of each. Computed
+    // once per subnet (several relations ask; `subnets` no longer changes).
+    let distinct_memo: std::cell::RefCell<HashMap<usize, Vec<(usize, usize)>>> =
+        std::cell::RefCell::new(HashMap::new());
     let distinct_users = |s: &SubnetEntry| -> Vec<(usize, usize)> {
+        let key = std::ptr::from_ref(s) as usize;
+        if let Some(hit) = distinct_memo.borrow().get(&key) {
+            return hit.clone();
+        }
+        // A pool whose cluster may be one already listed is not a new user:
+        // only clusters with the same link key can be the same, and a cluster
+        // whose id is unknown cannot be told apart from any other.
         let mut out: Vec<(usize, usize)> = Vec::new();
+        let mut listed: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut unknown_listed = false;
         for &(ci, pi) in &s.users {
-            // A pool whose cluster may be one already listed is not a new user.
-            if out
-                .iter()
-                .all(|&(cj, _)| same_cluster(ci, cj) == Some(false))
-            {
-                out.push((ci, pi));
+            match keys.get(ci).and_then(Option::as_deref) {
+                None => {
+                    if out.is_empty() {
+                        out.push((ci, pi));
+                        unknown_listed = true;
+                    }
+                }
+                Some(_) if unknown_listed => {}
+                Some(k) => {
+                    let same_key = listed.entry(k).or_default();
+                    if same_key
+                        .iter()
+                        .all(|&cj| same_cluster(ci, cj) == Some(false))
+                    {
+                        same_key.push(ci);
+                        out.push((ci, pi));
+                    }
+                }
             }
         }
+        distinct_memo.borrow_mut().insert(key, out.clone());
         out
     };
 
@@ -296,6 +330,17 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             continue;
         };
         let first_name = cluster_name(&clusters, c0);
+        // Named once per subnet, and at most a few: a finding that names many
+        // others says how many more (linear in clusters, whatever the input).
+        let mut named: Vec<J> = users
+            .iter()
+            .take(MAX_NAMED)
+            .map(|&(c, _)| str_json(&cluster_name(&clusters, c)))
+            .collect();
+        if users.len() > MAX_NAMED {
+            named.push(J::String(format!("… and {} more", users.len() - MAX_NAMED)));
+        }
+        let named = J::Array(named);
         for &(ci, pi) in users.iter().skip(1) {
             // Named as this pool writes it, where the finding points.
             let written = clusters
@@ -311,7 +356,7 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                     "firstCluster": first_name,
                     "firstUse": format!("/clusters/{c0}/pools/{p0}/subnet"),
                     "anyKubenet": any_kubenet,
-                    "clusters": users.iter().map(|&(c, _)| str_json(&cluster_name(&clusters, c))).collect::<Vec<_>>(),
+                    "clusters": named.clone(),
                 }),
             );
         }
