@@ -393,7 +393,7 @@ fn many_clusters_on_one_subnet_stay_linear_and_capped() {
     let dir = write_case("many-clusters", &[("azuredeploy.json", text.into_bytes())]);
     let rules = load_rules(&[] as &[&Path]).unwrap();
     let started = Instant::now();
-    let outcome = pipeline::run(&[dir.clone()], &rules).unwrap();
+    let outcome = pipeline::run(std::slice::from_ref(&dir), &rules).unwrap();
     assert!(started.elapsed() < Duration::from_secs(10));
     let shared: Vec<_> = outcome
         .findings
