@@ -66,6 +66,7 @@ pub mod narrow;
 pub mod pairing;
 pub mod pipeline;
 pub mod report;
+pub mod report_file;
 pub mod resource_id;
 pub mod rules;
 pub mod source;
