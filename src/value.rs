@@ -280,3 +280,33 @@ pub fn typed_unknown_type(reason: &str) -> Option<&str> {
         .rsplit_once(TYPED_UNKNOWN)
         .map(|(_, t)| t)
 }
+
+/// How big a value may grow, in nodes plus string bytes / 64 (a few MiB of
+/// serialised JSON, some tens in memory). Shared structure counts every time
+/// it appears, as it would be serialised.
+pub const MAX_VALUE_UNITS: usize = 100_000;
+
+/// Whether `v` is larger than `limit` units; stops counting at the limit, and
+/// walks without recursion (no stack to overflow).
+pub fn larger_than(v: &Value, limit: usize) -> bool {
+    let mut units = 0usize;
+    let mut stack: Vec<&Value> = vec![v];
+    while let Some(x) = stack.pop() {
+        units += 1;
+        match &x.kind {
+            Kind::Str(s) => units += s.len() / 64,
+            Kind::Array(items) => stack.extend(items.iter()),
+            Kind::Object(o) => {
+                for (k, val) in &o.entries {
+                    units += k.len() / 64;
+                    stack.push(val);
+                }
+            }
+            _ => {}
+        }
+        if units > limit {
+            return true;
+        }
+    }
+    false
+}

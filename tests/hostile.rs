@@ -407,3 +407,59 @@ fn many_clusters_on_one_subnet_stay_linear_and_capped() {
         .unwrap_or_default();
     assert!(help.ends_with("… and 490 more)."), "{help}");
 }
+
+/// Values that double at every step (`createObject('a', o, 'b', o)`, an
+/// object literal naming one value twice, `createArray(a, a)`): the size
+/// budget stops them (TDN003) long before memory runs out.
+#[test]
+fn doubling_values_hit_the_size_budget() {
+    let chain = |first: &str, step: &dyn Fn(usize) -> String| -> String {
+        let vars: Vec<String> = std::iter::once(format!(r#""v0": {first}"#))
+            .chain((1..25).map(|i| format!(r#""v{i}": {}"#, step(i - 1))))
+            .collect();
+        vars.join(",")
+    };
+    let cases = [
+        (
+            "create-object",
+            chain(r#""[createObject('x', 'abcdefgh')]""#, &|p| {
+                format!(r#""[createObject('a', variables('v{p}'), 'b', variables('v{p}'))]""#)
+            }),
+        ),
+        (
+            "object-literal",
+            chain(r#"{"x": "abcdefgh"}"#, &|p| {
+                format!(r#"{{"a": "[variables('v{p}')]", "b": "[variables('v{p}')]"}}"#)
+            }),
+        ),
+        (
+            "create-array",
+            chain(r#""[createArray('abcdefgh')]""#, &|p| {
+                format!(r#""[createArray(variables('v{p}'), variables('v{p}'))]""#)
+            }),
+        ),
+    ];
+    for (name, vars) in cases {
+        let dir = write_case(
+            name,
+            &[(
+                "azuredeploy.json",
+                template(&vars, "[string(length(string(variables('v24'))))]"),
+            )],
+        );
+        let found = check(&dir);
+        assert!(found.iter().any(|r| r == "TDN003"), "{name}: {found:?}");
+    }
+    let bicep = std::iter::once("var v0 = { x: 'abcdefgh' }\n".to_string())
+        .chain((1..25).map(|i| format!("var v{i} = {{ a: v{p}, b: v{p} }}\n", p = i - 1)))
+        .chain(std::iter::once(
+            "resource rt 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: 'rt'\n  location: 'x'\n  tags: v24\n}\n".to_string(),
+        ))
+        .collect::<String>();
+    let dir = write_case(
+        "bicep-object-doubling",
+        &[("main.bicep", bicep.into_bytes())],
+    );
+    let found = check(&dir);
+    assert!(found.iter().any(|r| r == "TDN003"), "bicep: {found:?}");
+}

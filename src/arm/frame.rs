@@ -175,7 +175,16 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),
             other => literal_kind(other),
         };
-        Value::new(kind, loc)
+        let v = Value::new(kind, loc);
+        // An object or array whose members repeat one large value doubles it.
+        if matches!(v.kind, Kind::Object(_) | Kind::Array(_))
+            && crate::value::larger_than(&v, crate::value::MAX_VALUE_UNITS)
+        {
+            self.shared
+                .note_limit_at("a value grew past its size budget", loc);
+            return Value::unknown("evaluation limit: a value grew past its size budget");
+        }
+        v
     }
 
     fn eval_string(&mut self, s: &str, node: &Node) -> Value {

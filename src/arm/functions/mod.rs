@@ -165,7 +165,14 @@ pub(crate) fn call(cx: &mut Ctx, c: &Call) -> Value {
         }
         return Value::unknown(reason);
     }
-    strict(cx, &lname, &c.name, args).unwrap_or_else(|u| u)
+    let v = strict(cx, &lname, &c.name, args).unwrap_or_else(|u| u);
+    // Builders can double a value per call (`createObject('a', o, 'b', o)`).
+    if matches!(v.kind, Kind::Object(_) | Kind::Array(_))
+        && crate::value::larger_than(&v, crate::value::MAX_VALUE_UNITS)
+    {
+        return Value::unknown("evaluation limit: a value grew past its size budget");
+    }
+    v
 }
 
 fn strict(cx: &mut Ctx, lname: &str, written: &str, args: Vec<Value>) -> R {
