@@ -416,3 +416,60 @@ fn exclude_globs_are_linear_and_bounded() {
     // The diagnostic shows the 3 MB line: slower in a debug build.
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A module looping over its own outputs, a resource looping over its own
+/// properties or count, a module whose name or parameters read its own outputs,
+/// two modules looping over each other's: no stack overflow; TDN003 where the
+/// cycle is met (a loop over modules' outputs is simply unknown).
+#[test]
+fn bicep_self_referencing_loops_terminate() {
+    let module = b"param p array = []\noutput o array = [1, 2]\n".to_vec();
+    let cases = [
+        "module m 'x.bicep' = [for i in m.outputs.o: {\n  name: 'n${i}'\n}]\n",
+        "resource r 'Microsoft.Network/routeTables@2023-09-01' = [for i in r.properties.routes: {\n  name: 'n${i}'\n  location: 'x'\n}]\n",
+        "resource s 'Microsoft.Network/routeTables@2023-09-01' = [for i in range(0, length(s)): {\n  name: 's${i}'\n  location: 'x'\n}]\n",
+        "module m 'x.bicep' = {\n  name: 'm'\n  params: {\n    p: m.outputs.o\n  }\n}\n",
+        "module m 'x.bicep' = {\n  name: 'm${length(m.outputs.o)}'\n}\n",
+        "module k 'x.bicep' = [for i in range(0, length(k[0].outputs.o)): {\n  name: 'k${i}'\n}]\n",
+        "module a 'x.bicep' = [for i in b.outputs.o: {\n  name: 'a${i}'\n}]\n\
+         module b 'x.bicep' = [for i in a[0].outputs.o: {\n  name: 'b${i}'\n}]\n",
+    ];
+    for (n, src) in cases.iter().enumerate() {
+        let dir = write_case(
+            &format!("bicep-self-loop-{n}"),
+            &[
+                ("main.bicep", src.as_bytes().to_vec()),
+                ("x.bicep", module.clone()),
+            ],
+        );
+        let found = check(&dir);
+        let loops_over_outputs = n == 0 || n + 1 == cases.len();
+        assert!(
+            loops_over_outputs || found.iter().any(|r| r == "TDN003"),
+            "{src}: {found:?}"
+        );
+    }
+}
+
+/// Modules whose names each read the next one's outputs: the chain is cut
+/// off, not followed until the stack runs out.
+#[test]
+fn long_module_output_chains_are_cut_off() {
+    let mut src = String::new();
+    for i in 0..500 {
+        src.push_str(&format!(
+            "module m{i} 'x.bicep' = {{\n  name: 'm${{m{}.outputs.o[0]}}'\n}}\n",
+            i + 1
+        ));
+    }
+    src.push_str("module m500 'x.bicep' = {\n  name: 'last'\n}\n");
+    let dir = write_case(
+        "bicep-output-chain",
+        &[
+            ("main.bicep", src.into_bytes()),
+            ("x.bicep", b"output o array = [1]\n".to_vec()),
+        ],
+    );
+    let found = check(&dir);
+    assert!(found.iter().any(|r| r == "TDN003"), "{found:?}");
+}
