@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
@@ -56,6 +57,8 @@ pub struct Pair {
     pub template: PathBuf,
     /// Globs relative to the config file's folder.
     pub parameters: Vec<String>,
+    /// `parameters`, compiled.
+    matcher: GlobSet,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +87,8 @@ pub struct Config {
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub exclude: Vec<String>,
+    /// `exclude`, compiled.
+    exclude_matcher: GlobSet,
     pub fail_on: Option<String>,
     pub rule_dirs: Vec<PathBuf>,
     pub severity: BTreeMap<String, Severity>,
@@ -191,6 +196,7 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
             return Err(err("an exclude pattern is empty".into(), g.span()));
         }
     }
+    let exclude_matcher = compile(&file.exclude, "exclude pattern", &err)?;
     let mut pairs = Vec::new();
     for p in &file.pair {
         let template = p.template.get_ref();
@@ -221,7 +227,9 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
                 ));
             }
         }
+        let matcher = compile(p.parameters.get_ref(), "parameters glob", &err)?;
         pairs.push(Pair {
+            matcher,
             template: path,
             parameters: p
                 .parameters
@@ -239,6 +247,7 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
             .map(|s| s.into_iter().map(Spanned::into_inner).collect()),
         ignore: file.ignore.into_iter().map(Spanned::into_inner).collect(),
         exclude: file.exclude.into_iter().map(Spanned::into_inner).collect(),
+        exclude_matcher,
         fail_on: file.fail_on.map(Spanned::into_inner),
         rule_dirs: file.rules.iter().map(|r| base.join(r)).collect(),
         severity,
@@ -248,8 +257,8 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
     })
 }
 
-/// Why a glob cannot be used, if it cannot: [`glob`] knows `*`, `**` (a whole
-/// segment) and `?` on relative `/`-separated paths, and nothing else.
+/// Why a `[[pair]]` glob cannot be used, if it cannot: [`glob`] knows `*`,
+/// `**` (a whole segment) and `?` on relative `/`-separated paths, and nothing else.
 fn glob_problem(g: &str) -> Option<&'static str> {
     if g.is_empty() {
         Some("it is empty")
@@ -262,6 +271,72 @@ fn glob_problem(g: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Longest glob accepted: real ones are short, and a bound keeps a hostile
+/// configuration (a million `**/`) from costing time or memory.
+const MAX_GLOB_LEN: usize = 1024;
+/// Most globs accepted in one list, for the same reason.
+const MAX_GLOBS: usize = 1000;
+
+/// One glob as [`glob`] reads it, in globset's syntax: `*` and `?` stay
+/// within a path segment, `[`, `]`, `{`, `}` and `\\` are plain characters, and
+/// a pattern without `/` matches a file name in any folder.
+fn build(pattern: &str) -> Result<globset::Glob, String> {
+    if pattern.len() > MAX_GLOB_LEN {
+        return Err(format!("it is longer than {MAX_GLOB_LEN} bytes"));
+    }
+    let pattern = pattern.trim_start_matches("./");
+    let mut literal = String::with_capacity(pattern.len() + 3);
+    if !pattern.contains('/') {
+        literal.push_str("**/");
+    }
+    for c in pattern.chars() {
+        if matches!(c, '[' | ']' | '{' | '}') {
+            literal.extend(['[', c, ']']);
+        } else {
+            literal.push(c);
+        }
+    }
+    GlobBuilder::new(&literal)
+        .literal_separator(true)
+        .backslash_escape(false)
+        .build()
+        .map_err(|e| e.kind().to_string())
+}
+
+/// A glob for a message: at most 80 characters of it.
+fn short(g: &str) -> String {
+    match g.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", g.get(..end).unwrap_or(g)),
+        None => g.to_string(),
+    }
+}
+
+/// A list of globs compiled into one matcher (linear-time: globset matches
+/// with regex automata, no backtracking), or an error pointing at the glob.
+fn compile(
+    globs: &[Spanned<String>],
+    what: &str,
+    err: &dyn Fn(String, std::ops::Range<usize>) -> ConfigError,
+) -> Result<GlobSet, ConfigError> {
+    let mut set = GlobSetBuilder::new();
+    for (i, g) in globs.iter().enumerate() {
+        if i == MAX_GLOBS {
+            return Err(err(format!("more than {MAX_GLOBS} globs"), g.span()));
+        }
+        let glob = build(g.get_ref()).map_err(|problem| {
+            err(
+                format!("bad {what} {:?}: {problem}", short(g.get_ref())),
+                g.span(),
+            )
+        })?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| match globs.first() {
+        Some(g) => err(format!("bad {what}s: {}", e.kind()), g.span()),
+        None => err(format!("bad {what}s: {}", e.kind()), 0..0),
+    })
 }
 
 /// Whether a rule pattern (`AKS011`, `kubenet-shared-subnet`, `AKS01*`) names a rule.
@@ -292,7 +367,7 @@ impl Config {
 
     /// Whether a (display) path is excluded.
     pub fn excluded(&self, path: &str) -> bool {
-        self.exclude.iter().any(|g| glob(g, path))
+        self.exclude_matcher.is_match(path.trim_start_matches("./"))
     }
 
     /// The template a `[[pair]]` gives a parameter file (its path relative to
@@ -300,47 +375,16 @@ impl Config {
     pub fn paired_template(&self, path: &str) -> Option<&Path> {
         self.pairs
             .iter()
-            .find(|p| p.parameters.iter().any(|g| glob(g, path)))
+            .find(|p| p.matcher.is_match(path.trim_start_matches("./")))
             .map(|p| p.template.as_path())
     }
 }
 
 /// Glob matching on `/`-separated paths: `*` within a segment, `**` across
 /// segments, `?` one character. A pattern without `/` matches any file name.
+/// An unusable (too long) pattern matches nothing.
 pub fn glob(pattern: &str, path: &str) -> bool {
-    let path = path.trim_start_matches("./");
-    if !pattern.contains('/') {
-        return path
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| segment(pattern.as_bytes(), name.as_bytes()));
-    }
-    let pat: Vec<&str> = pattern.trim_start_matches("./").split('/').collect();
-    let parts: Vec<&str> = path.split('/').collect();
-    segments(&pat, &parts)
-}
-
-fn segments(pat: &[&str], parts: &[&str]) -> bool {
-    match pat.split_first() {
-        None => parts.is_empty(),
-        Some((&"**", rest)) => {
-            (0..=parts.len()).any(|i| segments(rest, parts.get(i..).unwrap_or(&[])))
-        }
-        Some((p, rest)) => match parts.split_first() {
-            Some((first, tail)) => segment(p.as_bytes(), first.as_bytes()) && segments(rest, tail),
-            None => false,
-        },
-    }
-}
-
-fn segment(p: &[u8], s: &[u8]) -> bool {
-    match (p.split_first(), s.split_first()) {
-        (None, None) => true,
-        (Some((b'*', rest)), _) => (0..=s.len()).any(|i| segment(rest, s.get(i..).unwrap_or(&[]))),
-        (Some((b'?', rest)), Some((_, tail))) => segment(rest, tail),
-        (Some((c, rest)), Some((d, tail))) if c == d => segment(rest, tail),
-        _ => false,
-    }
+    build(pattern).is_ok_and(|g| g.compile_matcher().is_match(path.trim_start_matches("./")))
 }
 
 /// The starter configuration `tendon init` writes.
@@ -393,6 +437,54 @@ mod tests {
         assert!(glob("*.parameters.*.json", "infra/x.parameters.dev.json"));
         assert!(glob("infra/**", "infra/a/b.json"));
         assert!(!glob("infra/**", "other/a.json"));
+        assert!(glob("./infra/*.json", "./infra/a.json"));
+        assert!(glob("**/a?.json", "ab.json"));
+        assert!(!glob("a?.json", "a/.json"));
+        assert!(glob("{x,y}/[ab].json", "{x,y}/[ab].json"));
+        assert!(!glob("{x,y}/[ab].json", "x/a.json"));
+        assert!(glob("a\\b*", "a\\bc"));
+        assert!(glob("a**.json", "ab.json"));
+        assert!(!glob("a**.json", "a/b.json"));
+    }
+
+    #[test]
+    fn globs_match_in_linear_time() {
+        let start = std::time::Instant::now();
+        let many = format!("{}b", "*a".repeat(30));
+        assert!(!glob(&many, &"a".repeat(5000)));
+        let deep = format!("{}x.json", "**/".repeat(14));
+        assert!(!glob(&deep, &"d/".repeat(40)));
+        assert!(glob(&deep, &format!("{}x.json", "d/".repeat(40))));
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn exclude_globs_are_checked_and_bounded() {
+        let at = |text: &str| {
+            let e = parse("t.toml", text, Path::new(".")).unwrap_err();
+            (e.message.clone(), e.span.map(|s| text[s].to_string()))
+        };
+        let (m, span) = at(&format!(
+            "exclude = [\"a/*.json\", \"{}\"]\n",
+            "*".repeat(1025)
+        ));
+        assert!(m.starts_with("bad exclude pattern \"***"), "{m}");
+        assert!(m.ends_with("…\": it is longer than 1024 bytes"), "{m}");
+        assert_eq!(span.map(|s| s.len()), Some(1027));
+        let (m, _) = at(&format!("exclude = [\"{}\"]\n", "**/".repeat(1_000_000)));
+        assert!(m.contains("longer than 1024 bytes"), "{m}");
+        let (m, span) = at(&format!("exclude = [{}\"last\"]\n", "\"a\", ".repeat(1000)));
+        assert!(m.contains("more than 1000 globs"), "{m}");
+        assert_eq!(span.as_deref(), Some("\"last\""));
+        let c = parse(
+            "t.toml",
+            "exclude = [\"legacy/**\", \"*.test.json\"]\n",
+            Path::new("."),
+        )
+        .unwrap();
+        assert!(c.excluded("legacy/a/b.json"));
+        assert!(c.excluded("./x/y.test.json"));
+        assert!(!c.excluded("x/legacy/a.json"));
     }
 
     #[test]

@@ -463,3 +463,106 @@ fn doubling_values_hit_the_size_budget() {
     let found = check(&dir);
     assert!(found.iter().any(|r| r == "TDN003"), "bicep: {found:?}");
 }
+
+/// Exclude globs match in linear time: `*a*a…b` against a long name and many
+/// `**/` against a deep path; a glob of a million `**/` is refused.
+#[test]
+fn exclude_globs_are_linear_and_bounded() {
+    let name = format!("{}.json", "a".repeat(200));
+    let dir = write_case("glob-stars", &[(name.as_str(), template("", "rt"))]);
+    let mut deep = dir.join("d");
+    for _ in 0..30 {
+        deep = deep.join("d");
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("x.json"), template("", "rt")).unwrap();
+    let stars = format!("\"{}b\"", "*a".repeat(30));
+    let globstars = format!("\"{}x.json\"", "**/".repeat(14));
+    let text = format!("exclude = [{stars}, {globstars}]\n");
+    let config = tendon::config::parse("tendon.toml", &text, &dir).unwrap();
+    let rules = load_rules(&[] as &[&Path]).unwrap();
+    let started = Instant::now();
+    let options = pipeline::Options {
+        config: Some(&config),
+        ..Default::default()
+    };
+    let outcome = pipeline::run_with(std::slice::from_ref(&dir), &rules, options).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The long name is linted (no `b` in it), the deep file is excluded.
+    assert_eq!(outcome.summary.files, 1, "{:?}", outcome.summary);
+
+    let started = Instant::now();
+    let huge = format!("exclude = [\"{}x.json\"]\n", "**/".repeat(1_000_000));
+    let e = tendon::config::parse("tendon.toml", &huge, &dir).unwrap_err();
+    assert!(e.message.contains("longer than"), "{}", e.message);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    std::fs::write(dir.join("tendon.toml"), huge).unwrap();
+    let started = Instant::now();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tendon"))
+        .arg("check")
+        .arg("--config")
+        .arg(dir.join("tendon.toml"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    // The diagnostic shows the 3 MB line: slower in a debug build.
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A module looping over its own outputs, a resource looping over its own
+/// properties or count, a module whose name or parameters read its own outputs,
+/// two modules looping over each other's: no stack overflow; TDN003 where the
+/// cycle is met (a loop over modules' outputs is simply unknown).
+#[test]
+fn bicep_self_referencing_loops_terminate() {
+    let module = b"param p array = []\noutput o array = [1, 2]\n".to_vec();
+    let cases = [
+        "module m 'x.bicep' = [for i in m.outputs.o: {\n  name: 'n${i}'\n}]\n",
+        "resource r 'Microsoft.Network/routeTables@2023-09-01' = [for i in r.properties.routes: {\n  name: 'n${i}'\n  location: 'x'\n}]\n",
+        "resource s 'Microsoft.Network/routeTables@2023-09-01' = [for i in range(0, length(s)): {\n  name: 's${i}'\n  location: 'x'\n}]\n",
+        "module m 'x.bicep' = {\n  name: 'm'\n  params: {\n    p: m.outputs.o\n  }\n}\n",
+        "module m 'x.bicep' = {\n  name: 'm${length(m.outputs.o)}'\n}\n",
+        "module k 'x.bicep' = [for i in range(0, length(k[0].outputs.o)): {\n  name: 'k${i}'\n}]\n",
+        "module a 'x.bicep' = [for i in b.outputs.o: {\n  name: 'a${i}'\n}]\n\
+         module b 'x.bicep' = [for i in a[0].outputs.o: {\n  name: 'b${i}'\n}]\n",
+    ];
+    for (n, src) in cases.iter().enumerate() {
+        let dir = write_case(
+            &format!("bicep-self-loop-{n}"),
+            &[
+                ("main.bicep", src.as_bytes().to_vec()),
+                ("x.bicep", module.clone()),
+            ],
+        );
+        let found = check(&dir);
+        let loops_over_outputs = n == 0 || n + 1 == cases.len();
+        assert!(
+            loops_over_outputs || found.iter().any(|r| r == "TDN003"),
+            "{src}: {found:?}"
+        );
+    }
+}
+
+/// Modules whose names each read the next one's outputs: the chain is cut
+/// off, not followed until the stack runs out.
+#[test]
+fn long_module_output_chains_are_cut_off() {
+    let mut src = String::new();
+    for i in 0..500 {
+        src.push_str(&format!(
+            "module m{i} 'x.bicep' = {{\n  name: 'm${{m{}.outputs.o[0]}}'\n}}\n",
+            i + 1
+        ));
+    }
+    src.push_str("module m500 'x.bicep' = {\n  name: 'last'\n}\n");
+    let dir = write_case(
+        "bicep-output-chain",
+        &[
+            ("main.bicep", src.into_bytes()),
+            ("x.bicep", b"output o array = [1]\n".to_vec()),
+        ],
+    );
+    let found = check(&dir);
+    assert!(found.iter().any(|r| r == "TDN003"), "{found:?}");
+}

@@ -44,6 +44,10 @@ pub struct NestedResult {
     pub outputs: Value,
 }
 
+/// How many declarations may be evaluated through one another (`reference()`
+/// of a deployment whose name reads another's outputs, …): bounds the recursion.
+const MAX_RESOLVING: usize = 64;
+
 fn key(node: &Node) -> usize {
     node as *const Node as usize
 }
@@ -415,12 +419,16 @@ impl<'a> Frame<'a, '_, '_> {
             .find(|(n, _)| *n == name)
             .map(|(_, node)| *node)?;
         if !self.nested_memo.contains_key(&key(node)) {
+            if let Some(cut) = self.enter(node) {
+                return Some(cut);
+            }
             let name_value = node
                 .get("name")
                 .map(|n| self.eval(n))
                 .unwrap_or_else(Value::null);
             let conditional = match node.get("condition").map(|c| self.eval(c).kind) {
                 Some(Kind::Bool(false)) => {
+                    self.resolving.pop();
                     return Some(Value::unknown(
                         "the referenced deployment's condition is false",
                     ));
@@ -430,6 +438,7 @@ impl<'a> Frame<'a, '_, '_> {
             };
             let prefix = self.prefix.clone();
             let result = self.evaluate_deployment(node, &name_value, conditional, &prefix);
+            self.resolving.pop();
             self.nested_memo.insert(key(node), result);
         }
         let outputs = self.nested_memo.get(&key(node))?.outputs.clone();
@@ -469,7 +478,21 @@ impl<'a> Frame<'a, '_, '_> {
         let id = if target.to_ascii_lowercase().contains(IDENTITY) {
             target.to_string()
         } else {
-            // languageVersion 2.0: a symbolic name.
+            // languageVersion 2.0: a symbolic name. A literal type that is not
+            // an identity's answers without evaluating the name (which may
+            // itself reference other declarations).
+            let rtype = self
+                .template
+                .get("resources")
+                .and_then(|r| r.get(target))
+                .and_then(|n| n.get("type"))
+                .and_then(Node::as_str);
+            if rtype.is_some_and(|t| {
+                !t.starts_with('[')
+                    && !t.eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+            }) {
+                return None;
+            }
             let info = self.resource_info(&[Value::str(target)])?;
             let id = info.get("id")?.as_str()?.to_string();
             if !id.to_ascii_lowercase().contains(IDENTITY) {
@@ -594,13 +617,34 @@ impl<'a> Frame<'a, '_, '_> {
         Value::object(obj)
     }
 
+    /// Marks a declaration as being evaluated; when it already is (it reads
+    /// itself: a module looping over its own outputs) or the chain is too long,
+    /// the Unknown to answer instead (TDN003), without recursing further.
+    fn enter(&mut self, node: &Node) -> Option<Value> {
+        let what = if self.resolving.contains(&key(node)) {
+            "a resource or module reads its own name or outputs"
+        } else if self.resolving.len() >= MAX_RESOLVING {
+            "declarations read one another too deeply"
+        } else {
+            self.resolving.push(key(node));
+            return None;
+        };
+        self.shared.note_limit(what);
+        Some(Value::unknown(format!("evaluation limit: {what}")))
+    }
+
     /// `resourceInfo('symbolicName')` (languageVersion 2.0): id, name, type, apiVersion.
     pub fn resource_info(&mut self, args: &[Value]) -> Option<Value> {
         let symbol = args.first()?.as_str()?;
         let template = self.template;
         let node = template.get("resources")?.get(symbol)?;
-        let rtype = node.get("type").map(|t| self.eval(t))?;
-        let name = node.get("name").map(|n| self.eval(n))?;
+        if let Some(cut) = self.enter(node) {
+            return Some(cut);
+        }
+        let rtype = node.get("type").map(|t| self.eval(t));
+        let name = node.get("name").map(|n| self.eval(n));
+        self.resolving.pop();
+        let (rtype, name) = (rtype?, name?);
         let id = match (rtype.as_str(), name.as_str()) {
             (Some(t), Some(n)) => resource_id::build(&self.prefix, t, n)
                 .map(Value::str)
