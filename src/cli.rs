@@ -398,7 +398,8 @@ fn check(args: &CheckArgs) -> ExitCode {
     if let Some(coverage) = &outcome.coverage {
         let place = |loc: crate::source::Loc| {
             let at = report::locate(&outcome.sources, loc);
-            format!("{}:{}:{}", at.file, at.start.line, at.start.column)
+            let file = report::neutral::visible(at.file);
+            format!("{file}:{}:{}", at.start.line, at.start.column)
         };
         eprint!("{}", coverage.render(15, &place));
     }

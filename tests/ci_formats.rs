@@ -48,7 +48,7 @@ fn github_commands_escape_messages_and_properties() {
         String::from_utf8(o.stdout).unwrap(),
         "::error file=env%3Aprod%2Ceu/100%25.json,line=13,col=76,endLine=13,endColumn=85,\
          title=AKS001 kubenet-windows-pool::\
-         node pool 'w%251%0D%0Ax' of cluster 'aks:1,2' runs Windows, which kubenet does not support\n\
+         node pool 'w%251\\r\\nx' of cluster 'aks:1,2' runs Windows, which kubenet does not support\n\
          ::notice file=env%3Aprod%2Ceu/100%25.json,line=14,col=46,endLine=14,endColumn=55,\
          title=AKS021 kubenet-retirement::\
          cluster 'aks:1,2' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"

@@ -1,10 +1,12 @@
 //! `path:line:column: severity[ID]: message`, one line per finding, for editor
-//! problem matchers. Severity words: `error`, `warning`, `note`.
+//! problem matchers. Severity words: `error`, `warning`, `note`. Paths and
+//! messages are shown with control characters escaped ([`neutral`]), so
+//! every finding is exactly one line.
 
 use std::fmt::Write;
 
 use crate::pipeline::Outcome;
-use crate::report::{locate, severity_word};
+use crate::report::{locate, neutral, severity_word};
 
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
@@ -13,17 +15,13 @@ pub fn render(outcome: &Outcome) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {}[{}]: {}",
-            at.file,
+            neutral::line_start_path(at.file),
             at.start.line,
             at.start.column,
             severity_word(f.severity),
-            f.rule,
-            one_line(&f.message)
+            neutral::visible(&f.rule),
+            neutral::visible(&f.message)
         );
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
 }

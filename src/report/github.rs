@@ -1,15 +1,18 @@
 //! GitHub Actions workflow commands: one `::error file=…,line=…::message` per
-//! finding, so findings show as annotations on the pull request.
+//! finding, so findings show as annotations on the pull request. Fields are
+//! first made [`neutral::visible`] (a line break in a name shows as `\n`, it
+//! does not break the annotation), then escaped as workflow commands require.
 
 use std::fmt::Write;
 
 use crate::finding::Severity;
 use crate::pipeline::Outcome;
-use crate::report::locate;
+use crate::report::{locate, neutral};
 
 /// Escaping of the message part of a workflow command.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    neutral::visible(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -49,7 +52,8 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(escape_data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(escape_data("a%b\nc"), "a%25b\\nc");
+        assert_eq!(escape_data("::warning x\u{1b}"), "::warning x\\u{1b}");
         assert_eq!(escape_property("x:y,z"), "x%3Ay%2Cz");
     }
 }

@@ -1,8 +1,12 @@
 //! Human-readable reports rendered by miette: the source snippet with a label
 //! at the span, help, and related locations (labels in the same file, nested
-//! reports for other files), then a one-line summary.
+//! reports for other files), then a one-line summary. Messages, labels,
+//! file names and the source lines shown are [`super::neutral`]: a control character
+//! in a template or a file name shows escaped, it never reaches the terminal.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
@@ -10,7 +14,8 @@ use miette::{
 
 use crate::finding::{Finding, Severity};
 use crate::pipeline::{Outcome, Summary};
-use crate::source::{Loc, SourceMap};
+use crate::report::neutral::{VisibleSource, visible};
+use crate::source::{FileId, Loc, SourceMap};
 
 #[derive(Debug)]
 struct Report {
@@ -19,7 +24,7 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     url: Option<String>,
-    source: NamedSource<String>,
+    source: NamedSource<Arc<str>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -62,15 +67,45 @@ impl Diagnostic for Report {
     }
 }
 
-fn source_of(sources: &SourceMap, loc: Loc) -> NamedSource<String> {
-    match sources.get(loc.file) {
-        Some(f) => NamedSource::new(f.display.clone(), f.text.clone()).with_language("json"),
-        None => NamedSource::new("", String::new()),
+/// Each file's escaped source, made once however many findings it has.
+struct Shown<'a> {
+    sources: &'a SourceMap,
+    files: HashMap<FileId, (String, Arc<str>, VisibleSource)>,
+}
+
+impl Shown<'_> {
+    fn file(&mut self, id: FileId) -> Option<&(String, Arc<str>, VisibleSource)> {
+        let sources = self.sources;
+        let f = sources.get(id)?;
+        Some(self.files.entry(id).or_insert_with(|| {
+            let v = VisibleSource::new(&f.text);
+            (
+                visible(&f.display).into_owned(),
+                Arc::from(v.text.as_str()),
+                v,
+            )
+        }))
+    }
+
+    fn source(&mut self, loc: Loc) -> NamedSource<Arc<str>> {
+        match self.file(loc.file) {
+            Some((name, text, _)) => NamedSource::new(name, Arc::clone(text)).with_language("json"),
+            None => NamedSource::new("", Arc::from("")),
+        }
+    }
+
+    fn span(&mut self, loc: Loc) -> SourceSpan {
+        let (start, end) = (loc.span.start as usize, loc.span.end as usize);
+        let (start, end) = match self.file(loc.file) {
+            Some((_, _, v)) => (v.offset(start), v.offset(end)),
+            None => (start, end),
+        };
+        SourceSpan::new(start.into(), end.saturating_sub(start))
     }
 }
 
-fn span(loc: Loc) -> SourceSpan {
-    SourceSpan::new((loc.span.start as usize).into(), loc.span.len() as usize)
+fn owned(s: &str) -> String {
+    visible(s).into_owned()
 }
 
 fn miette_severity(s: Severity) -> miette::Severity {
@@ -81,35 +116,35 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn report(sources: &SourceMap, f: &Finding) -> Report {
-    let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(f.loc))];
+fn report(shown: &mut Shown<'_>, f: &Finding) -> Report {
+    let mut labels = vec![LabeledSpan::new_primary_with_span(None, shown.span(f.loc))];
     let mut related = Vec::new();
     for r in f.all_related() {
         if r.loc.file == f.loc.file {
             labels.push(LabeledSpan::new_with_span(
-                Some(r.message.clone()),
-                span(r.loc),
+                Some(owned(&r.message)),
+                shown.span(r.loc),
             ));
         } else {
             related.push(Report {
-                message: r.message.clone(),
+                message: owned(&r.message),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
                 url: None,
-                source: source_of(sources, r.loc),
-                labels: vec![LabeledSpan::new_with_span(None, span(r.loc))],
+                source: shown.source(r.loc),
+                labels: vec![LabeledSpan::new_with_span(None, shown.span(r.loc))],
                 related: Vec::new(),
             });
         }
     }
     Report {
-        message: f.message.clone(),
-        code: Some(format!("{}({})", f.rule, f.slug)),
+        message: owned(&f.message),
+        code: Some(owned(&format!("{}({})", f.rule, f.slug))),
         severity: miette_severity(f.severity),
-        help: f.help.clone(),
-        url: f.docs.clone(),
-        source: source_of(sources, f.loc),
+        help: f.help.as_deref().map(owned),
+        url: f.docs.as_deref().map(owned),
+        source: shown.source(f.loc),
         labels,
         related,
     }
@@ -125,10 +160,14 @@ pub fn render(outcome: &Outcome, color: bool, quiet: bool) -> String {
         .with_links(false)
         .with_width(100);
     let mut out = String::new();
+    let mut shown = Shown {
+        sources: &outcome.sources,
+        files: HashMap::new(),
+    };
     for f in &outcome.findings {
-        let r = report(&outcome.sources, f);
+        let r = report(&mut shown, f);
         if handler.render_report(&mut out, &r).is_err() {
-            out.push_str(&f.message);
+            out.push_str(&visible(&f.message));
         }
         out.push('\n');
     }

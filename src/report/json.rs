@@ -55,7 +55,8 @@ pub fn render(outcome: &Outcome) -> String {
             "infos": s.infos,
         }
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out =
+        crate::report::neutral::json_text(serde_json::to_string_pretty(&doc).unwrap_or_default());
     out.push('\n');
     out
 }

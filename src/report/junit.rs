@@ -3,13 +3,18 @@
 //! test case's `system-out`: shown, not failed), for CI systems that show
 //! test reports (Azure Pipelines, GitLab, Jenkins).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::finding::{Finding, Severity};
 use crate::pipeline::Outcome;
-use crate::report::{locate, severity_word};
+use crate::report::{locate, neutral, severity_word};
 
+/// Text as XML 1.0 character data or attribute value, well-formed for any
+/// input: [`neutral::visible`] first (no control characters, U+FFFE or
+/// U+FFFF remain), then the five markup characters.
 fn xml(s: &str) -> String {
+    let s = neutral::visible(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -18,8 +23,6 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
             c => out.push(c),
         }
     }
@@ -36,6 +39,14 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
         .collect();
     files.sort_unstable();
     files.dedup();
+    // Grouped once, so the report is linear in files plus findings.
+    let mut by_file: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &outcome.findings {
+        by_file
+            .entry(locate(&outcome.sources, f.loc).file)
+            .or_default()
+            .push(f);
+    }
     let failures = outcome.findings.iter().filter(|f| failing(f)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -49,11 +60,7 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
         files.len()
     );
     for file in files {
-        let found: Vec<_> = outcome
-            .findings
-            .iter()
-            .filter(|f| locate(&outcome.sources, f.loc).file == file)
-            .collect();
+        let found = by_file.get(file).map(Vec::as_slice).unwrap_or(&[]);
         if found.is_empty() {
             let _ = writeln!(
                 out,
@@ -71,7 +78,7 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
             let at = locate(&outcome.sources, f.loc);
             format!(
                 "{}:{}:{}: {}[{}]: {}",
-                xml(at.file),
+                xml(&neutral::line_start_path(at.file)),
                 at.start.line,
                 at.start.column,
                 severity_word(f.severity),
@@ -100,4 +107,17 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_text_is_well_formed_for_any_input() {
+        assert_eq!(
+            xml("a<&>\"'\u{1}\n\u{fffe}\u{ffff}\u{85}b"),
+            "a&lt;&amp;&gt;&quot;&apos;\\u{1}\\n\\u{fffe}\\u{ffff}\\u{85}b"
+        );
+    }
 }

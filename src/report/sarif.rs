@@ -153,7 +153,8 @@ pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
             "results": results,
         }]
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out =
+        crate::report::neutral::json_text(serde_json::to_string_pretty(&doc).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -1,0 +1,182 @@
+//! Neutralising untrusted text (file names, template names and values) before
+//! it reaches a CI log, a problem matcher or a terminal: tendon runs on
+//! content written by strangers, so no field may start a line of its own,
+//! move the cursor, or open a workflow command.
+
+use std::borrow::Cow;
+
+/// Characters shown escaped: C0 and C1 controls and DEL (line breaks, ESC),
+/// the Unicode line and paragraph separators, the bidirectional controls
+/// that reorder what a terminal shows ("trojan source"), and the two
+/// non-characters XML forbids.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+        )
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+/// `s` on one line with nothing hidden: `\n`, `\r`, `\t`, `\u{1b}`,
+/// `\u{2028}` as visible text. Borrowed when nothing needs escaping.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path that begins a line of output (gcc, junit text): [`visible`], and
+/// `./` in front of a relative path that would otherwise begin with `::`
+/// (GitHub workflow command) or `##` (Azure Pipelines `##[` / `##vso[`).
+pub fn line_start_path(path: &str) -> Cow<'_, str> {
+    let v = visible(path);
+    if v.starts_with(':') || v.starts_with('#') {
+        Cow::Owned(format!("./{v}"))
+    } else {
+        v
+    }
+}
+
+/// Serialised JSON with the [`hidden`] characters serde leaves raw (DEL, C1
+/// controls, line separators, bidi controls) written as `\uXXXX` escapes:
+/// the same JSON value, and safe to print to a terminal or a CI log. Such
+/// characters can only occur inside JSON strings, where the escape is valid.
+pub fn json_text(json: String) -> String {
+    if !json.chars().any(hidden) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        // serde already escaped C0 controls; `\n` here is pretty-printing.
+        if hidden(c) && !matches!(c, '\n' | '\r' | '\t') {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Source text with every [`hidden`] character but the line ends (`\n`,
+/// `\r\n`) and tabs escaped, for the snippets the human report shows, and a
+/// map from byte offsets in `text` to offsets in the escaped text.
+pub struct VisibleSource {
+    pub text: String,
+    /// (offset in the original, bytes added before it), one per escaped char.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl VisibleSource {
+    pub fn new(text: &str) -> VisibleSource {
+        let keep = |i: usize, c: char| match c {
+            '\n' | '\t' => true,
+            '\r' => text.as_bytes().get(i + 1) == Some(&b'\n'),
+            c => !hidden(c),
+        };
+        if text.char_indices().all(|(i, c)| keep(i, c)) {
+            return VisibleSource {
+                text: text.to_string(),
+                shifts: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        for (i, c) in text.char_indices() {
+            if keep(i, c) {
+                out.push(c);
+                continue;
+            }
+            let before = out.len();
+            push_escaped(&mut out, c);
+            added += out.len() - before - c.len_utf8();
+            // Offsets after this character move by `added`.
+            shifts.push((i + c.len_utf8(), added));
+        }
+        VisibleSource { text: out, shifts }
+    }
+
+    /// Where byte `offset` of the original text is in [`Self::text`].
+    pub fn offset(&self, offset: usize) -> usize {
+        let i = self.shifts.partition_point(|(at, _)| *at <= offset);
+        let added = match i.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some((_, added)) => *added,
+            None => 0,
+        };
+        offset + added
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visible_escapes_controls_and_separators() {
+        assert_eq!(visible("plain ü"), "plain ü");
+        assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            visible("a\nb\rc\td\u{1b}[31me\u{2028}f\u{85}g\u{202e}h\u{7f}"),
+            "a\\nb\\rc\\td\\u{1b}[31me\\u{2028}f\\u{85}g\\u{202e}h\\u{7f}"
+        );
+    }
+
+    #[test]
+    fn json_text_escapes_what_serde_leaves_raw() {
+        let raw =
+            serde_json::to_string(&"a\u{1b}\u{85}\u{2028}\u{7f}\u{202e}b").unwrap_or_default();
+        let safe = json_text(raw);
+        assert_eq!(safe, r#""a\u001b\u0085\u2028\u007f\u202eb""#);
+        let back: String = serde_json::from_str(&safe).unwrap_or_default();
+        assert_eq!(back, "a\u{1b}\u{85}\u{2028}\u{7f}\u{202e}b");
+    }
+
+    #[test]
+    fn paths_never_start_a_command() {
+        assert_eq!(line_start_path("::error x.json"), "./::error x.json");
+        assert_eq!(line_start_path("##vso[x].json"), "./##vso[x].json");
+        assert_eq!(line_start_path("a\n::error"), "a\\n::error");
+        assert_eq!(line_start_path("/abs/x.json"), "/abs/x.json");
+    }
+
+    #[test]
+    fn visible_source_keeps_line_ends_and_maps_offsets() {
+        let s = VisibleSource::new("a\r\nb\u{1b}c\n\u{2028}d");
+        assert_eq!(s.text, "a\r\nb\\u{1b}c\n\\u{2028}d");
+        // `c` was at 5; the escape added 5 bytes (1 → 6).
+        assert_eq!(s.offset(4), 4);
+        assert_eq!(s.offset(5), 10);
+        // `d` was at 10 (after the 3-byte U+2028 → 8 bytes: 5 more).
+        assert_eq!(s.offset(10), 20);
+        assert_eq!(&s.text[s.offset(10)..], "d");
+        let plain = VisibleSource::new("x\ny");
+        assert_eq!(plain.offset(2), 2);
+    }
+}

@@ -1,0 +1,318 @@
+//! Untrusted text cannot forge output: file names and template names with
+//! line breaks, ESC, U+2028, U+FFFE, `::error` workflow commands and Azure
+//! `##vso[` commands stay inside their finding's fields in every format; and
+//! every report is linear in files plus findings.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{scratch, tendon_in};
+
+/// A kubenet cluster (AKS021 note) with a Windows pool (AKS001 error): both
+/// messages quote the names.
+fn template(cluster: &str, pool: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": {},
+      "location": "westeurope",
+      "properties": {{
+        "dnsPrefix": "aks",
+        "agentPoolProfiles": [ {{ "name": {}, "count": 1, "osType": "Windows", "mode": "System" }} ],
+        "networkProfile": {{ "networkPlugin": "kubenet" }}
+      }}
+    }}
+  ]
+}}
+"#,
+        serde_json::Value::from(cluster),
+        serde_json::Value::from(pool)
+    )
+}
+
+const CLUSTER: &str = "c\n::warning file=f.json,line=1::forged\u{1b}]0;title\u{7}\u{1b}[2K\u{2028}x\u{2029}\u{fffe}\u{85}\n##vso[task.setvariable variable=x]1\r##[error]forged";
+const POOL: &str = "p\r\n::error::forged";
+
+/// Three hostile file names and a file with raw control characters in its
+/// text (a parse error whose snippet shows them). Eight findings in all.
+fn hostile(test: &str) -> PathBuf {
+    let dir = scratch(&format!("forgery-{test}"));
+    let names = [
+        "a\n::error file=forged.json,line=1::forged\r\u{1b}[2K.json",
+        "::error title=x::y.json",
+        "##vso[task.setvariable variable=x]1.json",
+    ];
+    for name in names {
+        std::fs::write(dir.join(name), template(CLUSTER, POOL)).unwrap();
+    }
+    std::fs::write(
+        dir.join("raw.json"),
+        "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n\
+         \"a\": \"x\u{1b}[2K\u{2028}\u{85}y\"\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+const FINDINGS: usize = 7;
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["check", "."];
+    all.extend_from_slice(args);
+    let o = tendon_in(dir, &all);
+    assert_eq!(o.status.code(), Some(1), "{all:?}");
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// No C0/C1 control but the line feed, no line or paragraph separator, no
+/// U+FFFE.
+fn assert_no_hidden(out: &str, what: &str) {
+    for c in out.chars() {
+        assert!(
+            c == '\n' || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}')),
+            "{what}: raw {c:?} in output:\n{out}"
+        );
+    }
+}
+
+/// No line that a CI runner would read as a command, but tendon's own
+/// (`own`: the allowed prefixes).
+fn assert_no_commands(out: &str, own: &[&str], what: &str) {
+    for line in out.lines() {
+        let command =
+            line.starts_with("::") || line.starts_with("##[") || line.starts_with("##vso[");
+        assert!(
+            !command || own.iter().any(|p| line.starts_with(p)),
+            "{what}: forged command line {line:?}"
+        );
+    }
+}
+
+#[test]
+fn json_reports_count_and_keep_the_names() {
+    let dir = hostile("json");
+    let out = run(&dir, &["--format", "json"]);
+    assert_no_hidden(&out, "json");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), FINDINGS);
+    // The JSON value is exact: escapes, not replacements.
+    let expected = format!("cluster '{CLUSTER}' uses kubenet");
+    assert!(findings.iter().any(|f| {
+        f["message"].as_str().unwrap().starts_with(&expected)
+            && f["file"] == "a\n::error file=forged.json,line=1::forged\r\u{1b}[2K.json"
+    }));
+}
+
+#[test]
+fn sarif_parses_and_keeps_the_names() {
+    let dir = hostile("sarif");
+    let out = run(&dir, &["--format", "sarif"]);
+    assert_no_hidden(&out, "sarif");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), FINDINGS);
+    let expected = format!("node pool '{POOL}' of cluster '{CLUSTER}'");
+    assert!(results.iter().any(|r| {
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&expected)
+    }));
+}
+
+#[test]
+fn gcc_is_one_line_per_finding() {
+    let dir = hostile("gcc");
+    let out = run(&dir, &["--format", "gcc"]);
+    assert_no_hidden(&out, "gcc");
+    assert_no_commands(&out, &[], "gcc");
+    let shape = regex::Regex::new(r"^.+:\d+:\d+: (error|warning|note)\[[A-Z]+\d+\]: .+$").unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), FINDINGS, "{out}");
+    for line in &lines {
+        assert!(shape.is_match(line), "{line:?}");
+    }
+    assert!(lines.contains(
+        &"a\\n::error file=forged.json,line=1::forged\\r\\u{1b}[2K.json:13:46: note[AKS021]: \
+          cluster 'c\\n::warning file=f.json,line=1::forged\\u{1b}]0;title\\u{7}\\u{1b}[2K\\u{2028}x\\u{2029}\\u{fffe}\\u{85}\\n\
+          ##vso[task.setvariable variable=x]1\\r##[error]forged' uses kubenet, which AKS retires on 31 March 2028; \
+          plan the move to Azure CNI Overlay"
+    ));
+    assert!(lines.iter().any(|l| l.starts_with(
+        "./::error title=x::y.json:12:88: error[AKS001]: node pool 'p\\r\\n::error::forged'"
+    )));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("./##vso[task.setvariable variable=x]1.json:"))
+    );
+    assert!(lines.iter().any(|l| l.starts_with("raw.json:2:")));
+}
+
+#[test]
+fn github_is_one_command_per_finding() {
+    let dir = hostile("github");
+    let out = run(&dir, &["--format", "github"]);
+    assert_no_hidden(&out, "github");
+    assert_no_commands(&out, &["::error file=", "::notice file="], "github");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), FINDINGS, "{out}");
+    for line in &lines {
+        // The properties end at the first `::`; each is a known key.
+        let rest = line.split_once(' ').unwrap().1;
+        let (props, _message) = rest.split_once("::").unwrap();
+        for prop in props.split(',') {
+            let key = prop.split_once('=').unwrap().0;
+            assert!(
+                ["file", "line", "col", "endLine", "endColumn", "title"].contains(&key),
+                "{line:?}"
+            );
+        }
+    }
+    assert!(lines.contains(
+        &"::error file=a\\n%3A%3Aerror file=forged.json%2Cline=1%3A%3Aforged\\r\\u{1b}[2K.json,\
+          line=12,col=88,endLine=12,endColumn=97,title=AKS001 kubenet-windows-pool::\
+          node pool 'p\\r\\n::error::forged' of cluster 'c\\n::warning file=f.json,line=1::forged\
+          \\u{1b}]0;title\\u{7}\\u{1b}[2K\\u{2028}x\\u{2029}\\u{fffe}\\u{85}\\n\
+          ##vso[task.setvariable variable=x]1\\r##[error]forged' runs Windows, which kubenet does not support"
+    ));
+}
+
+/// Human output escapes names, file names and the source lines it shows;
+/// with colours the only escape sequences are miette's SGR colours.
+#[test]
+fn human_shows_control_characters_escaped() {
+    let dir = hostile("human");
+    let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    for color in ["never", "always"] {
+        let out = run(&dir, &["--color", color]);
+        let plain = sgr.replace_all(&out, "");
+        assert_no_hidden(&plain, color);
+        assert_no_commands(&plain, &[], color);
+        assert!(plain.contains("\\u{1b}]0;title\\u{7}"), "{plain}");
+        // The parse error's snippet: the raw characters of raw.json, escaped.
+        assert!(
+            plain.contains(r#""a": "x\u{1b}[2K\u{2028}\u{85}y""#),
+            "{plain}"
+        );
+        assert!(plain.contains("[a\\n::error file=forged.json"), "{plain}");
+    }
+}
+
+#[test]
+fn junit_is_well_formed_xml() {
+    let dir = hostile("junit");
+    for fail_on in ["error", "info"] {
+        let out = run(&dir, &["--format", "junit", "--fail-on", fail_on]);
+        assert_no_hidden(&out, "junit");
+        assert_no_commands(&out, &[], "junit");
+        assert_well_formed(&out);
+        assert!(
+            out.contains("name=\"a\\n::error file=forged.json,line=1::forged\\r\\u{1b}[2K.json\"")
+        );
+        assert!(out.contains("\\u{fffe}"));
+    }
+}
+
+/// A small XML 1.0 well-formedness check, enough for tendon's JUnit: only
+/// allowed characters, elements nested and closed, attributes quoted, `<`
+/// only as markup, `&` only as one of the five entities.
+fn assert_well_formed(xml: &str) {
+    for c in xml.chars() {
+        let allowed = matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}';
+        assert!(allowed, "{c:?} is not an XML 1.0 character");
+    }
+    let body = xml
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .unwrap();
+    let entity = regex::Regex::new(r"^&(amp|lt|gt|quot|apos);").unwrap();
+    let tag = regex::Regex::new(
+        r#"^<(/?)([A-Za-z][A-Za-z0-9_-]*)((?:\s+[A-Za-z][A-Za-z0-9_-]*="[^"<]*")*)\s*(/?)>"#,
+    )
+    .unwrap();
+    let mut open: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut rest = body;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            let m = tag
+                .captures(rest)
+                .unwrap_or_else(|| panic!("bad tag at {rest:.60?}"));
+            let (closing, name, attrs, empty) = (&m[1], &m[2], &m[3], &m[4]);
+            for value in attrs.split('"').skip(1).step_by(2) {
+                check_text(value, &entity);
+            }
+            if closing == "/" {
+                assert_eq!(open.pop().as_deref(), Some(name), "mismatched </{name}>");
+            } else if empty.is_empty() {
+                if open.is_empty() {
+                    roots += 1;
+                }
+                open.push(name.to_string());
+            }
+            rest = &rest[m[0].len()..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let text = &rest[..end];
+            assert!(
+                !open.is_empty() || text.trim().is_empty(),
+                "text outside the root"
+            );
+            check_text(text, &entity);
+            rest = &rest[end..];
+        }
+    }
+    assert!(open.is_empty(), "unclosed {open:?}");
+    assert_eq!(roots, 1);
+}
+
+fn check_text(text: &str, entity: &regex::Regex) {
+    for (i, _) in text.match_indices('&') {
+        assert!(entity.is_match(&text[i..]), "bare & in {text:?}");
+    }
+    assert!(!text.contains('<'), "< in {text:?}");
+}
+
+/// Every format is linear in files plus findings: 2,000 files with two
+/// findings each. The report stage (`--timings`) takes well under a second
+/// in debug; a scan of all findings per file (JUnit before) took over 20.
+#[test]
+fn reports_are_linear_in_files_and_findings() {
+    const FILES: usize = 2000;
+    let dir = scratch("forgery-many");
+    let text = template("aks", "win");
+    for i in 0..FILES {
+        std::fs::write(dir.join(format!("t{i:05}.json")), &text).unwrap();
+    }
+    let timing = regex::Regex::new(r"(?m)^timing report +([0-9.]+) ms$").unwrap();
+    for format in ["junit", "gcc", "github", "json", "sarif"] {
+        let o = tendon_in(&dir, &["check", ".", "--format", format, "--timings"]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        let ms: f64 = timing.captures(&err).unwrap()[1].parse().unwrap();
+        assert!(
+            ms < 5000.0,
+            "{format}: report took {ms} ms for {FILES} files"
+        );
+        let out = String::from_utf8(o.stdout).unwrap();
+        if format == "junit" {
+            assert_eq!(out.matches("<testcase ").count(), FILES);
+            assert_eq!(out.matches("<failure ").count(), FILES);
+            assert_eq!(out.matches("<system-out>").count(), FILES);
+            assert!(out.contains("<testcase classname=\"tendon\" name=\"t01999.json\">"));
+        }
+        if format == "gcc" {
+            assert_eq!(out.lines().count(), 2 * FILES);
+        }
+    }
+}
