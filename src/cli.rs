@@ -372,12 +372,9 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     match &args.output {
         Some(path) => {
-            // Like compilers' `-o`: a missing folder for the report is created.
-            let made = match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
-                _ => Ok(()),
-            };
-            if let Err(e) = made.and_then(|()| std::fs::write(path, &text)) {
+            // Like compilers' `-o`: a missing folder for the report is created;
+            // the report is a new file, never written through a symlink.
+            if let Err(e) = crate::report_file::write_new(path, text.as_bytes()) {
                 eprintln!("tendon: cannot write {}: {e}", path.display());
                 return ExitCode::from(RUN_FAILED);
             }

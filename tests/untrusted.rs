@@ -107,3 +107,47 @@ fn utf16_templates_are_linted() {
          le.json:4:43: note[AKS021]: cluster 'aks' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n"
     );
 }
+
+/// `--output` at a symlink planted in the checkout writes a new file there,
+/// never through the link; a symlinked folder on the way is refused.
+#[cfg(unix)]
+#[test]
+fn output_does_not_follow_symlinks() {
+    let dir = scratch("untrusted-output");
+    let outside = scratch("untrusted-output-outside");
+    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("report.json")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("reports")).unwrap();
+    std::fs::write(
+        dir.join("a.json"),
+        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
+    )
+    .unwrap();
+    let o = tendon_in(
+        &dir,
+        &["check", "a.json", "--format", "json", "-o", "report.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(outside.join("victim.txt")).unwrap(),
+        "keep"
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("report.json"))
+            .unwrap()
+            .is_file()
+    );
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            "a.json",
+            "--format",
+            "json",
+            "-o",
+            "reports/r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!outside.join("r.json").exists());
+}

@@ -63,7 +63,7 @@ pub fn line_start_path(path: &str) -> Cow<'_, str> {
     }
 }
 
-/// Serialised JSON with the [`hidden`] characters serde leaves raw (DEL, C1
+/// Serialised JSON with the `hidden` characters serde leaves raw (DEL, C1
 /// controls, line separators, bidi controls) written as `\uXXXX` escapes:
 /// the same JSON value, and safe to print to a terminal or a CI log. Such
 /// characters can only occur inside JSON strings, where the escape is valid.
@@ -84,7 +84,7 @@ pub fn json_text(json: String) -> String {
     out
 }
 
-/// Source text with every [`hidden`] character but the line ends (`\n`,
+/// Source text with every `hidden` character but the line ends (`\n`,
 /// `\r\n`) and tabs escaped, for the snippets the human report shows, and a
 /// map from byte offsets in `text` to offsets in the escaped text.
 pub struct VisibleSource {
