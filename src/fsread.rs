@@ -21,7 +21,9 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err("not a regular file; not read".to_string());
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (a hint only: the cap is enforced while reading).
+    let hint = usize::try_from(meta.len().min(cap)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint.saturating_add(1));
     file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;

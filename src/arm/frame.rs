@@ -161,6 +161,20 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
         }
     }
 
+    /// A variable or default whose object literal names a large value twice
+    /// doubles it; chained, that is exponential. Checked once per variable.
+    fn within_size_budget(&mut self, v: Value, node: &Node) -> Value {
+        if matches!(v.kind, Kind::Object(_) | Kind::Array(_))
+            && crate::value::larger_than(&v, crate::value::MAX_VALUE_UNITS)
+        {
+            let at = Some(self.loc(node));
+            self.shared
+                .note_limit_at("a value grew past its size budget", at);
+            return Value::unknown("evaluation limit: a value grew past its size budget");
+        }
+        v
+    }
+
     pub fn loc(&self, node: &Node) -> Loc {
         Loc::new(self.file, node.span)
     }
@@ -175,16 +189,7 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),
             other => literal_kind(other),
         };
-        let v = Value::new(kind, loc);
-        // An object or array whose members repeat one large value doubles it.
-        if matches!(v.kind, Kind::Object(_) | Kind::Array(_))
-            && crate::value::larger_than(&v, crate::value::MAX_VALUE_UNITS)
-        {
-            self.shared
-                .note_limit_at("a value grew past its size budget", loc);
-            return Value::unknown("evaluation limit: a value grew past its size budget");
-        }
-        v
+        Value::new(kind, loc)
     }
 
     fn eval_string(&mut self, s: &str, node: &Node) -> Value {
@@ -398,7 +403,10 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
         match spec {
             None => Value::unknown(format!("error: parameter '{name}' is not declared")),
             Some(spec) => match spec.get("defaultValue") {
-                Some(default) => self.eval(default),
+                Some(default) => {
+                    let v = self.eval(default);
+                    self.within_size_budget(v, default)
+                }
                 None if spec
                     .get("nullable")
                     .is_some_and(|n| n.kind == NodeKind::Bool(true)) =>
@@ -429,7 +437,10 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             return self.copy_array(name, count, input, spec, true);
         }
         match vars.get(name) {
-            Some(node) if !name.eq_ignore_ascii_case("copy") => self.eval(node),
+            Some(node) if !name.eq_ignore_ascii_case("copy") => {
+                let v = self.eval(node);
+                self.within_size_budget(v, node)
+            }
             _ => Value::unknown(format!("error: variable '{name}' is not declared")),
         }
     }

@@ -166,8 +166,10 @@ pub(crate) fn call(cx: &mut Ctx, c: &Call) -> Value {
         return Value::unknown(reason);
     }
     let v = strict(cx, &lname, &c.name, args).unwrap_or_else(|u| u);
-    // Builders can double a value per call (`createObject('a', o, 'b', o)`).
+    // Builders can double a value per call (`createObject('a', o, 'b', o)`);
+    // reading a variable or parameter returns one already checked.
     if matches!(v.kind, Kind::Object(_) | Kind::Array(_))
+        && !matches!(lname.as_str(), "variables" | "parameters" | "reference")
         && crate::value::larger_than(&v, crate::value::MAX_VALUE_UNITS)
     {
         return Value::unknown("evaluation limit: a value grew past its size budget");
