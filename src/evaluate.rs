@@ -138,19 +138,12 @@ fn run_index(scenarios: &[(usize, Scenario)]) -> HashMap<String, Value> {
 
 /// Whether a cluster or node pool value is unknown because of a `reference()`.
 fn waits_for_reference(facts: &Facts) -> bool {
-    fn deep(v: &Value, depth: usize) -> bool {
-        match &v.kind {
-            crate::value::Kind::Unknown(r) => r.starts_with("reference()"),
-            crate::value::Kind::Array(a) if depth < 32 => a.iter().any(|x| deep(x, depth + 1)),
-            crate::value::Kind::Object(o) if depth < 32 => {
-                o.iter().any(|(_, x)| deep(x, depth + 1))
-            }
-            _ => false,
-        }
-    }
-    facts.clusters.iter().any(|c| {
-        c.network.as_ref().is_some_and(|n| deep(n, 0)) || c.pools.iter().any(|p| deep(&p.props, 0))
-    }) || facts.child_pools.iter().any(|p| deep(&p.pool.props, 0))
+    let waits = |v: &Value| v.contains_unknown_where(&|r| r.starts_with("reference()"));
+    facts
+        .clusters
+        .iter()
+        .any(|c| c.network.as_ref().is_some_and(waits) || c.pools.iter().any(|p| waits(&p.props)))
+        || facts.child_pools.iter().any(|p| waits(&p.pool.props))
 }
 
 /// Equal as JSON (origins aside).

@@ -207,12 +207,23 @@ impl Value {
 
     /// True when the value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
-        match &self.kind {
-            Kind::Unknown(_) => true,
-            Kind::Array(a) => a.iter().any(Value::contains_unknown),
-            Kind::Object(o) => o.iter().any(|(_, v)| v.contains_unknown()),
-            _ => false,
+        self.contains_unknown_where(&|_| true)
+    }
+
+    /// True when the value or anything inside it is unknown for a reason
+    /// `pick` accepts (the raw reason, type marker included). Walks without
+    /// recursion.
+    pub fn contains_unknown_where(&self, pick: &dyn Fn(&str) -> bool) -> bool {
+        let mut stack: Vec<&Value> = vec![self];
+        while let Some(v) = stack.pop() {
+            match &v.kind {
+                Kind::Unknown(r) if pick(r) => return true,
+                Kind::Array(a) => stack.extend(a.iter()),
+                Kind::Object(o) => stack.extend(o.entries.iter().map(|(_, x)| x)),
+                _ => {}
+            }
         }
+        false
     }
 
     /// ARM's type name, as used in error messages.

@@ -4,34 +4,7 @@
 
 mod common;
 
-use common::{scratch, tendon_in};
-
-/// A kubenet cluster (AKS021 note) with a Windows pool (AKS001 error) named `pool`.
-fn template(cluster: &str, pool: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {{
-      "type": "Microsoft.ContainerService/managedClusters",
-      "apiVersion": "2024-02-01",
-      "name": {},
-      "location": "westeurope",
-      "identity": {{ "type": "SystemAssigned" }},
-      "properties": {{
-        "dnsPrefix": "aks",
-        "agentPoolProfiles": [ {{ "name": {}, "count": 1, "osType": "Windows", "mode": "System" }} ],
-        "networkProfile": {{ "networkPlugin": "kubenet" }}
-      }}
-    }}
-  ]
-}}
-"#,
-        serde_json::Value::from(cluster),
-        serde_json::Value::from(pool)
-    )
-}
+use common::{scratch, tendon_in, windows_pool_template as template};
 
 #[test]
 fn github_commands_escape_messages_and_properties() {

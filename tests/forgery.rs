@@ -7,34 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{scratch, tendon_in};
-
-/// A kubenet cluster (AKS021 note) with a Windows pool (AKS001 error): both
-/// messages quote the names.
-fn template(cluster: &str, pool: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {{
-      "type": "Microsoft.ContainerService/managedClusters",
-      "apiVersion": "2024-02-01",
-      "name": {},
-      "location": "westeurope",
-      "properties": {{
-        "dnsPrefix": "aks",
-        "agentPoolProfiles": [ {{ "name": {}, "count": 1, "osType": "Windows", "mode": "System" }} ],
-        "networkProfile": {{ "networkPlugin": "kubenet" }}
-      }}
-    }}
-  ]
-}}
-"#,
-        serde_json::Value::from(cluster),
-        serde_json::Value::from(pool)
-    )
-}
+use common::{scratch, tendon_in, windows_pool_template as template};
 
 const CLUSTER: &str = "c\n::warning file=f.json,line=1::forged\u{1b}]0;title\u{7}\u{1b}[2K\u{2028}x\u{2029}\u{fffe}\u{85}\n##vso[task.setvariable variable=x]1\r##[error]forged";
 const POOL: &str = "p\r\n::error::forged";
@@ -140,13 +113,13 @@ fn gcc_is_one_line_per_finding() {
         assert!(shape.is_match(line), "{line:?}");
     }
     assert!(lines.contains(
-        &"a\\n::error file=forged.json,line=1::forged\\r\\u{1b}[2K.json:13:46: note[AKS021]: \
+        &"a\\n::error file=forged.json,line=1::forged\\r\\u{1b}[2K.json:14:46: note[AKS021]: \
           cluster 'c\\n::warning file=f.json,line=1::forged\\u{1b}]0;title\\u{7}\\u{1b}[2K\\u{2028}x\\u{2029}\\u{fffe}\\u{85}\\n\
           ##vso[task.setvariable variable=x]1\\r##[error]forged' uses kubenet, which AKS retires on 31 March 2028; \
           plan the move to Azure CNI Overlay"
     ));
     assert!(lines.iter().any(|l| l.starts_with(
-        "./::error title=x::y.json:12:88: error[AKS001]: node pool 'p\\r\\n::error::forged'"
+        "./::error title=x::y.json:13:88: error[AKS001]: node pool 'p\\r\\n::error::forged'"
     )));
     assert!(
         lines
@@ -178,7 +151,7 @@ fn github_is_one_command_per_finding() {
     }
     assert!(lines.contains(
         &"::error file=a\\n%3A%3Aerror file=forged.json%2Cline=1%3A%3Aforged\\r\\u{1b}[2K.json,\
-          line=12,col=88,endLine=12,endColumn=97,title=AKS001 kubenet-windows-pool::\
+          line=13,col=88,endLine=13,endColumn=97,title=AKS001 kubenet-windows-pool::\
           node pool 'p\\r\\n::error::forged' of cluster 'c\\n::warning file=f.json,line=1::forged\
           \\u{1b}]0;title\\u{7}\\u{1b}[2K\\u{2028}x\\u{2029}\\u{fffe}\\u{85}\\n\
           ##vso[task.setvariable variable=x]1\\r##[error]forged' runs Windows, which kubenet does not support"

@@ -74,9 +74,7 @@ impl<'a> Frame<'a, '_, '_> {
         if !full {
             return Some(properties);
         }
-        let mut obj = Object::new();
-        obj.open = true;
-        obj.entries.push(("id".into(), Value::str(id)));
+        let mut fields = Vec::new();
         for field in [
             "name",
             "type",
@@ -88,12 +86,10 @@ impl<'a> Frame<'a, '_, '_> {
             "zones",
         ] {
             if let Some(v) = node.get(field) {
-                let v = self.eval(v);
-                obj.entries.push((field.into(), v));
+                fields.push((field.to_string(), self.eval(v)));
             }
         }
-        obj.entries.push(("properties".into(), properties));
-        Some(Value::object(obj))
+        Some(full_view(&id, fields, properties))
     }
 
     /// The declaration `target` names (a symbolic name, or an id of a resource
@@ -184,11 +180,7 @@ impl<'a> Frame<'a, '_, '_> {
         if !full {
             return Some(properties);
         }
-        let mut obj = Object::new();
-        obj.open = true;
-        obj.entries.push(("id".into(), Value::str(target)));
-        obj.entries.push(("properties".into(), properties));
-        Some(Value::object(obj))
+        Some(full_view(target, Vec::new(), properties))
     }
 }
 
@@ -212,6 +204,17 @@ pub fn as_referenced(mut props: Value, id: &str) -> Value {
         }
     }
     props
+}
+
+/// `reference(id, api, 'Full')`: the id, the declared top-level fields and
+/// the properties, open to what Azure adds.
+fn full_view(id: &str, fields: Vec<(String, Value)>, properties: Value) -> Value {
+    let mut obj = Object::new();
+    obj.open = true;
+    obj.entries.push(("id".into(), Value::str(id)));
+    obj.entries.extend(fields);
+    obj.entries.push(("properties".into(), properties));
+    Value::object(obj)
 }
 
 /// Gives an inline child `{name, properties}` the id Azure gives it.

@@ -38,3 +38,31 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch folder");
     dir
 }
+
+/// A kubenet cluster with one Windows pool (AKS001): `cluster` and `pool` are
+/// JSON string literals, so tests can put any text in the names.
+pub fn windows_pool_template(cluster: &str, pool: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": {},
+      "location": "westeurope",
+      "identity": {{ "type": "SystemAssigned" }},
+      "properties": {{
+        "dnsPrefix": "aks",
+        "agentPoolProfiles": [ {{ "name": {}, "count": 1, "osType": "Windows", "mode": "System" }} ],
+        "networkProfile": {{ "networkPlugin": "kubenet" }}
+      }}
+    }}
+  ]
+}}
+"#,
+        serde_json::Value::from(cluster),
+        serde_json::Value::from(pool)
+    )
+}
