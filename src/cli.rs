@@ -77,6 +77,11 @@ pub struct CommonArgs {
     /// Print per-stage wall times on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Project root: files that templates name (modules, imports, loadTextContent, linked
+    /// templates) are read only inside it [default: the git work tree of PATHS, else their
+    /// common folder].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -237,6 +242,10 @@ fn run_pipeline(
     rules: &[Rule],
     options: pipeline::Options,
 ) -> Result<Outcome, ExitCode> {
+    let options = pipeline::Options {
+        root: common.root.as_deref(),
+        ..options
+    };
     let outcome = pipeline::run_with(&common.paths, rules, options).map_err(|e| {
         eprintln!("tendon: cannot read {}: {}", e.path.display(), e.message);
         ExitCode::from(RUN_FAILED)
@@ -337,6 +346,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         stats: args.stats,
         report_unresolved: args.report_unresolved,
         config: config.as_ref(),
+        root: None,
     };
     let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,

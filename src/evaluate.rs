@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::arm::nested::Unread;
 use crate::arm::template::{self, LinkedTemplate, TemplateLoader};
 use crate::config::Config;
+use crate::confine::ProjectRoot;
 use crate::discover;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
@@ -161,10 +162,12 @@ pub struct Hints<'a> {
     pub roots: Vec<PathBuf>,
 }
 
+/// Evaluates every scenario; linked files are read only inside `root`.
 pub fn evaluate_all(
     templates: &[(FileId, Arc<Node>)],
     parameters: &[(FileId, Arc<Node>)],
     sources: &mut SourceMap,
+    root: &ProjectRoot,
     cwd: Option<&Path>,
     stats: bool,
     hints: &Hints,
@@ -228,6 +231,7 @@ pub fn evaluate_all(
     }
     let cwd_owned = cwd.map(Path::to_path_buf);
     let loader = DiskLoader::new(
+        root.clone(),
         templates
             .iter()
             .zip(&t_canon)
@@ -276,7 +280,10 @@ pub fn evaluate_all(
                     Scenario {
                         facts,
                         findings,
-                        missing: unread.iter().filter_map(missing::from_unread).collect(),
+                        missing: unread
+                            .iter()
+                            .filter_map(|u| missing::from_unread(u, root))
+                            .collect(),
                         coverage,
                         template: *tid,
                         with_parameters: pi.is_some(),

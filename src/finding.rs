@@ -98,6 +98,7 @@ pub mod builtin {
     pub const EVALUATION_LIMIT: (&str, &str) = ("TDN003", "evaluation-limit");
     pub const UNUSED_SUPPRESSION: (&str, &str) = ("TDN004", "unused-suppression");
     pub const MISSING_FILE: (&str, &str) = ("TDN006", "missing-file");
+    pub const FILE_OUTSIDE_ROOT: (&str, &str) = ("TDN007", "file-outside-root");
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
+//! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template names is read only if it resolves inside it and outside `.git` |
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
-//! | [`missing`] | TDN006: module, import, `using`/`extends` and linked-template paths that name no file (as written after load; as resolved during evaluation) |
+//! | [`missing`] | TDN006 / TDN007: module, import, `using`/`extends`, `load*Content` and linked-template paths that name no file, or a file outside the project root (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`symbol`] | deploy-time values fixed at deployment but not known before it (`uniqueString(resourceGroup().id)`, `resourceGroup().location`, `deployment().name`) as symbol tokens inside strings: equal exactly when built the same way |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments) |
@@ -54,6 +55,7 @@ pub mod arm;
 pub mod bicep;
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod discover;
 pub mod evaluate;
 pub mod finding;

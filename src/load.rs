@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::confine::ProjectRoot;
 use crate::discover::{FileKind, Input};
 use crate::json::{self, Node};
 use crate::source::Span;
@@ -59,21 +60,20 @@ fn mentions_arm_schema(bytes: &[u8]) -> bool {
         || memchr::memmem::find(bytes, b"eploymentparameters.json").is_some()
 }
 
-pub fn load(input: &Input) -> Result<Loaded, String> {
+/// Reads and classifies one file; a Bicep file's `load*Content` calls read
+/// only inside `root`.
+pub fn load(input: &Input, root: &ProjectRoot) -> Result<Loaded, String> {
     read_limited(&input.path)
         .map(utf16_to_utf8)
-        .map(|bytes| match input.kind {
-            FileKind::Bicep | FileKind::BicepParam => load_bicep(input, bytes),
-            _ => classify(input.kind, bytes),
-        })
+        .map(|bytes| classify(input, bytes, root))
 }
 
-fn load_bicep(input: &Input, bytes: Vec<u8>) -> Loaded {
+fn load_bicep(input: &Input, bytes: Vec<u8>, root: &ProjectRoot) -> Loaded {
     let (text, bad_utf8) = crate::bicep::decode(bytes);
     let mut compiled = if input.kind == FileKind::BicepParam {
-        crate::bicep::compile_params(&text, &input.path)
+        crate::bicep::compile_params(&text, &input.path, root)
     } else {
-        crate::bicep::compile(&text, &input.path)
+        crate::bicep::compile(&text, &input.path, root)
     };
     if let Some(e) = bad_utf8 {
         compiled.errors.insert(0, e);
@@ -116,21 +116,22 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
     crate::fsread::read_regular(path, MAX_FILE_BYTES)
 }
 
-pub fn classify(kind: FileKind, bytes: Vec<u8>) -> Loaded {
-    match kind {
-        FileKind::Bicep | FileKind::BicepParam => load_bicep(
-            &Input {
-                path: std::path::PathBuf::new(),
-                kind,
-            },
-            bytes,
-        ),
-        FileKind::Json if !mentions_arm_schema(&bytes) => Loaded {
+pub fn classify(input: &Input, bytes: Vec<u8>, root: &ProjectRoot) -> Loaded {
+    match input.kind {
+        FileKind::Bicep | FileKind::BicepParam => load_bicep(input, bytes, root),
+        FileKind::Json => classify_arm(bytes),
+    }
+}
+
+/// A JSON file as an ARM template, parameter file, or something to skip.
+pub fn classify_arm(bytes: Vec<u8>) -> Loaded {
+    if !mentions_arm_schema(&bytes) {
+        return Loaded {
             text: String::new(),
             content: Content::Skipped,
-        },
-        FileKind::Json => classify_json(bytes),
+        };
     }
+    classify_json(bytes)
 }
 
 fn classify_json(bytes: Vec<u8>) -> Loaded {
@@ -172,7 +173,7 @@ mod tests {
     use super::*;
 
     fn kind(text: &str) -> &'static str {
-        match classify(FileKind::Json, text.as_bytes().to_vec()).content {
+        match classify_arm(text.as_bytes().to_vec()).content {
             Content::Template(_) => "template",
             Content::Parameters(_) => "parameters",
             Content::Skipped => "skipped",
@@ -226,7 +227,7 @@ mod tests {
         let mut bytes = br#"{"$schema": "deploymentTemplate.json#", "a": ""#.to_vec();
         let at = bytes.len();
         bytes.extend_from_slice(&[0xff, b'"', b'}']);
-        match classify(FileKind::Json, bytes).content {
+        match classify_arm(bytes).content {
             Content::Broken { message, span } => {
                 assert_eq!(message, "invalid UTF-8");
                 assert_eq!(span.start as usize, at);

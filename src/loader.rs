@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::arm::template::{LinkedTemplate, TemplateLoader};
+use crate::confine::{ProjectRoot, Refusal};
 use crate::discover::{FileKind, Input};
 use crate::json::Node;
 use crate::load::{self, Content};
@@ -21,6 +22,8 @@ struct Extra {
 }
 
 pub struct DiskLoader {
+    /// Files outside it are never read.
+    root: ProjectRoot,
     known: HashMap<PathBuf, LinkedTemplate>,
     base: FileId,
     extra: Mutex<Extra>,
@@ -29,8 +32,9 @@ pub struct DiskLoader {
 
 impl DiskLoader {
     /// `known`: the run's templates and parameter files by canonical path;
-    /// `base`: the next free file id.
+    /// `base`: the next free file id; `root`: the project root.
     pub fn new(
+        root: ProjectRoot,
         known: impl IntoIterator<Item = (FileId, PathBuf, Arc<Node>)>,
         base: FileId,
         display: Box<dyn Fn(&Path) -> String + Send + Sync>,
@@ -49,6 +53,7 @@ impl DiskLoader {
             })
             .collect();
         DiskLoader {
+            root,
             known,
             base,
             extra: Mutex::new(Extra::default()),
@@ -64,7 +69,16 @@ impl DiskLoader {
 
 impl TemplateLoader for DiskLoader {
     fn load(&self, path: &Path) -> Option<LinkedTemplate> {
-        let canon = std::fs::canonicalize(path).ok()?;
+        // The run's own files may lie outside a `--root` (named on the
+        // command line); anything else must be inside it.
+        let canon = match self.root.admit(path) {
+            Ok(canon) => canon,
+            Err(Refusal::Missing) => return None,
+            Err(_) => {
+                let canon = std::fs::canonicalize(path).ok()?;
+                return self.known.get(&canon).cloned();
+            }
+        };
         if let Some(t) = self.known.get(&canon) {
             return Some(t.clone());
         }
@@ -80,7 +94,7 @@ impl TemplateLoader for DiskLoader {
             path: canon.clone(),
             kind,
         };
-        let loaded = load::load(&input).ok();
+        let loaded = load::load(&input, &self.root).ok();
         let linked = loaded.and_then(|l| match l.content {
             Content::Template(node)
             | Content::Parameters(node)

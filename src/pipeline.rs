@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::confine::ProjectRoot;
 use crate::discover::{self, DiscoverError, Input};
 use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
@@ -58,6 +59,9 @@ pub struct Options<'c> {
     pub report_unresolved: bool,
     /// The project configuration, if any.
     pub config: Option<&'c Config>,
+    /// `--root`: the folder files named by templates must lie in (default:
+    /// the git work tree of `paths`, else their common folder).
+    pub root: Option<&'c Path>,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -92,12 +96,16 @@ pub fn run_with(
             !config.excluded(&discover::display_path(&abs, config_dir.as_deref()))
         });
     }
+    let root = ProjectRoot::find(paths, options.root).map_err(|e| DiscoverError {
+        path: options.root.map(Path::to_path_buf).unwrap_or_default(),
+        message: format!("cannot use it as the project root: {e}"),
+    })?;
     lap("discover", &mut timings);
 
     let loaded: Vec<LoadedFile> = inputs
         .into_par_iter()
         .map(|input| {
-            let result = load::load(&input);
+            let result = load::load(&input, &root);
             LoadedFile { input, result }
         })
         .collect();
@@ -143,6 +151,7 @@ pub fn run_with(
                         &compiled.references,
                         &f.input.path,
                         id,
+                        &root,
                     ));
                     if f.input.kind == discover::FileKind::BicepParam {
                         parameters.push((id, Arc::new(compiled.node)));
@@ -167,7 +176,7 @@ pub fn run_with(
                         display(&f.input.path),
                         l.text,
                     ));
-                    missing.extend(crate::missing::arm(&node, &f.input.path, id));
+                    missing.extend(crate::missing::arm(&node, &f.input.path, id, &root));
                     templates.push((id, Arc::new(node)));
                 }
                 Content::Parameters(node) => {
@@ -208,6 +217,7 @@ pub fn run_with(
         &templates,
         &parameters,
         &mut sources,
+        &root,
         cwd.as_deref(),
         options.stats,
         &hints,

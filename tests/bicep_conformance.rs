@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 use tendon::arm::template::{self, Deployment};
+use tendon::confine::ProjectRoot;
 use tendon::json::{Member, Node, NodeKind};
 use tendon::loader::DiskLoader;
 
@@ -121,8 +122,23 @@ fn with_outputs_resource(mut node: Node) -> Node {
     node
 }
 
+/// The baseline suite's folder holding `path`: what its files may read.
+fn root_of(path: &Path) -> ProjectRoot {
+    let dir = path
+        .ancestors()
+        .find(|d| d.file_name().is_some_and(|n| n == "bicep-baselines"))
+        .or_else(|| path.parent())
+        .unwrap_or(Path::new("."));
+    ProjectRoot::at(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+}
+
 fn evaluate(node: Arc<tendon::json::Node>, path: &Path) -> Deployment {
-    let loader = DiskLoader::new(Vec::new(), 1, Box::new(|p: &Path| p.display().to_string()));
+    let loader = DiskLoader::new(
+        root_of(path),
+        Vec::new(),
+        1,
+        Box::new(|p: &Path| p.display().to_string()),
+    );
     let source = template::Source {
         node: &node,
         file: 0,
@@ -198,7 +214,7 @@ fn compare(folder: &Path) -> Result<Compared, String> {
     let json_path = folder.join("main.json");
     let bicep_text = std::fs::read_to_string(&bicep_path).map_err(|e| e.to_string())?;
     let json_text = std::fs::read_to_string(&json_path).map_err(|e| e.to_string())?;
-    let compiled = tendon::bicep::compile(&bicep_text, &bicep_path);
+    let compiled = tendon::bicep::compile(&bicep_text, &bicep_path, &root_of(&bicep_path));
     if let Some(e) = compiled.errors.first() {
         return Err(format!(
             "syntax error at byte {}: {}",
@@ -316,7 +332,7 @@ fn bicep_worlds_match_the_compiled_templates() {
 /// values, evaluated with the parameter document `params`.
 fn parameter_values(main: &Path, params: Node) -> Result<J, String> {
     let text = std::fs::read_to_string(main).map_err(|e| e.to_string())?;
-    let mut template = tendon::bicep::compile(&text, main).node;
+    let mut template = tendon::bicep::compile(&text, main, &root_of(main)).node;
     let span = template.span;
     let names: Vec<String> = template
         .get("parameters")
@@ -355,7 +371,12 @@ fn parameter_values(main: &Path, params: Node) -> Result<J, String> {
         });
     }
     let template = with_outputs_resource(template);
-    let loader = DiskLoader::new(Vec::new(), 2, Box::new(|p: &Path| p.display().to_string()));
+    let loader = DiskLoader::new(
+        root_of(main),
+        Vec::new(),
+        2,
+        Box::new(|p: &Path| p.display().to_string()),
+    );
     let source = template::Source {
         node: &template,
         file: 0,
@@ -376,7 +397,7 @@ fn compare_params(folder: &Path) -> Result<usize, String> {
     let main = folder.join("main.bicep");
     let bicepparam = folder.join("parameters.bicepparam");
     let text = std::fs::read_to_string(&bicepparam).map_err(|e| e.to_string())?;
-    let compiled = tendon::bicep::compile_params(&text, &bicepparam);
+    let compiled = tendon::bicep::compile_params(&text, &bicepparam, &root_of(&bicepparam));
     let json_text =
         std::fs::read_to_string(folder.join("parameters.json")).map_err(|e| e.to_string())?;
     let json = tendon::json::parse(&json_text).map_err(|e| e.message)?;

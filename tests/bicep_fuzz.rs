@@ -250,6 +250,8 @@ fn truncated_fixture_files_compile_without_panic() {
     files.sort();
     assert!(files.len() > 20, "Bicep fixtures are missing");
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let root =
+        tendon::confine::ProjectRoot::at(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
     let t0 = Instant::now();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -257,11 +259,11 @@ fn truncated_fixture_files_compile_without_panic() {
         for cut in 0..=bytes.len() {
             let mut b = bytes[..cut].to_vec();
             let cut_text = String::from_utf8_lossy(&b).into_owned();
-            let _ = tendon::bicep::compile(&cut_text, path);
+            let _ = tendon::bicep::compile(&cut_text, path, &root);
             if !b.is_empty() {
                 let i = rng.below(b.len());
                 b[i] = ALPHABET[rng.below(ALPHABET.len())];
-                let _ = tendon::bicep::compile(&String::from_utf8_lossy(&b), path);
+                let _ = tendon::bicep::compile(&String::from_utf8_lossy(&b), path, &root);
             }
         }
         if t0.elapsed() > budget() * 4 {

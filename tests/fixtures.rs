@@ -115,7 +115,7 @@ fn every_rule_has_a_failing_and_a_passing_fixture() {
     let ids = rules
         .iter()
         .map(|r| r.id.clone())
-        .chain(["TDN001", "TDN005", "TDN003", "TDN006"].map(String::from));
+        .chain(["TDN001", "TDN005", "TDN003", "TDN006", "TDN007"].map(String::from));
     for id in ids {
         let cases: Vec<_> = cases()
             .into_iter()

@@ -10,6 +10,7 @@ pub mod syntax;
 
 use std::path::Path;
 
+use crate::confine::ProjectRoot;
 use crate::json::Node;
 use crate::source::Span;
 use syntax::SyntaxError;
@@ -20,7 +21,7 @@ pub struct Compiled {
     /// An ARM template (`.bicep`) or a parameter document (`.bicepparam`).
     pub node: Node,
     pub errors: Vec<SyntaxError>,
-    /// The local files it names (relative to its folder), for TDN006.
+    /// The local files it names (relative to its folder), for TDN006 and TDN007.
     pub references: Vec<FileRef>,
 }
 
@@ -31,9 +32,12 @@ pub enum RefKind {
     Import,
     Using,
     Extends,
+    /// A `load*Content` function (compile time).
+    Load,
 }
 
-/// A local file named by a `module`, `import`, `using` or `extends` statement.
+/// A local file named by a `module`, `import`, `using` or `extends`
+/// statement, or a `load*Content` call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRef {
     pub kind: RefKind,
@@ -43,24 +47,29 @@ pub struct FileRef {
     pub span: Span,
 }
 
-/// Parses and lowers a `.bicep` file (`path` locates `load*Content` files).
-pub fn compile(text: &str, path: &Path) -> Compiled {
+/// Parses and lowers a `.bicep` file (`path` locates `load*Content` files,
+/// read only inside `root`).
+pub fn compile(text: &str, path: &Path, root: &ProjectRoot) -> Compiled {
     let program = parser::parse(text);
-    let node = lower::lower(&program, text.len(), path.parent(), &lower::DiskReader);
-    Compiled {
-        node,
-        references: references(&program),
-        errors: program.errors,
-    }
+    let reader = lower::DiskReader { root };
+    let lowered = lower::lower(&program, text.len(), path.parent(), &reader);
+    compiled(program, lowered)
 }
 
 /// Parses and lowers a `.bicepparam` file.
-pub fn compile_params(text: &str, path: &Path) -> Compiled {
+pub fn compile_params(text: &str, path: &Path, root: &ProjectRoot) -> Compiled {
     let program = parser::parse(text);
-    let node = lower::lower_params(&program, text.len(), path.parent(), &lower::DiskReader);
+    let reader = lower::DiskReader { root };
+    let lowered = lower::lower_params(&program, text.len(), path.parent(), &reader);
+    compiled(program, lowered)
+}
+
+fn compiled(program: syntax::Program, lowered: lower::Lowered) -> Compiled {
+    let mut references = references(&program);
+    references.extend(lowered.loads);
     Compiled {
-        node,
-        references: references(&program),
+        node: lowered.node,
+        references,
         errors: program.errors,
     }
 }

@@ -117,6 +117,22 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          not checked. Suppress it like any rule (a comment, resource metadata, a Bicep pragma) \
          when the file is generated before deployment.",
     ),
+    (
+        "TDN007",
+        "file-outside-root",
+        "warning",
+        "A template names a file outside the project root, or inside .git",
+        "tendon reads a file because a template names it (`loadTextContent`, \
+         `loadJsonContent`, `loadFileAsBase64`, a Bicep module or import, a `.bicepparam` \
+         file's `using` or `extends`, an ARM `templateLink.relativePath` or `parametersLink`) \
+         only when the path, after following symlinks, lies inside the project root and \
+         outside any `.git` folder. The project root is `--root` when given, else the git work \
+         tree holding the linted paths, else the folder they have in common. In a pull-request \
+         gate this keeps a template from printing `/proc/self/environ`, `~/.azure` or the \
+         checkout's `.git/config` (with its token) into a public log. The file is not read; \
+         whatever it would give is unknown. Move the file into the repository, or pass `--root` \
+         when the project really spans a larger folder.",
+    ),
 ];
 
 /// Documentation of a built-in diagnostic, by id or slug.

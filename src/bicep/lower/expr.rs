@@ -4,6 +4,8 @@
 //! `reference(...)`, loop variables their `source[copyIndex()]` binding.
 
 use crate::bicep::syntax::{ArrayItem, BinaryOp, Expr, ExprKind, ObjectItem, UnaryOp};
+use crate::bicep::{FileRef, RefKind};
+use crate::confine::Refusal;
 
 use super::imports::Imported;
 use super::node::{format_escape, member_access, quote, unknown};
@@ -292,19 +294,30 @@ impl<'p> Lowerer<'p> {
 
     /// `load*` functions read files relative to the Bicep file at compile time.
     fn load_content(&mut self, name: &str, args: &'p [Expr]) -> String {
-        let Some(rel) = args.first().and_then(Expr::as_plain_str) else {
+        let Some((rel, at)) = args.first().and_then(|a| Some((a.as_plain_str()?, a.span))) else {
             return unknown(&format!("{name}() of a computed path"));
         };
         let Some(dir) = &self.dir else {
             return unknown(&format!("{name}('{rel}') outside a file"));
         };
+        if self.import_depth == 0 && !rel.is_empty() && !self.loads.iter().any(|l| l.span == at) {
+            self.loads.push(FileRef {
+                kind: RefKind::Load,
+                path: rel.to_string(),
+                span: at,
+            });
+        }
         let path = dir.join(rel);
         let content = match name {
             "loadTextContent" | "loadJsonContent" => self.files.read(&path),
-            _ => None,
+            _ => Err(Refusal::Unreadable),
         };
-        let Some(content) = content else {
-            return unknown(&format!("{name}('{rel}') is not evaluated"));
+        let content = match content {
+            Ok(content) => content,
+            Err(refusal) if refusal.is_confinement() => {
+                return unknown(&format!("{name}('{rel}'): the file {}", refusal.reason()));
+            }
+            Err(_) => return unknown(&format!("{name}('{rel}') is not evaluated")),
         };
         match name {
             "loadJsonContent" if args.len() > 1 => unknown(&format!(

@@ -63,7 +63,7 @@ impl<'p> Lowerer<'p> {
                 continue;
             }
             self.import_budget -= 1;
-            let Some(text) = self.files.read(&path) else {
+            let Ok(text) = self.files.read(&path) else {
                 continue;
             };
             let imported = parse(&text);

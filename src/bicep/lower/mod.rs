@@ -19,28 +19,41 @@ mod symbols;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::bicep::FileRef;
 use crate::bicep::syntax::{Expr, ExprKind, Program, Statement, StmtKind, TypeExpr, TypeKind};
+use crate::confine::{ProjectRoot, Refusal};
 use crate::json::{Member, Node, NodeKind};
 use crate::source::Span;
 
 use node::{expression, member, member_at, object, string};
 use symbols::{Dep, Symbols};
 
-/// Where `load*Content` functions read files from (the Bicep file's folder).
+/// Reads the files `load*Content` functions and imports name.
 pub trait FileReader {
-    fn read(&self, path: &Path) -> Option<String>;
+    /// The text of `path`, or why it is not read.
+    fn read(&self, path: &Path) -> Result<String, Refusal>;
 }
 
-/// Reads from disk, up to a size limit.
-pub struct DiskReader;
+/// Reads from disk, inside the project root, up to a size limit.
+pub struct DiskReader<'r> {
+    pub root: &'r ProjectRoot,
+}
 
 /// `loadTextContent` and friends read at most this much.
 const MAX_LOADED_FILE: u64 = 4 * 1024 * 1024;
 
-impl FileReader for DiskReader {
-    fn read(&self, path: &Path) -> Option<String> {
-        crate::fsread::read_regular_text(path, MAX_LOADED_FILE).ok()
+impl FileReader for DiskReader<'_> {
+    fn read(&self, path: &Path) -> Result<String, Refusal> {
+        let path = self.root.admit(path)?;
+        crate::fsread::read_regular_text(&path, MAX_LOADED_FILE).map_err(|_| Refusal::Unreadable)
     }
+}
+
+/// A lowered document and the files its `load*Content` calls name.
+pub struct Lowered {
+    pub node: Node,
+    /// Literal `load*Content` paths of the file itself (not of its imports).
+    pub loads: Vec<FileRef>,
 }
 
 /// Lowers a `.bicep` program to an ARM template document. `dir` is the
@@ -50,8 +63,13 @@ pub fn lower(
     text_len: usize,
     dir: Option<&Path>,
     files: &dyn FileReader,
-) -> Node {
-    Lowerer::new(program, text_len, dir, files).template(program, Span::new(0, text_len))
+) -> Lowered {
+    let mut lowerer = Lowerer::new(program, text_len, dir, files);
+    let node = lowerer.template(program, Span::new(0, text_len));
+    Lowered {
+        node,
+        loads: lowerer.loads,
+    }
 }
 
 /// Lowers a `.bicepparam` program to its parameter document (module `params`).
@@ -60,8 +78,13 @@ pub fn lower_params(
     text_len: usize,
     dir: Option<&Path>,
     files: &dyn FileReader,
-) -> Node {
-    Lowerer::new(program, text_len, dir, files).parameter_document(program, Span::new(0, text_len))
+) -> Lowered {
+    let mut lowerer = Lowerer::new(program, text_len, dir, files);
+    let node = lowerer.parameter_document(program, Span::new(0, text_len));
+    Lowered {
+        node,
+        loads: lowerer.loads,
+    }
 }
 
 /// A binding of a loop or lambda variable to its ARM expression text.
@@ -99,6 +122,8 @@ pub(crate) struct Lowerer<'p> {
     pub namespaces: HashMap<String, HashMap<String, imports::Imported>>,
     /// Variables and functions copied from imported files.
     pub from_imports: imports::FromImports,
+    /// Files `load*Content` calls name (literal paths, this file only).
+    pub loads: Vec<FileRef>,
 }
 
 /// How deep imports of imports are followed.
@@ -138,6 +163,7 @@ impl<'p> Lowerer<'p> {
             imported: HashMap::new(),
             namespaces: HashMap::new(),
             from_imports: imports::FromImports::default(),
+            loads: Vec::new(),
         }
     }
 

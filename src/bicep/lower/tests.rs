@@ -6,12 +6,13 @@ use crate::bicep::parser::parse;
 use crate::json::{Node, NodeKind};
 
 use super::{FileReader, lower, lower_params};
+use crate::confine::Refusal;
 
 struct NoFiles;
 
 impl FileReader for NoFiles {
-    fn read(&self, _: &std::path::Path) -> Option<String> {
-        None
+    fn read(&self, _: &std::path::Path) -> Result<String, Refusal> {
+        Err(Refusal::Missing)
     }
 }
 
@@ -34,7 +35,7 @@ fn to_json(n: &Node) -> J {
 fn template(src: &str) -> J {
     let program = parse(src);
     assert!(program.errors.is_empty(), "{:?}", program.errors);
-    to_json(&lower(&program, src.len(), None, &NoFiles))
+    to_json(&lower(&program, src.len(), None, &NoFiles).node)
 }
 
 fn resource(t: &J, i: usize) -> &J {
@@ -170,7 +171,7 @@ fn nameof_and_namespaces() {
 fn bicepparam_document() {
     let src = "using './main.bicep'\nvar env = 'dev'\nparam name = 'aks-${env}'\nparam count = 3\n";
     let program = parse(src);
-    let doc = to_json(&lower_params(&program, src.len(), None, &NoFiles));
+    let doc = to_json(&lower_params(&program, src.len(), None, &NoFiles).node);
     assert_eq!(doc["using"], "./main.bicep");
     assert_eq!(doc["variables"], json!({"env": "dev"}));
     assert_eq!(
@@ -200,12 +201,13 @@ fn output_and_variable_loops() {
 struct MapFiles(Vec<(&'static str, &'static str)>);
 
 impl FileReader for MapFiles {
-    fn read(&self, path: &std::path::Path) -> Option<String> {
-        let name = path.file_name()?.to_str()?;
+    fn read(&self, path: &std::path::Path) -> Result<String, Refusal> {
+        let name = path.file_name().and_then(|n| n.to_str());
         self.0
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| Some(*n) == name)
             .map(|(_, t)| t.to_string())
+            .ok_or(Refusal::Missing)
     }
 }
 
@@ -213,12 +215,7 @@ fn template_with(src: &str, files: &[(&'static str, &'static str)]) -> J {
     let program = parse(src);
     assert!(program.errors.is_empty(), "{:?}", program.errors);
     let dir = std::path::Path::new("/virtual");
-    to_json(&lower(
-        &program,
-        src.len(),
-        Some(dir),
-        &MapFiles(files.to_vec()),
-    ))
+    to_json(&lower(&program, src.len(), Some(dir), &MapFiles(files.to_vec())).node)
 }
 
 const LIB: &str = "@export()\nfunc pool(kind string) object => {\n  name: name(kind)\n  osType: os\n}\n\
@@ -309,11 +306,11 @@ fn evaluated(main: &str, params: Option<&str>, files: &[(&'static str, &'static 
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     let dir = std::path::Path::new("/virtual");
     let reader = MapFiles(files.to_vec());
-    let node = lower(&t, main.len(), Some(dir), &reader);
+    let node = lower(&t, main.len(), Some(dir), &reader).node;
     let doc = params.map(|p| {
         let program = parse(p);
         assert!(program.errors.is_empty(), "{:?}", program.errors);
-        lower_params(&program, p.len(), Some(dir), &reader)
+        lower_params(&program, p.len(), Some(dir), &reader).node
     });
     let source = Source {
         node: &node,
@@ -342,12 +339,15 @@ fn bicepparam_imports_variables_and_functions() {
     let params = "using './main.bicep'\nimport {os, pool} from './lib.bicep'\nimport * as lib from './lib.bicep'\n\
                   var k = lib.pool(os).name\nparam kind = '${k}-${pool('b').osType}'\n";
     let program = parse(params);
-    let doc = to_json(&lower_params(
-        &program,
-        params.len(),
-        Some(std::path::Path::new("/virtual")),
-        &MapFiles(vec![("lib.bicep", LIB)]),
-    ));
+    let doc = to_json(
+        &lower_params(
+            &program,
+            params.len(),
+            Some(std::path::Path::new("/virtual")),
+            &MapFiles(vec![("lib.bicep", LIB)]),
+        )
+        .node,
+    );
     assert_eq!(doc["variables"]["__imp1_os"], "Windows");
     assert_eq!(
         doc["variables"]["k"],
