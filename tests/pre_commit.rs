@@ -213,6 +213,8 @@ fn pre_commit(bin: &Path, repo: &Path, store: &Path, target: &Path) -> Command {
         // The hook's behaviour is under test, not its speed: an unoptimised
         // `cargo install` builds in a fraction of the time (CI has 15 minutes).
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("PATH", {
             let mut paths = vec![bin.to_path_buf()];
@@ -415,6 +417,28 @@ json.dump(docs, sys.stdout)
         "{upload}"
     );
 
+    // The binary is cached per version, action ref and runner; a hit skips the build.
+    let cache = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/cache@"))
+        })
+        .expect("a cache step");
+    let key = cache["with"]["key"].as_str().unwrap_or_default();
+    for part in [
+        "steps.version.outputs.version",
+        "github.action_ref",
+        "runner.os",
+    ] {
+        assert!(key.contains(part), "cache key {key} lacks {part}");
+    }
+    let install = steps
+        .iter()
+        .find(|s| s["name"] == "Install tendon")
+        .expect("an install step");
+    assert_eq!(install["if"], "steps.cache.outputs.cache-hit != 'true'");
     action_scripts_work(steps);
 
     let hooks = &docs[".pre-commit-hooks.yaml"][0];
