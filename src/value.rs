@@ -297,9 +297,15 @@ pub fn typed_unknown_type(reason: &str) -> Option<&str> {
 /// it appears, as it would be serialised.
 pub const MAX_VALUE_UNITS: usize = 100_000;
 
-/// Whether `v` is larger than `limit` units; stops counting at the limit, and
-/// walks without recursion (no stack to overflow).
+/// Whether `v` is larger than `limit` units.
 pub fn larger_than(v: &Value, limit: usize) -> bool {
+    units_up_to(v, limit) > limit
+}
+
+/// The size of `v` in units (nodes plus string bytes / 64), what copying or
+/// walking it costs; counts no further than just past `limit`, and walks
+/// without recursion (no stack to overflow).
+pub fn units_up_to(v: &Value, limit: usize) -> usize {
     let mut units = 0usize;
     let mut stack: Vec<&Value> = vec![v];
     while let Some(x) = stack.pop() {
@@ -316,8 +322,8 @@ pub fn larger_than(v: &Value, limit: usize) -> bool {
             _ => {}
         }
         if units > limit {
-            return true;
+            return units;
         }
     }
-    false
+    units
 }

@@ -566,3 +566,169 @@ fn long_module_output_chains_are_cut_off() {
     let found = check(&dir);
     assert!(found.iter().any(|r| r == "TDN003"), "{found:?}");
 }
+
+/// Runs the pipeline on `dir` within `limit`; returns the distinct rule ids found.
+fn rule_set_within(dir: &Path, limit: Duration) -> std::collections::BTreeSet<String> {
+    let rules = load_rules(&[] as &[&Path]).unwrap();
+    let started = Instant::now();
+    let outcome = pipeline::run(&[dir.to_path_buf()], &rules).unwrap();
+    let took = started.elapsed();
+    assert!(took < limit, "{} took {took:?}", dir.display());
+    outcome.findings.iter().map(|f| f.rule.clone()).collect()
+}
+
+fn only_tdn003() -> std::collections::BTreeSet<String> {
+    std::iter::once("TDN003".to_string()).collect()
+}
+
+/// Seven files each deploying the next eight times (8^7 instances): Bicep
+/// modules, ARM linked templates by `relativePath`, and the same through copy
+/// loops. The instance budget cuts them off (TDN003), in well under a second.
+#[test]
+fn module_fan_out_is_bounded_by_the_instance_budget() {
+    let leaf_bicep = "resource rt 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: 'rt'\n  location: 'x'\n}\n";
+    let mut bicep: Vec<(String, Vec<u8>)> = (0..7)
+        .map(|i| {
+            let calls: String = (0..8)
+                .map(|k| {
+                    format!(
+                        "module m{k} './m{}.bicep' = {{\n  name: 'm{k}-${{p}}'\n}}\n",
+                        i + 1
+                    )
+                })
+                .collect();
+            let text = format!("param p string = 'x'\n{calls}output o string = p\n");
+            (format!("m{i}.bicep"), text.into_bytes())
+        })
+        .collect();
+    bicep.push(("m7.bicep".into(), leaf_bicep.as_bytes().to_vec()));
+
+    let deployment = |name: &str, next: usize, copy: &str| {
+        format!(
+            r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "{name}",{copy}
+                 "properties": {{"mode": "Incremental", "templateLink": {{"relativePath": "t{next}.json"}}}}}}"#
+        )
+    };
+    let arm_file = |resources: Vec<String>| {
+        format!(
+            r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [{}]}}"#,
+            resources.join(",")
+        )
+        .into_bytes()
+    };
+    let mut arm = Vec::new();
+    let mut arm_copy = Vec::new();
+    for i in 0..7 {
+        let eight = (0..8)
+            .map(|k| deployment(&format!("d{k}"), i + 1, ""))
+            .collect();
+        arm.push((format!("t{i}.json"), arm_file(eight)));
+        let looped = deployment(
+            "[concat('d', copyIndex())]",
+            i + 1,
+            r#" "copy": {"name": "c", "count": 8},"#,
+        );
+        arm_copy.push((format!("t{i}.json"), arm_file(vec![looped])));
+    }
+    let leaf = template("", "rt");
+    arm.push(("t7.json".into(), leaf.clone()));
+    arm_copy.push(("t7.json".into(), leaf));
+
+    for (name, files) in [
+        ("fan-out-bicep", bicep),
+        ("fan-out-arm", arm),
+        ("fan-out-arm-copy", arm_copy),
+    ] {
+        let refs: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let dir = write_case(name, &refs);
+        let found = rule_set_within(&dir, Duration::from_secs(5));
+        assert_eq!(found, only_tdn003(), "{name}");
+    }
+}
+
+/// A large value read, walked or serialised many times inside `map` (a 1 MB
+/// string read 10^5 times, `string()` of a 1 MB object, a lambda parameter
+/// holding 1 MB), copied into every instance of a copy loop, or merged and
+/// grouped by key in large objects: each read or build costs steps and size
+/// in proportion to what it touches, so the file ends fast with TDN003 (or
+/// legitimately fast, for the merge, which is linear).
+#[test]
+fn large_values_cost_their_size_in_loops() {
+    let cases: [(&str, &str, &str, bool); 6] = [
+        (
+            "read-1mb-in-map",
+            r#""big": "[padLeft('', 1000000, 'x')]",
+               "r": "[map(range(0, 10000), lambda('i', map(range(0, 10), lambda('j', length(variables('big'))))))]""#,
+            "[string(length(variables('r')))]",
+            true,
+        ),
+        (
+            "string-of-1mb-in-map",
+            r#""o": "[createObject('a', padLeft('', 500000, 'x'), 'b', padLeft('', 500000, 'y'))]",
+               "r": "[map(range(0, 10000), lambda('i', map(range(0, 10), lambda('j', length(string(variables('o')))))))]""#,
+            "[string(length(variables('r')))]",
+            true,
+        ),
+        (
+            "lambda-parameter-1mb",
+            r#""big": "[padLeft('', 1000000, 'x')]",
+               "r": "[map(createArray(variables('big')), lambda('b', map(range(0, 10000), lambda('i', length(lambdaVariables('b'))))))]""#,
+            "[string(length(variables('r')))]",
+            true,
+        ),
+        (
+            "copy-of-a-large-value",
+            r#""a": "[range(0, 10000)]",
+               "big": "[createArray(variables('a'), variables('a'), variables('a'), variables('a'), variables('a'), variables('a'), variables('a'), variables('a'), variables('a'))]""#,
+            "[concat('rt', string(length(variables('big'))))]",
+            true,
+        ),
+        (
+            "union-of-large-objects",
+            r#""keys": "[flatten(map(range(0, 5), lambda('j', map(range(0, 10000), lambda('i', string(add(mul(lambdaVariables('j'), 10000), lambdaVariables('i'))))))))]",
+               "o": "[toObject(variables('keys'), lambda('k', lambdaVariables('k')))]",
+               "r": "[union(variables('o'), variables('o'), variables('o'))]""#,
+            "[string(length(variables('r')))]",
+            false,
+        ),
+        (
+            "group-by-many-keys",
+            r#""keys": "[flatten(map(range(0, 5), lambda('j', map(range(0, 10000), lambda('i', string(add(mul(lambdaVariables('j'), 10000), lambdaVariables('i'))))))))]",
+               "r": "[groupBy(variables('keys'), lambda('k', lambdaVariables('k')))]""#,
+            "[string(length(variables('r')))]",
+            // 50,000 groups pass the size budget of one value; time is the point.
+            true,
+        ),
+    ];
+    for (name, vars, resource_name, limited) in cases {
+        let mut text = String::from_utf8(template(vars, resource_name)).unwrap();
+        if name == "copy-of-a-large-value" {
+            // 800 route tables, each holding the 90,000-element value.
+            text = text.replace(
+                r#""location": "x""#,
+                r#""location": "x", "copy": {"name": "c", "count": 800}, "properties": {"x": "[variables('big')]"}"#,
+            );
+        }
+        let dir = write_case(name, &[("azuredeploy.json", text.into_bytes())]);
+        let found = rule_set_within(&dir, Duration::from_secs(5));
+        let expected = if limited {
+            only_tdn003()
+        } else {
+            Default::default()
+        };
+        assert_eq!(found, expected, "{name}");
+    }
+
+    let bicep = "var big = padLeft('', 1000000, 'x')\n\
+                 var r = map(range(0, 10000), i => map(range(0, 10), j => length(big)))\n\
+                 resource rt 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: string(length(r))\n  location: 'x'\n}\n\
+                 func twice(s string) int => length(s) + length(s)\n\
+                 var viaFunction = map(range(0, 10000), i => twice(big))\n\
+                 resource rt2 'Microsoft.Network/routeTables@2023-09-01' = [for i in range(0, 800): {\n  name: 'rt${i}-${length(viaFunction)}'\n  location: 'x'\n  tags: { big: big }\n}]\n";
+    let dir = write_case(
+        "bicep-read-1mb-in-map",
+        &[("main.bicep", bicep.as_bytes().to_vec())],
+    );
+    assert_eq!(rule_set_within(&dir, Duration::from_secs(5)), only_tdn003());
+}

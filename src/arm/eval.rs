@@ -50,6 +50,14 @@ pub trait ExprEnv {
     /// evaluation budget is exhausted, in which case evaluation yields an Unknown.
     fn tick(&mut self) -> bool;
 
+    /// Charges a value of `units` (nodes plus string bytes / 64) copied or
+    /// built: work and memory in proportion to its size; false when the
+    /// budget is exhausted.
+    fn charge(&mut self, units: u64) -> bool {
+        let _ = units;
+        self.tick()
+    }
+
     /// The zero-based iteration of the copy loop `loop_name` (the innermost loop
     /// when `None`) as an Int, for `copyIndex()`; the offset argument is added by
     /// the evaluator. Default: Unknown (no loop context).
@@ -177,10 +185,23 @@ impl<'e> Ctx<'e> {
         }
     }
 
+    /// `units` steps at once (a value copied or walked); `Err` once the
+    /// environment's budget is spent.
+    pub fn charge_steps(&mut self, units: u64) -> Result<(), Value> {
+        if units == 0 || self.env.charge(units) {
+            Ok(())
+        } else {
+            Err(Value::unknown("evaluation limit: step budget exhausted"))
+        }
+    }
+
     /// Accounts for `bytes` of freshly built data, so that many medium-sized
     /// results cannot add up to an unbounded allocation.
     pub fn charge(&mut self, bytes: usize) -> Result<(), Value> {
         self.built = self.built.saturating_add(bytes);
+        // Building costs steps too (a unit per 64 bytes), so that many
+        // expressions cannot each build their fill.
+        self.charge_steps(bytes as u64 / 64)?;
         if self.built > TOTAL_BUDGET {
             Err(Value::unknown(
                 "evaluation limit: expression builds too much data",

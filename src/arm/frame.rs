@@ -13,7 +13,10 @@ use crate::arm::eval::{
 };
 use crate::arm::expr::Expr;
 use crate::arm::nested::NestedResult;
-use crate::arm::template::{MAX_COPY_COUNT, MAX_COPY_INSTANCES, STEP_BUDGET, TemplateLoader};
+use crate::arm::template::{
+    MAX_BUILT_UNITS, MAX_COPY_COUNT, MAX_COPY_INSTANCES, MAX_DEPLOYMENT_INSTANCES, STEP_BUDGET,
+    TemplateLoader,
+};
 use crate::json::{Member, Node, NodeKind};
 use crate::source::{FileId, Loc, Span};
 use crate::value::{Kind, Object, Value};
@@ -24,7 +27,12 @@ const MAX_REF_DEPTH: usize = 64;
 /// State shared by every frame of one evaluation.
 pub struct Shared<'l> {
     pub steps: u64,
+    /// Units of values copied or built (nodes plus string bytes / 64): what
+    /// evaluation can hold in memory.
+    pub built: u64,
     pub copies: u64,
+    /// Nested deployments and modules evaluated, every instance counted.
+    pub deployments: u64,
     pub limit_hit: Option<(String, Option<Loc>)>,
     pub expression_errors: Vec<(String, Loc)>,
     pub loader: &'l dyn TemplateLoader,
@@ -43,7 +51,9 @@ impl<'l> Shared<'l> {
     pub fn new(loader: &'l dyn TemplateLoader) -> Shared<'l> {
         Shared {
             steps: 0,
+            built: 0,
             copies: 0,
+            deployments: 0,
             limit_hit: None,
             expression_errors: Vec::new(),
             loader,
@@ -58,6 +68,45 @@ impl<'l> Shared<'l> {
         if self.limit_hit.is_none() {
             self.limit_hit = Some((what.to_string(), self.current));
         }
+    }
+
+    /// Charges `units` evaluation steps; false once the step budget is spent.
+    pub fn charge(&mut self, units: u64) -> bool {
+        self.steps = self.steps.saturating_add(units);
+        // Past the size budget every step fails too: the loop that built
+        // too much stops instead of copying on.
+        if self.steps > STEP_BUDGET || self.built > MAX_BUILT_UNITS {
+            self.note_limit("the evaluation step budget ran out");
+            return false;
+        }
+        true
+    }
+
+    /// Charges a value of `units` copied or built: as many steps (the work
+    /// is in proportion to its size), and as much of the size budget.
+    pub fn charge_built(&mut self, units: u64) -> bool {
+        self.built = self.built.saturating_add(units);
+        if self.built > MAX_BUILT_UNITS {
+            self.note_limit(&format!("values built grew past {MAX_BUILT_UNITS} units"));
+            return false;
+        }
+        self.charge(units)
+    }
+
+    /// Accounts for one more nested deployment or module instance; false,
+    /// with TDN003 at `at`, once there are too many.
+    pub fn take_deployment_instance(&mut self, at: Option<Loc>) -> bool {
+        self.deployments += 1;
+        if self.deployments > MAX_DEPLOYMENT_INSTANCES {
+            self.note_limit_at(
+                &format!(
+                    "more than {MAX_DEPLOYMENT_INSTANCES} nested deployment or module instances"
+                ),
+                at,
+            );
+            return false;
+        }
+        true
     }
 
     /// Like `note_limit`, at `at` when no expression is being evaluated.
@@ -79,7 +128,8 @@ pub enum ParamSource<'a> {
 
 enum Slot {
     InProgress,
-    Done(Value),
+    /// The value and what copying it out costs, in steps.
+    Done(Value, u64),
 }
 
 /// One active copy loop.
@@ -185,8 +235,22 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
         let loc = Some(self.loc(node));
         let kind = match &node.kind {
             NodeKind::String(s) => return self.eval_string(s, node),
-            NodeKind::Object(members) => Kind::Object(self.eval_members(members, &[])),
-            NodeKind::Array(items) => Kind::Array(items.iter().map(|n| self.eval(n)).collect()),
+            // Each member built costs a step: a module or copy instance
+            // repeats its whole body.
+            NodeKind::Object(members) => {
+                if !self.shared.charge_built(members.len() as u64) {
+                    return Value::unknown("evaluation limit: step budget exhausted")
+                        .with_origin(loc);
+                }
+                Kind::Object(self.eval_members(members, &[]))
+            }
+            NodeKind::Array(items) => {
+                if !self.shared.charge_built(items.len() as u64) {
+                    return Value::unknown("evaluation limit: step budget exhausted")
+                        .with_origin(loc);
+                }
+                Kind::Array(items.iter().map(|n| self.eval(n)).collect())
+            }
             other => literal_kind(other),
         };
         Value::new(kind, loc)
@@ -454,7 +518,15 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             &self.var_cache
         };
         match cache.get(&key) {
-            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::Done(v, cost)) => {
+                // Every read copies the value: a large one read in a loop
+                // costs in proportion.
+                return if self.shared.charge_built(*cost) {
+                    v.clone()
+                } else {
+                    Value::unknown("evaluation limit: step budget exhausted")
+                };
+            }
             Some(Slot::InProgress) => {
                 return Value::unknown(format!("error: '{name}' refers to itself"));
             }
@@ -474,7 +546,9 @@ impl<'a, 's, 'l> Frame<'a, 's, 'l> {
             self.variable_value(name)
         };
         self.ref_depth -= 1;
-        self.cache_mut(is_param).insert(key, Slot::Done(v.clone()));
+        let cost = copy_cost(&v);
+        self.cache_mut(is_param)
+            .insert(key, Slot::Done(v.clone(), cost));
         v
     }
 
@@ -501,12 +575,11 @@ impl ExprEnv for Frame<'_, '_, '_> {
     }
 
     fn tick(&mut self) -> bool {
-        self.shared.steps += 1;
-        if self.shared.steps > STEP_BUDGET {
-            self.shared.note_limit("the evaluation step budget ran out");
-            return false;
-        }
-        true
+        self.shared.charge(1)
+    }
+
+    fn charge(&mut self, units: u64) -> bool {
+        self.shared.charge_built(units)
     }
 
     fn copy_index(&mut self, loop_name: Option<&str>) -> Value {
@@ -543,6 +616,12 @@ impl ExprEnv for Frame<'_, '_, '_> {
     fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {
         crate::arm::udf::call(self, namespace, name, args, 0)
     }
+}
+
+/// What copying `v` costs beyond the step of the call that reads it.
+pub fn copy_cost(v: &Value) -> u64 {
+    let units = crate::value::units_up_to(v, STEP_BUDGET as usize);
+    (units as u64).saturating_sub(1)
 }
 
 /// A `copy` member that is a list of property loops (`{name, count, input}`).

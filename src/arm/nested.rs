@@ -109,6 +109,13 @@ impl<'a> Frame<'a, '_, '_> {
         let Some(props_node) = node.get("properties") else {
             return unknown("the deployment has no properties".into());
         };
+        // Fan-out multiplies instances (each module deploying the next several
+        // times): bounded per root, with unknown outputs past the budget.
+        if !self.shared.take_deployment_instance(Some(self.loc(node))) {
+            return unknown(
+                "evaluation limit: too many nested deployment or module instances".into(),
+            );
+        }
         let props = Value::new(
             Kind::Object(self.eval_members(props_node.members(), &["template"])),
             Some(self.loc(props_node)),

@@ -24,6 +24,14 @@ pub const STEP_BUDGET: u64 = 4_000_000;
 pub const MAX_COPY_COUNT: i64 = 800;
 /// Copy instances expanded per template, all loops together.
 pub const MAX_COPY_INSTANCES: u64 = 20_000;
+/// Nested deployment and module instances per template (nested and linked
+/// ones included): seven files each deploying the next eight times would
+/// otherwise be two million.
+pub const MAX_DEPLOYMENT_INSTANCES: u64 = 2_000;
+/// Units (nodes plus string bytes / 64) of values copied or built per
+/// template, nested and linked ones included: bounds memory, where steps
+/// bound time.
+pub const MAX_BUILT_UNITS: u64 = 600_000;
 /// How deep nested and linked deployments may go.
 pub const MAX_NESTING: usize = 12;
 

@@ -163,15 +163,24 @@ fn eval_node(node: &Node, env: &mut UdfEnv) -> Value {
 
 impl ExprEnv for UdfEnv<'_, '_, '_, '_> {
     fn parameter(&mut self, name: &str) -> Value {
-        self.params
+        let Some((_, v)) = self
+            .params
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| {
-                Value::unknown(format!(
-                    "error: function parameter '{name}' is not declared"
-                ))
-            })
+        else {
+            return Value::unknown(format!(
+                "error: function parameter '{name}' is not declared"
+            ));
+        };
+        // Each read copies the value (a large argument read in a loop).
+        if !self
+            .frame
+            .shared
+            .charge_built(crate::arm::frame::copy_cost(v))
+        {
+            return Value::unknown("evaluation limit: step budget exhausted");
+        }
+        v.clone()
     }
 
     fn variable(&mut self, name: &str) -> Value {
@@ -183,14 +192,11 @@ impl ExprEnv for UdfEnv<'_, '_, '_, '_> {
     }
 
     fn tick(&mut self) -> bool {
-        self.frame.shared.steps += 1;
-        if self.frame.shared.steps > STEP_BUDGET {
-            self.frame
-                .shared
-                .note_limit("the evaluation step budget ran out");
-            return false;
-        }
-        true
+        self.frame.shared.charge(1)
+    }
+
+    fn charge(&mut self, units: u64) -> bool {
+        self.frame.shared.charge_built(units)
     }
 
     fn user_function(&mut self, namespace: &str, name: &str, args: Vec<Value>) -> Value {

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::comparison::{MAX_VALUE_DEPTH, Tri, deep_eq, nested_unknown, undecided};
+use super::json::{ObjectBuilder, key_index};
 use super::string::{index_of_str, utf16_len, utf16_slice};
 use super::{R, arity, check_array_len, error, fixed, limit, want_int};
 use crate::arm::eval::Ctx;
@@ -230,15 +231,18 @@ pub(crate) fn intersection(args: Vec<Value>) -> R {
         Kind::Object(obj) => {
             let mut objs = Vec::with_capacity(others.len());
             for o in &others {
-                objs.push(o.as_object().ok_or_else(|| {
+                let o = o.as_object().ok_or_else(|| {
                     error("intersection() expects all arguments to be arrays or all objects")
-                })?);
+                })?;
+                objs.push((o, key_index(o)));
             }
-            let mut out = Object::new();
+            let mut out = ObjectBuilder::default();
             for (k, v) in obj.entries {
                 let mut keep = Tri::Yes;
-                for o in &objs {
-                    keep = and(keep, o.get(&k).map_or(Tri::No, |w| deep_eq(&v, w)));
+                let lower = k.to_ascii_lowercase();
+                for (o, index) in &objs {
+                    let w = index.get(&lower).and_then(|&i| o.entries.get(i));
+                    keep = and(keep, w.map_or(Tri::No, |(_, w)| deep_eq(&v, w)));
                 }
                 match keep {
                     Tri::Yes => out.insert(k, v),
@@ -246,7 +250,7 @@ pub(crate) fn intersection(args: Vec<Value>) -> R {
                     Tri::Unknown => return Err(nested_unknown(&v)),
                 }
             }
-            Ok(Value::object(out))
+            Ok(Value::object(out.finish()))
         }
         _ => Err(error(
             "intersection() expects all arguments to be arrays or all objects",
@@ -455,12 +459,12 @@ fn merge(acc: &mut Object, src: Object, depth: usize) -> Result<(), Value> {
     if depth > MAX_VALUE_DEPTH {
         return Err(limit("value nested too deeply"));
     }
+    // Indexed: merging two large objects is linear, not a scan per key.
+    let mut index = key_index(acc);
     for (k, v) in src.entries {
-        let slot = acc
-            .entries
-            .iter_mut()
-            .rev()
-            .find(|(ek, _)| ek.eq_ignore_ascii_case(&k));
+        let slot = index
+            .get(&k.to_ascii_lowercase())
+            .and_then(|&i| acc.entries.get_mut(i));
         match slot {
             Some((_, existing)) => match (&mut existing.kind, v.kind) {
                 (Kind::Object(e), Kind::Object(o)) => merge(e, o, depth + 1)?,
@@ -470,7 +474,10 @@ fn merge(acc: &mut Object, src: Object, depth: usize) -> Result<(), Value> {
                 }
                 (_, kind) => *existing = Value::new(kind, v.origin),
             },
-            None => acc.entries.push((k, v)),
+            None => {
+                index.insert(k.to_ascii_lowercase(), acc.entries.len());
+                acc.entries.push((k, v));
+            }
         }
     }
     Ok(())

@@ -33,9 +33,23 @@ impl ObjectBuilder {
         }
     }
 
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.index.contains_key(&key.to_ascii_lowercase())
+    }
+
     pub(crate) fn finish(self) -> Object {
         self.obj
     }
+}
+
+/// The position of each key of `o` (lower-case; the last of duplicates, as
+/// `Object::get` finds), for lookups in linear total time.
+pub(crate) fn key_index(o: &Object) -> HashMap<String, usize> {
+    o.entries
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.to_ascii_lowercase(), i))
+        .collect()
 }
 
 /// Parses JSON text into a [`Value`]; `Err` is a message with the byte offset.

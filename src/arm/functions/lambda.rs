@@ -1,7 +1,10 @@
 //! Lambda functions: `map`, `filter`, `reduce`, `sort`, `toObject`, `groupBy`,
 //! `mapValues`, with `lambda('x', ..., body)` arguments and `lambdaVariables('x')`.
 
+use std::collections::HashMap;
+
 use super::comparison::{Tri, deep_eq};
+use super::json::ObjectBuilder;
 use super::{R, check_array_len, error, fixed, want_str};
 use crate::arm::eval::Ctx;
 use crate::arm::expr::{Expr, ExprKind};
@@ -140,11 +143,11 @@ pub(crate) fn call(cx: &mut Ctx, lname: &str, args: &[Expr]) -> R {
                 Some(e) => Some(lambda_arg("toObject", Some(e), 1, 1)?),
                 None => None,
             };
-            let mut out = Object::new();
+            let mut out = ObjectBuilder::default();
             for it in items {
                 let k = apply(cx, &key_l, vec![it.clone()]);
                 let k = key_string("toObject", k)?;
-                if out.get(&k).is_some() {
+                if out.contains_key(&k) {
                     return Err(Value::unknown(
                         "toObject() with duplicate keys is not evaluated statically",
                     ));
@@ -155,23 +158,31 @@ pub(crate) fn call(cx: &mut Ctx, lname: &str, args: &[Expr]) -> R {
                 };
                 out.insert(k, v);
             }
-            Ok(Value::object(out))
+            Ok(Value::object(out.finish()))
         }
         "groupby" => {
             arg_count("groupBy", args, 2, 2)?;
             let items = eval_array(cx, "groupBy", args.first())?;
             let l = lambda_arg("groupBy", args.get(1), 1, 1)?;
             let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
             for it in items {
                 let k = key_string("groupBy", apply(cx, &l, vec![it.clone()]))?;
-                match groups.iter_mut().find(|(g, _)| g.eq_ignore_ascii_case(&k)) {
+                match index
+                    .get(&k.to_ascii_lowercase())
+                    .and_then(|&i| groups.get_mut(i))
+                {
                     Some((_, members)) => members.push(it),
-                    None => groups.push((k, vec![it])),
+                    None => {
+                        index.insert(k.to_ascii_lowercase(), groups.len());
+                        groups.push((k, vec![it]));
+                    }
                 }
             }
             let mut out = Object::new();
+            // Keys are distinct already.
             for (k, members) in groups {
-                out.insert(k, Value::array(members));
+                out.entries.push((k, Value::array(members)));
             }
             Ok(Value::object(out))
         }
@@ -185,12 +196,12 @@ pub(crate) fn call(cx: &mut Ctx, lname: &str, args: &[Expr]) -> R {
                 _ => return Err(error("mapValues() expects an object")),
             };
             let l = lambda_arg("mapValues", args.get(1), 1, 1)?;
-            let mut out = Object::new();
+            let mut out = ObjectBuilder::default();
             for (k, v) in obj.entries {
                 let mapped = apply(cx, &l, vec![v]);
                 out.insert(k, mapped);
             }
-            Ok(Value::object(out))
+            Ok(Value::object(out.finish()))
         }
     }
 }
@@ -283,10 +294,19 @@ fn before(cx: &mut Ctx, l: &Lambda, slots: &[Value], a: usize, b: usize) -> Resu
 pub(crate) fn lambda_variables(cx: &mut Ctx, args: Vec<Value>) -> R {
     let [n] = fixed("lambdaVariables", args)?;
     let name = want_str("lambdaVariables", &n)?;
-    cx.lambda_vars
+    let found = cx
+        .lambda_vars
         .iter()
-        .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .rposition(|(k, _)| k.eq_ignore_ascii_case(name))
+        .ok_or_else(|| error(format!("lambdaVariables(): no lambda parameter '{name}'")))?;
+    // Each read copies the value (a large one read in a loop): charged first.
+    let cost = cx
+        .lambda_vars
+        .get(found)
+        .map_or(0, |(_, v)| crate::arm::frame::copy_cost(v));
+    cx.charge_steps(cost)?;
+    cx.lambda_vars
+        .get(found)
         .map(|(_, v)| v.clone())
         .ok_or_else(|| error(format!("lambdaVariables(): no lambda parameter '{name}'")))
 }

@@ -117,7 +117,7 @@ pub(crate) fn shallow_merge(args: Vec<Value>) -> R {
     let Kind::Array(items) = v.kind else {
         return Err(error("shallowMerge() expects an array of objects"));
     };
-    let mut out = Object::new();
+    let mut out = ObjectBuilder::default();
     for it in items {
         match it.kind {
             Kind::Object(o) => {
@@ -129,7 +129,7 @@ pub(crate) fn shallow_merge(args: Vec<Value>) -> R {
             _ => return Err(error("shallowMerge() expects an array of objects")),
         }
     }
-    Ok(Value::object(out))
+    Ok(Value::object(out.finish()))
 }
 
 #[cfg(test)]
