@@ -31,7 +31,7 @@ pub const MAX_DEPLOYMENT_INSTANCES: u64 = 2_000;
 /// Units (nodes plus string bytes / 64) of values copied or built per
 /// template, nested and linked ones included: bounds memory, where steps
 /// bound time.
-pub const MAX_BUILT_UNITS: u64 = 600_000;
+pub const MAX_BUILT_UNITS: u64 = 400_000;
 /// How deep nested and linked deployments may go.
 pub const MAX_NESTING: usize = 12;
 
