@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::arm::nested::Unread;
 use crate::arm::template::{self, LinkedTemplate, TemplateLoader};
 use crate::config::Config;
-use crate::confine::ProjectRoot;
+use crate::confine::{ProjectRoot, Refusal};
 use crate::discover;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
@@ -63,7 +63,13 @@ impl TemplateLoader for Recording<'_> {
         self.inner.load(path)
     }
 
-    fn unread(&self, link: Unread) {
+    fn unread(&self, mut link: Unread) {
+        link.outside_root = link.path.as_deref().is_some_and(|p| {
+            self.inner
+                .root()
+                .admit(p)
+                .is_err_and(Refusal::is_confinement)
+        });
         if let Ok(mut all) = self.unread.lock() {
             all.push(link);
         }

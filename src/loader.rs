@@ -61,6 +61,11 @@ impl DiskLoader {
         }
     }
 
+    /// The folder files are read from.
+    pub fn root(&self) -> &ProjectRoot {
+        &self.root
+    }
+
     /// Source files read on demand, in file-id order.
     pub fn into_extra_files(self) -> Vec<SourceFile> {
         self.extra.into_inner().map(|e| e.files).unwrap_or_default()

@@ -173,6 +173,8 @@ fn unread_kind(u: &Unread) -> String {
         "registry module (not available offline)".into()
     } else if written.starts_with("ts:") || written.starts_with("ts/") {
         "template spec module (not available offline)".into()
+    } else if u.outside_root {
+        format!("{what} outside the project root (TDN007)")
     } else if let Some(path) = &u.path {
         if path.exists() {
             format!("{what} cannot be read or is not a template")

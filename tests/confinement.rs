@@ -125,6 +125,12 @@ fn files_outside_the_root_or_in_git_are_not_read() {
         stdout(&o),
         "deploy.json:4:33: warning[TDN007]: linked parameter file '.git/config' is inside a .git folder: tendon does not read it\n"
     );
+    let o = tendon_in(&repo, &["check", "infra", "--stats", "-q"]);
+    assert!(
+        stderr(&o).contains("2  module or linked template outside the project root (TDN007)"),
+        "{}",
+        stderr(&o)
+    );
     // Nothing of the secrets in any format, nor in the world document.
     for format in ["human", "gcc", "json", "sarif", "github", "junit"] {
         let o = tendon_in(&repo, &["check", ".", "--format", format, "--stats"]);

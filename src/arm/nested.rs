@@ -33,6 +33,8 @@ pub struct Unread {
     pub reason: String,
     /// Where the link is written.
     pub at: Option<Loc>,
+    /// The file is outside the project root (set by the loader, which knows it).
+    pub outside_root: bool,
 }
 
 /// What a nested deployment produced.
@@ -338,6 +340,7 @@ impl<'a> Frame<'a, '_, '_> {
             parameters,
             reason: reason.to_string(),
             at,
+            outside_root: false,
         });
     }
 
