@@ -87,7 +87,7 @@ pub fn run_with(
         clock = now;
     };
 
-    let (mut inputs, warnings) = discover::discover(paths)?;
+    let (mut inputs, mut warnings) = discover::discover(paths)?;
     if let Some(config) = options.config
         && !config.exclude.is_empty()
     {
@@ -135,7 +135,16 @@ pub fn run_with(
                 ));
             }
             Ok(l) => match l.content {
-                Content::Skipped => {}
+                Content::Skipped => {
+                    // A file named on the command line is expected to be linted.
+                    if paths.iter().any(|p| p == &f.input.path) {
+                        warnings.push(format!(
+                            "{}: skipped: not an ARM template or parameter file (no \
+                             deploymentTemplate.json or deploymentParameters.json $schema)",
+                            display(&f.input.path)
+                        ));
+                    }
+                }
                 Content::Bicep(compiled) | Content::BicepParam(compiled) => {
                     summary.files += 1;
                     summary.bicep_files += 1;
@@ -191,6 +200,16 @@ pub fn run_with(
                 }
             },
         }
+    }
+    if summary.files == 0 {
+        let named: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        warnings.push(format!(
+            "no ARM or Bicep files found under {}",
+            named.join(", ")
+        ));
     }
 
     // `metadata.template` paths without `./` may be relative to a folder the

@@ -863,3 +863,29 @@ fn parent_module_paths_resolve_from_the_calling_file() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A run that lints nothing says so on stderr (a gate on the wrong folder
+/// must not pass silently); a file named explicitly says why it was skipped.
+/// The exit code stays 0: nothing was found.
+#[test]
+fn nothing_linted_is_said() {
+    let dir = scratch("cli-nothing-linted");
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/package.json"), r#"{"name": "x"}"#).unwrap();
+    std::fs::write(dir.join("notes.txt"), "hello").unwrap();
+    let o = tendon_in(&dir, &["check", "docs", "-q"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "tendon: warning: no ARM or Bicep files found under docs\n"
+    );
+    let o = tendon_in(&dir, &["check", "notes.txt", "docs/package.json", "-q"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stderr(&o),
+        "tendon: warning: docs/package.json: skipped: not an ARM template or parameter file (no deploymentTemplate.json or deploymentParameters.json $schema)\n\
+         tendon: warning: notes.txt: skipped: not an ARM template or parameter file (no deploymentTemplate.json or deploymentParameters.json $schema)\n\
+         tendon: warning: no ARM or Bicep files found under notes.txt, docs/package.json\n"
+    );
+}
