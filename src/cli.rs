@@ -502,7 +502,7 @@ fn rule(args: &RuleArgs) -> ExitCode {
             Some(r) => crate::rules::doc::render(r),
             None if let Some(text) = crate::rules::doc::render_builtin(q) => text,
             None => {
-                eprintln!("tendon: no rule '{q}' (run `tendon rule` to list them)");
+                eprintln!("tendon: no rule '{q}' (run `tendon rules` to list them)");
                 return ExitCode::from(RUN_FAILED);
             }
         },
