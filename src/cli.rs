@@ -107,6 +107,9 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout (the summary line still goes to stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH, from the same run (repeatable), e.g. sarif=tendon.sarif.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report, conflicts_with = "write_baseline")]
+    pub reports: Vec<(Format, PathBuf)>,
     /// Print evaluation coverage (complete templates, top reasons for unknown values) on stderr.
     #[arg(long)]
     pub stats: bool,
@@ -176,6 +179,24 @@ pub fn main() -> ExitCode {
         Command::Rule(args) => rule(&args),
         Command::Init => init(),
     }
+}
+
+/// `--report FORMAT=PATH`.
+fn parse_report(spec: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=tendon.sarif, not '{spec}'"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format '{format}' (one of {})", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err("the report's PATH is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 fn with_jobs(jobs: Option<usize>, f: impl FnOnce() -> ExitCode + Send) -> ExitCode {
@@ -372,14 +393,23 @@ fn check(args: &CheckArgs) -> ExitCode {
         FailOn::Never => None,
     };
     let started = std::time::Instant::now();
-    let text = match args.format {
-        Format::Human => report::human::render(&outcome, use_color(args.color), args.quiet),
+    let render = |format: Format, color: bool| match format {
+        Format::Human => report::human::render(&outcome, color, args.quiet),
         Format::Json => report::json::render(&outcome),
         Format::Gcc => report::gcc::render(&outcome),
         Format::Sarif => report::sarif::render(&outcome, &rules),
         Format::Github => report::github::render(&outcome),
         Format::Junit => report::junit::render(&outcome, threshold),
     };
+    // Extra reports first: a CI step that publishes them runs even when the
+    // terminal's report fails the job.
+    for (format, path) in &args.reports {
+        if let Err(e) = crate::report_file::write_new(path, render(*format, false).as_bytes()) {
+            eprintln!("tendon: cannot write {}: {e}", path.display());
+            return ExitCode::from(RUN_FAILED);
+        }
+    }
+    let text = render(args.format, use_color(args.color));
     match &args.output {
         Some(path) => {
             // Like compilers' `-o`: a missing folder for the report is created;

@@ -889,3 +889,51 @@ fn nothing_linted_is_said() {
          tendon: warning: no ARM or Bicep files found under notes.txt, docs/package.json\n"
     );
 }
+
+/// `--report FORMAT=PATH` writes more reports from the same run, each
+/// byte-identical to a run with that `--format`; the terminal keeps its own
+/// format and the exit code.
+#[test]
+fn several_reports_from_one_run() {
+    let dir = scratch("cli-reports");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/AKS001/fail");
+    let case = case.to_str().unwrap();
+    let sarif = dir.join("out/tendon.sarif");
+    let junit = dir.join("tendon.xml");
+    let o = tendon(&[
+        "check",
+        case,
+        "--format",
+        "gcc",
+        "--report",
+        &format!("sarif={}", sarif.display()),
+        "--report",
+        &format!("JUnit={}", junit.display()),
+    ]);
+    let gcc = tendon(&["check", case, "--format", "gcc"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), stdout(&gcc));
+    for (path, format) in [(&sarif, "sarif"), (&junit, "junit")] {
+        let alone = tendon(&["check", case, "--format", format]);
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap(),
+            stdout(&alone),
+            "{format}"
+        );
+    }
+    for (spec, error) in [
+        (
+            "xml=a.xml",
+            "unknown format 'xml' (one of human, json, gcc, sarif, github, junit)",
+        ),
+        (
+            "sarif",
+            "expected FORMAT=PATH, e.g. sarif=tendon.sarif, not 'sarif'",
+        ),
+        ("sarif=", "the report's PATH is empty"),
+    ] {
+        let o = tendon(&["check", case, "--report", spec]);
+        assert_eq!(o.status.code(), Some(2), "{spec}");
+        assert!(stderr(&o).contains(error), "{spec}: {}", stderr(&o));
+    }
+}
