@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::pipeline::{self, Outcome};
+use crate::report::neutral::{MESSAGE_CHARS, capped};
 use crate::report::{self, Format};
 use crate::rules::load::{Rule, RuleError, load_rules};
 
@@ -224,6 +225,9 @@ fn rules_or_exit(dirs: &[PathBuf]) -> Result<Vec<Rule>, ExitCode> {
     })
 }
 
+/// A TOML diagnostic: file:line:col, the message and at most the offending
+/// token, each neutralised and cut short — never the source line, which may
+/// be megabytes long or hold secrets (a configuration is PR content).
 fn render_toml_error(
     what: &str,
     file: &str,
@@ -231,19 +235,30 @@ fn render_toml_error(
     message: &str,
     span: Option<std::ops::Range<usize>>,
 ) -> String {
-    let report = match span {
-        Some(span) => miette::miette!(
-            labels = vec![miette::LabeledSpan::at(span, "here")],
-            "{what} {file}: {message}"
-        )
-        .with_source_code(miette::NamedSource::new(file, text.to_string()).with_language("toml")),
-        None => miette::miette!("{what} {file}: {message}"),
+    use crate::report::neutral::TOKEN_CHARS;
+    let file = capped(file, MESSAGE_CHARS);
+    let message = capped(message, MESSAGE_CHARS);
+    let Some(span) = span else {
+        return format!("tendon: {what} {file}: {message}\n");
     };
-    let mut out = String::new();
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
-    if handler.render_report(&mut out, report.as_ref()).is_err() {
-        out = format!("tendon: {what} {file}: {message}\n");
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (start, end) = (floor(span.start), floor(span.end.max(span.start)));
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).unwrap_or("").chars().count() + 1;
+    let mut out = format!("tendon: {what} {file}:{line}:{column}: {message}\n");
+    // The token alone, on its first line.
+    let token = text.get(start..end).unwrap_or("");
+    let token = token.lines().next().unwrap_or("");
+    if !token.trim().is_empty() {
+        out.push_str(&format!("  here: {}\n", capped(token, TOKEN_CHARS)));
     }
     out
 }
@@ -268,11 +283,15 @@ fn run_pipeline(
         ..options
     };
     let outcome = pipeline::run_with(&common.paths, rules, options).map_err(|e| {
-        eprintln!("tendon: cannot read {}: {}", e.path.display(), e.message);
+        eprintln!(
+            "tendon: cannot read {}: {}",
+            capped(&e.path.display().to_string(), MESSAGE_CHARS),
+            capped(&e.message, MESSAGE_CHARS)
+        );
         ExitCode::from(RUN_FAILED)
     })?;
     for w in &outcome.warnings {
-        eprintln!("tendon: warning: {w}");
+        eprintln!("tendon: warning: {}", capped(w, MESSAGE_CHARS));
     }
     if common.timings {
         let mut err = std::io::stderr().lock();
@@ -359,7 +378,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     ) {
         Ok(n) => n,
         Err(message) => {
-            eprintln!("tendon: {message}");
+            eprintln!("tendon: {}", capped(&message, MESSAGE_CHARS));
             return ExitCode::from(RUN_FAILED);
         }
     };
@@ -373,6 +392,8 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
+    // No report reads the world: free it before rendering (peak memory).
+    drop(std::mem::take(&mut outcome.world));
     if let Some(path) = &args.write_baseline {
         return write_baseline(&outcome, path, args.quiet);
     }
@@ -405,7 +426,10 @@ fn check(args: &CheckArgs) -> ExitCode {
     // terminal's report fails the job.
     for (format, path) in &args.reports {
         if let Err(e) = crate::report_file::write_new(path, render(*format, false).as_bytes()) {
-            eprintln!("tendon: cannot write {}: {e}", path.display());
+            eprintln!(
+                "tendon: cannot write {}: {e}",
+                capped(&path.display().to_string(), MESSAGE_CHARS)
+            );
             return ExitCode::from(RUN_FAILED);
         }
     }
@@ -415,7 +439,10 @@ fn check(args: &CheckArgs) -> ExitCode {
             // Like compilers' `-o`: a missing folder for the report is created;
             // the report is a new file, never written through a symlink.
             if let Err(e) = crate::report_file::write_new(path, text.as_bytes()) {
-                eprintln!("tendon: cannot write {}: {e}", path.display());
+                eprintln!(
+                    "tendon: cannot write {}: {e}",
+                    capped(&path.display().to_string(), MESSAGE_CHARS)
+                );
                 return ExitCode::from(RUN_FAILED);
             }
             // The report goes to the file; the terminal still gets the summary.
@@ -462,7 +489,7 @@ fn write_baseline(outcome: &Outcome, path: &std::path::Path, quiet: bool) -> Exi
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("tendon: {message}");
+            eprintln!("tendon: {}", capped(&message, MESSAGE_CHARS));
             ExitCode::from(RUN_FAILED)
         }
     }
@@ -532,7 +559,10 @@ fn rule(args: &RuleArgs) -> ExitCode {
             Some(r) => crate::rules::doc::render(r),
             None if let Some(text) = crate::rules::doc::render_builtin(q) => text,
             None => {
-                eprintln!("tendon: no rule '{q}' (run `tendon rules` to list them)");
+                eprintln!(
+                    "tendon: no rule '{}' (run `tendon rules` to list them)",
+                    capped(q, MESSAGE_CHARS)
+                );
                 return ExitCode::from(RUN_FAILED);
             }
         },

@@ -134,7 +134,12 @@ fn ranges(
                     text: r.get_ref().clone(),
                     span: r.span(),
                 })
-                .ok_or_else(|| err(format!("'{}' is not a CIDR range", r.get_ref()), r.span()))
+                .ok_or_else(|| {
+                    err(
+                        format!("'{}' is not a CIDR range", token(r.get_ref())),
+                        r.span(),
+                    )
+                })
         })
         .collect()
 }
@@ -172,8 +177,8 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
     {
         return Err(err(
             format!(
-                "fail-on must be \"error\", \"warning\", \"info\" or \"never\", not {:?}",
-                f.get_ref()
+                "fail-on must be \"error\", \"warning\", \"info\" or \"never\", not \"{}\"",
+                token(f.get_ref())
             ),
             f.span(),
         ));
@@ -183,8 +188,9 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         let s = Severity::parse(level.get_ref()).ok_or_else(|| {
             err(
                 format!(
-                    "severity of {rule} must be \"error\", \"warning\" or \"info\", not {:?}",
-                    level.get_ref()
+                    "severity of {} must be \"error\", \"warning\" or \"info\", not \"{}\"",
+                    token(rule),
+                    token(level.get_ref())
                 ),
                 level.span(),
             )
@@ -209,7 +215,10 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         let path = base.join(template);
         if !path.is_file() {
             return Err(err(
-                format!("template {template:?} does not exist (paths are relative to this file)"),
+                format!(
+                    "template \"{}\" does not exist (paths are relative to this file)",
+                    token(template)
+                ),
                 p.template.span(),
             ));
         }
@@ -222,7 +231,7 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         for g in p.parameters.get_ref() {
             if let Some(problem) = glob_problem(g.get_ref()) {
                 return Err(err(
-                    format!("bad parameters glob {:?}: {problem}", g.get_ref()),
+                    format!("bad parameters glob \"{}\": {problem}", token(g.get_ref())),
                     g.span(),
                 ));
             }
@@ -305,12 +314,10 @@ fn build(pattern: &str) -> Result<globset::Glob, String> {
         .map_err(|e| e.kind().to_string())
 }
 
-/// A glob for a message: at most 80 characters of it.
-fn short(g: &str) -> String {
-    match g.char_indices().nth(80) {
-        Some((end, _)) => format!("{}…", g.get(..end).unwrap_or(g)),
-        None => g.to_string(),
-    }
+/// A value from the file quoted in a message: neutralised, at most a few
+/// dozen characters (the file is pull-request content).
+fn token(v: &str) -> String {
+    crate::report::neutral::capped(v, crate::report::neutral::TOKEN_CHARS)
 }
 
 /// A list of globs compiled into one matcher (linear-time: globset matches
@@ -327,7 +334,7 @@ fn compile(
         }
         let glob = build(g.get_ref()).map_err(|problem| {
             err(
-                format!("bad {what} {:?}: {problem}", short(g.get_ref())),
+                format!("bad {what} \"{}\": {problem}", token(g.get_ref())),
                 g.span(),
             )
         })?;

@@ -116,10 +116,10 @@ impl Coverage {
         let total: usize = self.reasons.values().sum();
         let _ = writeln!(out, "stats: {total} unknown values; top reasons:");
         self.counts(&mut out, &self.reasons, top, place);
-        let mut errors: Vec<(String, &str)> = self
+        let mut errors: Vec<(String, String)> = self
             .errors
             .iter()
-            .map(|(l, r)| (place(*l), r.as_str()))
+            .map(|(l, r)| (place(*l), shown(r)))
             .collect();
         errors.sort();
         errors.dedup();
@@ -133,7 +133,11 @@ impl Coverage {
         unpaired.sort();
         unpaired.dedup();
         for p in unpaired {
-            let _ = writeln!(out, "stats: parameter file {p} pairs with no template");
+            let _ = writeln!(
+                out,
+                "stats: parameter file {} pairs with no template",
+                shown(&p)
+            );
         }
         out
     }
@@ -148,8 +152,9 @@ impl Coverage {
     ) {
         let mut rows: Vec<_> = counts.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (reason, n) in rows.into_iter().take(top) {
-            match self.examples.get(reason) {
+        for (raw, n) in rows.into_iter().take(top) {
+            let reason = shown(raw);
+            match self.examples.get(raw) {
                 Some(at) => {
                     let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
                 }
@@ -159,6 +164,13 @@ impl Coverage {
             }
         }
     }
+}
+
+/// A reason or path as `--stats` prints it: reasons may quote template text,
+/// so no control character and no more than a line's worth of it.
+fn shown(s: &str) -> String {
+    use crate::report::neutral::{MESSAGE_CHARS, capped};
+    capped(s, MESSAGE_CHARS)
 }
 
 /// Why a module or linked template was not read, grouped for `--stats`.

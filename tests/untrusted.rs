@@ -151,3 +151,88 @@ fn output_does_not_follow_symlinks() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!outside.join("r.json").exists());
 }
+
+/// A configuration or rule file with a huge line, or a secret on the
+/// offending line: the diagnostic gives file:line:col, the message and at
+/// most the offending token, cut short — never the line.
+#[test]
+fn toml_diagnostics_show_only_the_offending_token() {
+    let dir = common::scratch("untrusted-toml-echo");
+    std::fs::write(
+        dir.join("a.json"),
+        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
+    )
+    .unwrap();
+    let secret = "hunter2-secret-value";
+    // A secret next to the bad value.
+    std::fs::write(
+        dir.join("secret.toml"),
+        format!("network = {{ reserved = [\"10.0.0.0/33\"], on-premises = [\"{secret}\"] }}\n"),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--config", "secret.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: bad configuration secret.toml:1:25: '10.0.0.0/33' is not a CIDR range\n  here: \"10.0.0.0/33\"\n"
+    );
+    // A raw control character: shown escaped.
+    std::fs::write(dir.join("esc.toml"), "fail-on = \"x\u{1b}[31m\"\n").unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--config", "esc.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: bad configuration esc.toml:1:13: invalid basic string, expected non-double-quote visible characters, `\\`\n  here: \\u{1b}\n"
+    );
+    // A 900 KB value with an escaped control character.
+    let huge = format!("fail-on = \"x\\u001b[31m{}\"\n", "A".repeat(900_000));
+    std::fs::write(dir.join("huge.toml"), huge).unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--config", "huge.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let a = |n: usize| "A".repeat(n);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "tendon: bad configuration huge.toml:1:11: fail-on must be \"error\", \"warning\", \"info\" or \"never\", not \"x\\u{{1b}}[31m{}…\"\n  here: \"x\\u001b[31m{}…\n",
+            a(60 - 11),
+            a(60 - 12)
+        )
+    );
+    // A rule file: an unknown key beside a secret, then a huge bad query.
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let head =
+        "id = \"ZZZ001\"\nslug = \"zzz\"\nseverity = \"error\"\nsummary = \"x\"\nmessage = \"m\"\n";
+    std::fs::write(
+        rules.join("r.toml"),
+        format!(
+            "{head}select = \"$.clusters[*]\"\nrelated = [{{ at = \"name\", message = \"{secret}\", bogus = 1 }}]\n"
+        ),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--rules", "rules"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tendon: bad rule file rules/r.toml:7:61: unknown field `bogus`, expected one of `pointer`, `at`, `message`\n  here: bogus\n"
+    );
+    std::fs::write(
+        rules.join("r.toml"),
+        format!(
+            "{head}select = \"$.clusters[?@.x == '{secret}{}'\"\n",
+            "B".repeat(900_000)
+        ),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--rules", "rules"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.len() < 400, "{} bytes", err.len());
+    assert_eq!(
+        err,
+        format!(
+            "tendon: bad rule file rules/r.toml:6:10: invalid JSONPath in `select`: Failed to parse rule:  --> 1:20\n  here: \"$.clusters[?@.x == '{secret}{}…\n",
+            "B".repeat(60 - 21 - secret.len())
+        )
+    );
+}

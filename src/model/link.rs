@@ -11,13 +11,13 @@ use crate::model::capacity::capacity;
 use crate::model::derive;
 use crate::model::effective::{PoolEffective, cluster_effective};
 use crate::model::facts::address_prefixes;
-use crate::model::facts::{ClusterFact, Facts, PoolFact, VnetFact, id_of};
+use crate::model::facts::{ClusterFact, Facts, GatewayFact, PoolFact, VnetFact, id_of};
 use crate::model::identity;
 use crate::model::linked::{ClusterRef, IdIndex, PoolRef, SubnetEntry, written_last};
 use crate::model::nsg_check::nsg_blocks;
 use crate::model::ranges::network_ranges;
 use crate::model::routing;
-use crate::model::world::{ObjWriter, World, push_token};
+use crate::model::world::{ObjWriter, World, object, push_token};
 use crate::resource_id::{ids_match, last_name};
 use crate::source::{FileId, Loc};
 use crate::value::{Kind, Value};
@@ -351,13 +351,16 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                 .map_or_else(|| s.name(), |id| written_last(id).to_string());
             shared_subnet.insert(
                 (ci, pi),
-                json!({
-                    "subnet": written,
-                    "firstCluster": first_name,
-                    "firstUse": format!("/clusters/{c0}/pools/{p0}/subnet"),
-                    "anyKubenet": any_kubenet,
-                    "clusters": named.clone(),
-                }),
+                object([
+                    ("subnet", J::String(written)),
+                    ("firstCluster", str_json(&first_name)),
+                    (
+                        "firstUse",
+                        J::String(format!("/clusters/{c0}/pools/{p0}/subnet")),
+                    ),
+                    ("anyKubenet", J::Bool(any_kubenet)),
+                    ("clusters", named.clone()),
+                ]),
             );
         }
     }
@@ -380,6 +383,7 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
     let mut shared_rt: HashMap<usize, J> = HashMap::new();
     for (&rt, sis) in &rt_subnets {
         let mut earlier: Vec<(usize, usize)> = Vec::new(); // (subnet, cluster)
+        let mut earlier_ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for &si in sis {
             let Some(s) = subnets.get(si) else { continue };
             let mine = kubenet_clusters(s);
@@ -405,7 +409,19 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                     }),
                 );
             }
-            earlier.extend(mine.into_iter().map(|c| (si, c)));
+            // Each cluster once, at its first subnet, and only with a known id
+            // (an unknown one is never surely another cluster): the scan
+            // above stays short however many subnets share the table.
+            earlier.extend(
+                mine.into_iter()
+                    .filter(|&c| {
+                        clusters
+                            .get(c)
+                            .and_then(|x| x.facts.id.as_deref())
+                            .is_some_and(|id| earlier_ids.insert(id))
+                    })
+                    .map(|c| (si, c)),
+            );
         }
     }
 
@@ -447,6 +463,9 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         .flat_map(|f| f.role_definitions.iter().cloned())
         .collect();
     let assignments = identity::assignments(&all_assignments, &custom_roles);
+
+    let gateways: Vec<&GatewayFact> = all.iter().flat_map(|f| f.gateways.iter()).collect();
+    let gateway_index = GatewayIndex::new(&gateways);
 
     // ---- Emit the document ----
     let mut cluster_docs = Vec::new();
@@ -575,8 +594,8 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                     cluster_rts.push(str_json(&rt));
                 }
             }
-            if let Some(share) = shared_subnet.get(&(ci, pi)) {
-                pw.raw("sharedSubnet", share.clone());
+            if let Some(share) = shared_subnet.remove(&(ci, pi)) {
+                pw.raw("sharedSubnet", share);
             }
             // Egress problems are reported once per cluster and subnet.
             let first_on_subnet = c.pools.iter().position(|q| q.subnet == p.subnet) == Some(pi);
@@ -640,6 +659,11 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         }
         w.raw("subnets", J::Array(cluster_subnets));
         w.raw("routeTables", J::Array(cluster_rts));
+        let connected = gateway_index.connected(c, &subnets, &vnets, &vnet_of_subnet);
+        w.raw("onPremisesGateways", J::from(connected.len()));
+        if let Some(first) = connected.first() {
+            w.raw("firstGateway", J::from(format!("/gateways/{first}")));
+        }
         cluster_docs.push(w.finish());
     }
 
@@ -695,8 +719,8 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
                     .collect(),
             ),
         );
-        if let Some(share) = shared_rt.get(&si) {
-            w.raw("sharedRouteTable", share.clone());
+        if let Some(share) = shared_rt.remove(&si) {
+            w.raw("sharedRouteTable", share);
         }
         capacity(&mut w, s, &clusters);
         let vnet = vnet_of_subnet(s).and_then(|vi| vnets.get(vi));
@@ -738,11 +762,12 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             ),
         );
         let mut cl: Vec<String> = Vec::new();
+        let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
         for si in &sis {
             if let Some(s) = subnets.get(*si) {
                 for (c, _) in distinct_users(s) {
                     if let Some(id) = cluster_id(c)
-                        && !cl.contains(&id)
+                        && listed.insert(id.clone())
                     {
                         cl.push(id);
                     }
@@ -756,6 +781,17 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         rt_docs.push(w.finish());
     }
 
+    // Subnets per NSG and per VNet, in subnet order (one pass, not one per NSG or VNet).
+    let mut nsg_subnets: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut vnet_subnets: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (si, s) in subnets.iter().enumerate() {
+        if let Some(ni) = s.nsg {
+            nsg_subnets.entry(ni).or_default().push(si);
+        }
+        if let Some(vi) = vnet_of_subnet(s) {
+            vnet_subnets.entry(vi).or_default().push(si);
+        }
+    }
     let mut nsg_docs = Vec::new();
     for (ni, (n, extra)) in nsgs.iter().enumerate() {
         let mut w = ObjWriter::new(format!("/nsgs/{ni}"), &mut spans);
@@ -772,10 +808,11 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             .map(|(i, r)| flatten_item(&push_token(&ptr, &i.to_string()), r, w_spans(&mut w)))
             .collect();
         w.raw("rules", J::Array(rules));
-        let sis: Vec<J> = subnets
-            .iter()
-            .filter(|s| s.nsg == Some(ni))
-            .map(|s| str_json(&s.id))
+        let sis: Vec<J> = nsg_subnets
+            .get(&ni)
+            .into_iter()
+            .flatten()
+            .filter_map(|&si| subnets.get(si).map(|s| str_json(&s.id)))
             .collect();
         w.raw("subnets", J::Array(sis));
         nsg_docs.push(w.finish());
@@ -791,10 +828,11 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
         w.value("name", &v.name);
         common(&mut w, &v.origin, names);
         w.opt("addressPrefixes", v.address_prefixes.as_ref());
-        let own: Vec<J> = subnets
-            .iter()
-            .filter(|s| vnet_of_subnet(s) == Some(vi))
-            .map(|s| str_json(&s.id))
+        let own: Vec<J> = vnet_subnets
+            .get(&vi)
+            .into_iter()
+            .flatten()
+            .filter_map(|&si| subnets.get(si).map(|s| str_json(&s.id)))
             .collect();
         w.raw("subnets", J::Array(own));
         let ptr = push_token(w.ptr(), "peerings");
@@ -830,7 +868,6 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
     }
 
     let mut gateway_docs = Vec::new();
-    let mut gateways = Vec::new();
     for facts in all {
         for g in &facts.gateways {
             let mut w = ObjWriter::new(format!("/gateways/{}", gateway_docs.len()), &mut spans);
@@ -841,50 +878,8 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
             w.raw("vnet", g.vnet_id.as_deref().map_or(J::Null, str_json));
             common(&mut w, &g.origin, names);
             gateway_docs.push(w.finish());
-            gateways.push(g);
         }
     }
-    // AKS028: gateways that connect a cluster's network to on-premises — in its
-    // VNet or a VNet peered with it, or (local network gateways, circuits) in
-    // the cluster's own template.
-    for (ci, doc) in cluster_docs.iter_mut().enumerate() {
-        let Some(c) = clusters.get(ci) else { continue };
-        let mut networks: Vec<String> = Vec::new();
-        for p in &c.pools {
-            let Some(vi) = p
-                .subnet
-                .and_then(|si| subnets.get(si))
-                .and_then(&vnet_of_subnet)
-            else {
-                continue;
-            };
-            let Some((v, peerings)) = vnets.get(vi) else {
-                continue;
-            };
-            networks.extend(v.id.clone());
-            networks.extend(
-                peerings.iter().filter_map(|p| {
-                    id_of(p.get_path(&["properties", "remoteVirtualNetwork", "id"]))
-                }),
-            );
-        }
-        let connected: Vec<usize> = gateways
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| match &g.vnet_id {
-                Some(v) => networks.iter().any(|n| ids_match(n, v)),
-                None => g.origin.file == c.facts.origin.file,
-            })
-            .map(|(gi, _)| gi)
-            .collect();
-        if let J::Object(o) = doc {
-            o.insert("onPremisesGateways".into(), J::from(connected.len()));
-            if let Some(first) = connected.first() {
-                o.insert("firstGateway".into(), J::from(format!("/gateways/{first}")));
-            }
-        }
-    }
-
     let mut config_doc = ObjWriter::new("/config".into(), &mut spans);
     for (key, list) in [
         ("reserved", &config.reserved),
@@ -898,18 +893,102 @@ pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> Wor
     }
     let config_doc = config_doc.finish();
 
-    let doc = json!({
-        "clusters": cluster_docs,
-        "subnets": subnet_docs,
-        "vnets": vnet_docs,
-        "routeTables": rt_docs,
-        "nsgs": nsg_docs,
-        "identities": identity_docs,
-        "roleAssignments": ra_docs,
-        "gateways": gateway_docs,
-        "config": config_doc,
-    });
-    World { doc, spans }
+    // Moved in, not through `json!` (which would copy the whole document).
+    let doc: serde_json::Map<String, J> = [
+        ("clusters", J::Array(cluster_docs)),
+        ("subnets", J::Array(subnet_docs)),
+        ("vnets", J::Array(vnet_docs)),
+        ("routeTables", J::Array(rt_docs)),
+        ("nsgs", J::Array(nsg_docs)),
+        ("identities", J::Array(identity_docs)),
+        ("roleAssignments", J::Array(ra_docs)),
+        ("gateways", J::Array(gateway_docs)),
+        ("config", config_doc),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let doc = J::Object(doc);
+    World {
+        doc,
+        spans,
+        clusters_by_id: std::sync::OnceLock::new(),
+    }
+}
+
+/// AKS028: gateways by what connects them to a cluster — the VNet they sit
+/// in (by link key), or, for local network gateways and circuits, the file.
+struct GatewayIndex {
+    by_vnet: HashMap<String, Vec<(String, usize)>>,
+    by_file: HashMap<FileId, Vec<usize>>,
+}
+
+impl GatewayIndex {
+    fn new(gateways: &[&GatewayFact]) -> GatewayIndex {
+        let mut index = GatewayIndex {
+            by_vnet: HashMap::new(),
+            by_file: HashMap::new(),
+        };
+        for (gi, g) in gateways.iter().enumerate() {
+            match &g.vnet_id {
+                Some(v) => index
+                    .by_vnet
+                    .entry(crate::resource_id::link_key(v))
+                    .or_default()
+                    .push((v.clone(), gi)),
+                None => index.by_file.entry(g.origin.file).or_default().push(gi),
+            }
+        }
+        index
+    }
+
+    /// The gateways connecting a cluster's network to on-premises, in order:
+    /// in its VNet or a VNet peered with it, or in the cluster's own template.
+    fn connected(
+        &self,
+        c: &ClusterRef,
+        subnets: &[SubnetEntry],
+        vnets: &[(&VnetFact, Vec<&Value>)],
+        vnet_of_subnet: &dyn Fn(&SubnetEntry) -> Option<usize>,
+    ) -> std::collections::BTreeSet<usize> {
+        let mut networks: Vec<String> = Vec::new();
+        for p in &c.pools {
+            let Some(vi) = p
+                .subnet
+                .and_then(|si| subnets.get(si))
+                .and_then(vnet_of_subnet)
+            else {
+                continue;
+            };
+            let Some((v, peerings)) = vnets.get(vi) else {
+                continue;
+            };
+            networks.extend(v.id.clone());
+            networks.extend(
+                peerings.iter().filter_map(|p| {
+                    id_of(p.get_path(&["properties", "remoteVirtualNetwork", "id"]))
+                }),
+            );
+        }
+        let mut out: std::collections::BTreeSet<usize> = self
+            .by_file
+            .get(&c.facts.origin.file)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        for n in &networks {
+            let bucket = self.by_vnet.get(&crate::resource_id::link_key(n));
+            out.extend(
+                bucket
+                    .into_iter()
+                    .flatten()
+                    .filter(|(v, _)| ids_match(n, v))
+                    .map(|&(_, gi)| gi),
+            );
+        }
+        out
+    }
 }
 
 fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {

@@ -1,17 +1,25 @@
 //! The address ranges of a cluster's network, for the overlap rules.
 
-use serde_json::{Value as J, json};
+use serde_json::Value as J;
 
 use crate::model::effective::cluster_effective;
 use crate::model::facts::{VnetFact, address_prefixes};
 use crate::model::linked::{ClusterRef, IdIndex, SubnetEntry, written_last};
+use crate::model::world::object;
 use crate::value::Value;
 
 /// One address range of a cluster's network, for overlap rules: what it is,
 /// the CIDR, a group (ranges of one group never conflict with each other, e.g.
 /// a VNet and its subnets) and the world pointer of the value.
 fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
-    json!({"kind": kind, "cidr": cidr, "group": group, "at": at, "note": note})
+    let s = |v: &str| J::String(v.to_string());
+    object([
+        ("kind", s(kind)),
+        ("cidr", s(cidr)),
+        ("group", s(group)),
+        ("at", J::String(at)),
+        ("note", s(note)),
+    ])
 }
 
 /// The ranges of a cluster: `own` — its VNets (or subnets, when the VNet is

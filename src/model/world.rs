@@ -13,6 +13,8 @@ use crate::value::{Kind, Value};
 pub struct World {
     pub doc: J,
     pub spans: HashMap<String, Loc>,
+    /// Index of the first cluster with each id, built on first use.
+    pub clusters_by_id: std::sync::OnceLock<HashMap<String, usize>>,
 }
 
 impl World {
@@ -70,10 +72,12 @@ pub fn push_token(ptr: &str, token: &str) -> String {
     out
 }
 
-/// Builds one JSON object of the world while recording spans.
+/// Builds one JSON object of the world while recording spans. Fields are
+/// gathered first and the map built at the end, at its exact size: the world
+/// holds many small objects, and a grown map carries up to twice its fields.
 pub struct ObjWriter<'a> {
     ptr: String,
-    map: Map<String, J>,
+    fields: Vec<(String, J)>,
     spans: &'a mut HashMap<String, Loc>,
 }
 
@@ -81,7 +85,7 @@ impl<'a> ObjWriter<'a> {
     pub fn new(ptr: String, spans: &'a mut HashMap<String, Loc>) -> ObjWriter<'a> {
         ObjWriter {
             ptr,
-            map: Map::new(),
+            fields: Vec::new(),
             spans,
         }
     }
@@ -100,7 +104,7 @@ impl<'a> ObjWriter<'a> {
 
     /// A plain JSON field without a span.
     pub fn raw(&mut self, key: &str, v: J) -> &mut Self {
-        self.map.insert(key.to_string(), v);
+        self.fields.push((key.to_string(), v));
         self
     }
 
@@ -124,8 +128,7 @@ impl<'a> ObjWriter<'a> {
     pub fn value(&mut self, key: &str, v: &Value) -> &mut Self {
         let ptr = push_token(&self.ptr, key);
         let j = emit(&ptr, v, self.spans);
-        self.map.insert(key.to_string(), j);
-        self
+        self.raw(key, j)
     }
 
     /// Like `value`, skipping absent values.
@@ -142,8 +145,7 @@ impl<'a> ObjWriter<'a> {
         let mut w = ObjWriter::new(ptr, self.spans);
         f(&mut w);
         let j = w.finish();
-        self.map.insert(key.to_string(), j);
-        self
+        self.raw(key, j)
     }
 
     /// The span table, for writing nested objects built separately.
@@ -151,9 +153,21 @@ impl<'a> ObjWriter<'a> {
         self.spans
     }
 
+    /// The object; a key written twice keeps its first place and its last value.
     pub fn finish(self) -> J {
-        J::Object(self.map)
+        J::Object(self.fields.into_iter().collect::<Map<String, J>>())
     }
+}
+
+/// A JSON object of exactly these fields (`json!` grows its map as it goes,
+/// leaving room for up to twice the fields in every object it builds).
+pub fn object<const N: usize>(fields: [(&str, J); N]) -> J {
+    J::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 /// Converts a value to JSON, recording the span of it and of everything inside.

@@ -51,6 +51,23 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`visible`], cut to at most `max` characters (then ending in `…`): for
+/// diagnostics on stderr, where a text from a file (a TOML token, a reason
+/// quoting a template) must not bring a whole line or a megabyte with it.
+pub fn capped(s: &str, max: usize) -> String {
+    let v = visible(s);
+    match v.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", v.get(..end).unwrap_or("")),
+        None => v.into_owned(),
+    }
+}
+
+/// How much of a message a `tendon:` diagnostic line shows.
+pub const MESSAGE_CHARS: usize = 300;
+
+/// How much of an offending token a diagnostic shows.
+pub const TOKEN_CHARS: usize = 60;
+
 /// A path that begins a line of output (gcc, junit text): [`visible`], and
 /// `./` in front of a relative path that would otherwise begin with `::`
 /// (GitHub workflow command) or `##` (Azure Pipelines `##[` / `##vso[`).
@@ -156,6 +173,14 @@ mod tests {
         assert_eq!(safe, r#""a\u001b\u0085\u2028\u007f\u202eb""#);
         let back: String = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back, "a\u{1b}\u{85}\u{2028}\u{7f}\u{202e}b");
+    }
+
+    #[test]
+    fn capped_cuts_and_escapes() {
+        assert_eq!(capped("short", 10), "short");
+        assert_eq!(capped("abcdef", 3), "abc…");
+        assert_eq!(capped("a\nb", 10), "a\\nb");
+        assert_eq!(capped("üüüü", 2), "üü…");
     }
 
     #[test]

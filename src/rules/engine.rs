@@ -1,6 +1,8 @@
 //! Runs rules over the world: select with JSONPath, filter with predicates,
 //! and turn each match into a finding located through the span table.
 
+use std::collections::HashMap;
+
 use jsonpath_rust::query::js_path_process;
 use rayon::prelude::*;
 use serde_json::Value as J;
@@ -8,7 +10,7 @@ use serde_json::Value as J;
 use crate::finding::{Finding, Related, Severity, builtin};
 use crate::model::world::{World, pointer_from_path, push_token};
 use crate::rules::load::Rule;
-use crate::rules::predicates::{field, is_known};
+use crate::rules::predicates::{Bound, Fields, field, is_known};
 use crate::source::Loc;
 
 /// Runs every rule; with `unresolved`, also reports (TDN002) each rule input
@@ -137,10 +139,12 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
 }
 
 /// A match after the `where` clauses: filtered, and one candidate per
-/// generated value (bound into a copy of the match).
-fn candidates<'a>(rule: &Rule, m: &'a J) -> Vec<std::borrow::Cow<'a, J>> {
-    use std::borrow::Cow;
-    let mut current: Vec<Cow<'a, J>> = vec![Cow::Borrowed(m)];
+/// generated value (bound to the match, which is not copied).
+fn candidates<'a>(rule: &'a Rule, m: &'a J) -> Vec<Bound<'a>> {
+    let mut current = vec![Bound {
+        base: m,
+        binds: Vec::new(),
+    }];
     for (p, bind) in rule.predicates.iter().zip(&rule.binds) {
         current = match bind {
             None => current.into_iter().filter(|c| p.holds(c)).collect(),
@@ -150,11 +154,9 @@ fn candidates<'a>(rule: &Rule, m: &'a J) -> Vec<std::borrow::Cow<'a, J>> {
                     p.expand(&c)
                         .into_iter()
                         .map(|value| {
-                            let mut bound = c.clone().into_owned();
-                            if let J::Object(o) = &mut bound {
-                                o.insert(name.clone(), value);
-                            }
-                            Cow::Owned(bound)
+                            let mut bound = c.clone();
+                            bound.binds.push((name.as_str(), value));
+                            bound
                         })
                         .collect::<Vec<_>>()
                 })
@@ -164,9 +166,9 @@ fn candidates<'a>(rule: &Rule, m: &'a J) -> Vec<std::borrow::Cow<'a, J>> {
     current
 }
 
-fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> {
+fn finding(rule: &Rule, world: &World, ptr: &str, value: &Bound) -> Option<Finding> {
     let at_ptr = match (&rule.at_pointer, &rule.at) {
-        (Some(path), _) => field(value, path)?.as_str()?.to_string(),
+        (Some(path), _) => value.field(path)?.as_str()?.to_string(),
         (None, Some(path)) => path.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
         (None, None) => ptr.to_string(),
     };
@@ -174,7 +176,7 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &J) -> Option<Finding> 
     let mut related: Vec<Related> = Vec::new();
     for r in &rule.related {
         let target = match (&r.pointer, &r.at) {
-            (Some(p), _) => field(value, p).and_then(J::as_str).map(str::to_string),
+            (Some(p), _) => value.field(p).and_then(J::as_str).map(str::to_string),
             (None, Some(a)) => Some(a.iter().fold(ptr.to_string(), |p, t| push_token(&p, t))),
             (None, None) => None,
         };
@@ -275,12 +277,30 @@ fn network_kind(world: &World, ptr: &str) -> Option<&'static str> {
     match top {
         "clusters" => kind(entity),
         "subnets" => {
+            // Clusters by id, built once per run (a subnet may hold thousands).
+            let by_id = world.clusters_by_id.get_or_init(|| {
+                let mut by_id = HashMap::new();
+                for (i, c) in world
+                    .doc
+                    .get("clusters")
+                    .and_then(J::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if let Some(id) = c.get("id").and_then(J::as_str) {
+                        by_id.entry(id.to_string()).or_insert(i);
+                    }
+                }
+                by_id
+            });
             let all = world.doc.get("clusters")?.as_array()?;
-            let mut kinds = entity
-                .get("clusters")?
-                .as_array()?
-                .iter()
-                .map(|id| all.iter().find(|c| c.get("id") == Some(id)).and_then(kind));
+            let mut kinds = entity.get("clusters")?.as_array()?.iter().map(|id| {
+                id.as_str()
+                    .and_then(|id| by_id.get(id))
+                    .and_then(|&i| all.get(i))
+                    .and_then(kind)
+            });
             let first = kinds.next()??;
             kinds.all(|k| k == Some(first)).then_some(first)
         }
@@ -327,7 +347,7 @@ fn locate(world: &World, ptr: &str) -> Option<Loc> {
 }
 
 /// Fills `{field.path}` placeholders from the match; `{{` and `}}` are literal braces.
-pub fn fill(template: &str, m: &J) -> String {
+pub fn fill<M: Fields + ?Sized>(template: &str, m: &M) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -340,7 +360,7 @@ pub fn fill(template: &str, m: &J) -> String {
             && let Some(end) = stripped.find('}')
         {
             let path = crate::rules::load::field_path(stripped.get(..end).unwrap_or(""));
-            out.push_str(&display(field(m, &path)));
+            out.push_str(&display(m.field(&path)));
             rest = stripped.get(end + 1..).unwrap_or("");
         } else {
             out.push_str(tail.get(..1).unwrap_or(""));

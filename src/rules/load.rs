@@ -66,6 +66,11 @@ pub struct RuleError {
     pub span: Option<std::ops::Range<usize>>,
 }
 
+/// A value from the file quoted in a message: neutralised and short.
+fn token(v: &str) -> String {
+    crate::report::neutral::capped(v, crate::report::neutral::TOKEN_CHARS)
+}
+
 pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
     let err = |message: String, span: Option<std::ops::Range<usize>>| RuleError {
         file: origin.to_string(),
@@ -79,7 +84,8 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
     if !is_valid_id(id) {
         return Err(err(
             format!(
-                "rule id '{id}' must be 2-5 capital letters followed by 3 digits (e.g. AKS001)"
+                "rule id '{}' must be 2-5 capital letters followed by 3 digits (e.g. AKS001)",
+                token(id)
             ),
             Some(file.id.span()),
         ));
@@ -87,15 +93,19 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
     let severity = Severity::parse(file.severity.get_ref()).ok_or_else(|| {
         err(
             format!(
-                "severity must be \"error\", \"warning\" or \"info\", not {:?}",
-                file.severity.get_ref()
+                "severity must be \"error\", \"warning\" or \"info\", not \"{}\"",
+                token(file.severity.get_ref())
             ),
             Some(file.severity.span()),
         )
     })?;
     let query = parse_json_path(file.select.get_ref()).map_err(|e| {
         err(
-            format!("invalid JSONPath in `select`: {e}"),
+            // The parser's first line (where); the rest repeats the query.
+            format!(
+                "invalid JSONPath in `select`: {}",
+                token(e.to_string().lines().next().unwrap_or(""))
+            ),
             Some(file.select.span()),
         )
     })?;
@@ -109,14 +119,17 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
                 return Err(err(
                     format!(
                         "{}() yields values: give it a `bind` name",
-                        p.name.get_ref()
+                        token(p.name.get_ref())
                     ),
                     Some(p.name.span()),
                 ));
             }
             (false, Some(_)) => {
                 return Err(err(
-                    format!("{}() is a filter and takes no `bind`", p.name.get_ref()),
+                    format!(
+                        "{}() is a filter and takes no `bind`",
+                        token(p.name.get_ref())
+                    ),
                     Some(p.name.span()),
                 ));
             }

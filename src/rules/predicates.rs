@@ -40,6 +40,9 @@ pub enum Predicate {
     OverlappingRanges(FieldPath, Vec<IpNet>, Vec<FieldPath>),
 }
 
+/// How many overlapping pairs one range yields before "(and N more)".
+pub const MAX_PAIRS: usize = 10;
+
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
      overlapping_ranges";
@@ -166,7 +169,10 @@ impl Predicate {
                     lists,
                 ))
             }
-            other => Err(format!("unknown predicate '{other}' (known: {NAMES})")),
+            other => Err(format!(
+                "unknown predicate '{}' (known: {NAMES})",
+                crate::report::neutral::capped(other, crate::report::neutral::TOKEN_CHARS)
+            )),
         }
     }
 
@@ -199,20 +205,22 @@ impl Predicate {
     }
 
     /// For filters: whether the match passes. Generators always pass here.
-    pub fn holds(&self, m: &J) -> bool {
+    pub fn holds<M: Fields + ?Sized>(&self, m: &M) -> bool {
         match self {
-            Predicate::Known(fields) => fields.iter().all(|f| is_known(field(m, f))),
-            Predicate::EqualsIgnoreCase(f, v) => field(m, f)
+            Predicate::Known(fields) => fields.iter().all(|f| is_known(m.field(f))),
+            Predicate::EqualsIgnoreCase(f, v) => m
+                .field(f)
                 .and_then(J::as_str)
                 .is_some_and(|s| s.eq_ignore_ascii_case(v)),
-            Predicate::OneOfIgnoreCase(f, vs) => field(m, f)
+            Predicate::OneOfIgnoreCase(f, vs) => m
+                .field(f)
                 .and_then(J::as_str)
                 .is_some_and(|s| vs.iter().any(|v| s.eq_ignore_ascii_case(v))),
             Predicate::PrefixShorterThan(f, n) => {
                 matches!(cidr(m, f), Some(IpNet::V4(net)) if net.prefix_len() < *n)
             }
             Predicate::FewerBlocksThan(f, count, block) => {
-                let (Some(net), Some(count)) = (cidr(m, f), field(m, count).and_then(J::as_i64))
+                let (Some(net), Some(count)) = (cidr(m, f), m.field(count).and_then(J::as_i64))
                 else {
                     return false;
                 };
@@ -244,7 +252,7 @@ impl Predicate {
     }
 
     /// For generators: the values to bind, one finding each.
-    pub fn expand(&self, m: &J) -> Vec<J> {
+    pub fn expand<M: Fields + ?Sized>(&self, m: &M) -> Vec<J> {
         match self {
             Predicate::AddressProblem(ip, range) => {
                 let (Some(ip), Some(range)) = (cidr(m, ip), cidr(m, range)) else {
@@ -263,14 +271,39 @@ impl Predicate {
             }
             Predicate::OverlappingPairs(list) => {
                 let items = ranges(m, list);
+                let clash = |i: usize, j: usize| -> bool {
+                    let (Some((a, na)), Some((b, nb))) = (items.get(i), items.get(j)) else {
+                        return false;
+                    };
+                    let same_group = a.get("group").is_some() && a.get("group") == b.get("group");
+                    !same_group && overlaps(*na, *nb)
+                };
+                // A range that overlaps many earlier ones (one network peered
+                // with hundreds) yields the first few pairs, the last saying
+                // how many more: findings stay linear in the ranges.
+                let mut total = vec![0usize; items.len()];
+                for j in 0..items.len() {
+                    if let Some(t) = total.get_mut(j) {
+                        *t = (0..j).filter(|&i| clash(i, j)).count();
+                    }
+                }
+                let mut shown = vec![0usize; items.len()];
                 let mut out = Vec::new();
-                for (i, (a, na)) in items.iter().enumerate() {
-                    for (b, nb) in items.iter().skip(i + 1) {
-                        let same_group =
-                            a.get("group").is_some() && a.get("group") == b.get("group");
-                        if !same_group && overlaps(*na, *nb) {
-                            out.push(json!({"a": a, "b": b}));
+                for (i, (a, _)) in items.iter().enumerate() {
+                    for (j, (b, _)) in items.iter().enumerate().skip(i + 1) {
+                        let (Some(n), Some(t)) = (shown.get_mut(j), total.get(j)) else {
+                            continue;
+                        };
+                        if *n >= MAX_PAIRS || !clash(i, j) {
+                            continue;
                         }
+                        *n += 1;
+                        let more = if *n == MAX_PAIRS && *t > MAX_PAIRS {
+                            format!(" (and {} more)", t - MAX_PAIRS)
+                        } else {
+                            String::new()
+                        };
+                        out.push(json!({"a": a, "b": b, "more": more}));
                     }
                 }
                 out
@@ -312,13 +345,13 @@ pub fn overlaps(a: IpNet, b: IpNet) -> bool {
 }
 
 /// A known CIDR (or single address) at a field.
-fn cidr(m: &J, f: &[String]) -> Option<IpNet> {
-    field(m, f).and_then(J::as_str).and_then(parse_cidr)
+fn cidr<M: Fields + ?Sized>(m: &M, f: &[String]) -> Option<IpNet> {
+    m.field(f).and_then(J::as_str).and_then(parse_cidr)
 }
 
 /// Elements of a list field with a known `cidr`, with their parsed ranges.
-fn ranges<'a>(m: &'a J, list: &[String]) -> Vec<(&'a J, IpNet)> {
-    field(m, list)
+fn ranges<'a, M: Fields + ?Sized>(m: &'a M, list: &[String]) -> Vec<(&'a J, IpNet)> {
+    m.field(list)
         .and_then(J::as_array)
         .map(|items| {
             items
@@ -332,6 +365,39 @@ fn ranges<'a>(m: &'a J, list: &[String]) -> Vec<(&'a J, IpNet)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What rules read fields from: a match, or a match with generated values
+/// bound to it.
+pub trait Fields {
+    fn field(&self, path: &[String]) -> Option<&J>;
+}
+
+impl Fields for J {
+    fn field(&self, path: &[String]) -> Option<&J> {
+        field(self, path)
+    }
+}
+
+/// A match and the values generators bound to it, read through the bindings
+/// first: binding never copies the match (a generator may yield many values
+/// for one large match).
+#[derive(Clone)]
+pub struct Bound<'a> {
+    pub base: &'a J,
+    pub binds: Vec<(&'a str, J)>,
+}
+
+impl Fields for Bound<'_> {
+    fn field(&self, path: &[String]) -> Option<&J> {
+        // Bound names are fields of an object match, the last binding first.
+        if let (Some(first), J::Object(_)) = (path.first(), self.base)
+            && let Some((_, v)) = self.binds.iter().rev().find(|(n, _)| n == first)
+        {
+            return field(v, path.get(1..).unwrap_or(&[]));
+        }
+        field(self.base, path)
+    }
 }
 
 /// The value at a field path relative to `m`.
