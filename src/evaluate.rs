@@ -371,6 +371,8 @@ pub fn evaluate_all(
         coverage: Coverage::default(),
     };
     out.coverage.unpaired = unpaired;
+    let mut linked_resources = 0usize;
+    let mut over_budget: Vec<FileId> = Vec::new();
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
         out.findings.extend(s.findings);
@@ -378,10 +380,47 @@ pub fn evaluate_all(
         if linked.contains(&s.template) && !s.with_parameters {
             continue;
         }
+        // The world grows with every resource: past the budget a scenario is
+        // not linked (TDN003 once per template), so memory stays bounded.
+        let count = s.facts.resource_count();
+        if linked_resources + count > MAX_LINKED_RESOURCES {
+            if !over_budget.contains(&s.template) {
+                over_budget.push(s.template);
+                out.findings
+                    .push(resource_budget_finding(s.template, count));
+            }
+            out.coverage.merge(s.coverage);
+            continue;
+        }
+        linked_resources += count;
         out.facts.push(s.facts);
         out.coverage.merge(s.coverage);
     }
     out
+}
+
+/// Resources of the kinds tendon links (clusters, pools, networks, route
+/// tables, NSGs, identities, role assignments, gateways) per run: far above
+/// real repositories, low enough that the linked world stays within tens of
+/// megabytes.
+pub const MAX_LINKED_RESOURCES: usize = 1_500;
+
+fn resource_budget_finding(template: FileId, count: usize) -> Finding {
+    let mut f = Finding::builtin(
+        builtin::EVALUATION_LIMIT,
+        Severity::Warning,
+        format!(
+            "evaluation limit reached: the run links at most {MAX_LINKED_RESOURCES} resources; \
+             the {count} this template deploys are not linked, and rules do not see them"
+        ),
+        Loc::new(template, Span::new(0, 0)),
+    );
+    f.help = Some(
+        "a template that deploys thousands of clusters, networks or rules is almost always \
+         a copy loop gone wrong; lint fewer files per run if it is not"
+            .into(),
+    );
+    f
 }
 
 /// The template a parameter file is explicitly paired with: a `[[pair]]` of

@@ -188,3 +188,33 @@ fn route_tables_nsgs_and_vnets_with_many_subnets() {
     // Each cluster's VNet overlaps its own default service range, once.
     assert_eq!(counts.get("AKS009"), Some(&n));
 }
+
+/// The run links at most 1,500 resources, whole templates at a time: of four
+/// thousand clusters from ten files (a few KB), the first three files' 1,200
+/// are linked, and each template left out says so (TDN003): memory stays
+/// bounded.
+#[test]
+fn the_linked_resources_are_bounded() {
+    let dir = scratch("scale-resource-budget");
+    let subnet = "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'nodes')]";
+    for f in 0..10 {
+        let loops: Vec<J> = (0..5)
+            .map(|k| clusters(&format!("{f}{k}"), 80, subnet))
+            .collect();
+        std::fs::write(dir.join(format!("t{f}.json")), template(J::Array(loops))).unwrap();
+    }
+    let (report, counts, peak) = run(&dir);
+    assert_eq!(counts.get("AKS021"), Some(&1_200), "{counts:?}");
+    assert_eq!(counts.get("AKS011"), Some(&1_199), "{counts:?}");
+    assert_eq!(counts.get("TDN003"), Some(&7), "{counts:?}");
+    let limits = messages(&report, "TDN003");
+    assert_eq!(
+        limits.first().copied(),
+        Some(
+            "evaluation limit reached: the run links at most 1500 resources; the 400 this template deploys are not linked, and rules do not see them"
+        )
+    );
+    if let Some(kb) = peak {
+        assert!(kb < 256 * 1024, "peak {kb} KB");
+    }
+}

@@ -147,6 +147,26 @@ pub struct Facts {
     pub role_definitions: Vec<(Value, Vec<Value>)>,
 }
 
+impl Facts {
+    /// How many resources it holds, child resources included: what the
+    /// run-wide resource budget counts.
+    pub fn resource_count(&self) -> usize {
+        self.clusters.len()
+            + self.child_pools.len()
+            + self.vnets.len()
+            + self.subnets.len()
+            + self.route_tables.len()
+            + self.child_routes.len()
+            + self.nsgs.len()
+            + self.child_rules.len()
+            + self.child_peerings.len()
+            + self.identities.len()
+            + self.role_assignments.len()
+            + self.gateways.len()
+            + self.role_definitions.len()
+    }
+}
+
 /// Something that connects the network to on-premises ranges.
 #[derive(Debug)]
 pub struct GatewayFact {
