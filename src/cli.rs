@@ -372,6 +372,26 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(c) = &config {
+        let known: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.slug.as_str()))
+            .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
+            .collect();
+        if let Err(e) = c.check_rule_names(&known) {
+            eprint!(
+                "{}",
+                render_toml_error(
+                    "bad configuration",
+                    &e.file,
+                    &e.text,
+                    &e.message,
+                    e.span.clone()
+                )
+            );
+            return ExitCode::from(RUN_FAILED);
+        }
+    }
     let narrowing = match crate::narrow::Narrowing::prepare(
         args.baseline.as_deref(),
         args.changed_since.as_deref(),

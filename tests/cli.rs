@@ -937,3 +937,46 @@ fn several_reports_from_one_run() {
         assert!(stderr(&o).contains(error), "{spec}: {}", stderr(&o));
     }
 }
+
+/// A rule pattern in `select`, `ignore` or `[severity]` that names no rule
+/// stops the run (exit 2) with a suggestion: a typo must not switch a gate off.
+#[test]
+fn unknown_rule_names_in_the_configuration_stop_the_run() {
+    let dir = scratch("cli-unknown-rule-names");
+    std::fs::write(
+        dir.join("azuredeploy.json"),
+        common::windows_pool_template("\"aks\"", "\"win\""),
+    )
+    .unwrap();
+    let cases = [
+        (
+            "ignore = [\"TDN004\", \"kubenet-retirment\"]\n",
+            "tendon: bad configuration tendon.toml:1:21: no rule has the id or slug \"kubenet-retirment\" (did you mean \"kubenet-retirement\"?)\n  here: \"kubenet-retirment\"\n",
+        ),
+        (
+            "select = [\"AKS9999\"]\n",
+            "tendon: bad configuration tendon.toml:1:11: no rule has the id or slug \"AKS9999\"\n  here: \"AKS9999\"\n",
+        ),
+        (
+            "select = [\"AKS9*\"]\n",
+            "tendon: bad configuration tendon.toml:1:11: no rule id or slug starts with \"AKS9\"\n  here: \"AKS9*\"\n",
+        ),
+        (
+            "[severity]\nAKS0011 = \"warning\"\n",
+            "tendon: bad configuration tendon.toml:2:11: no rule has the id or slug \"AKS0011\" (did you mean \"AKS001\"?)\n  here: \"warning\"\n",
+        ),
+    ];
+    for (config, expected) in cases {
+        std::fs::write(dir.join("tendon.toml"), config).unwrap();
+        let o = tendon_in(&dir, &["check", ".", "--config", "tendon.toml", "-q"]);
+        assert_eq!(o.status.code(), Some(2), "{config}");
+        assert_eq!(stderr(&o), expected, "{config}");
+    }
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "select = [\"AKS0*\", \"TDN*\"]\nignore = [\"kubenet-retirement\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--config", "tendon.toml", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
