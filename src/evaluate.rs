@@ -372,6 +372,8 @@ pub fn evaluate_all(
     };
     out.coverage.unpaired = unpaired;
     let mut linked_resources = 0usize;
+    let input_bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
+    let resource_budget = MAX_LINKED_RESOURCES + input_bytes / BYTES_PER_EXTRA_RESOURCE;
     let mut over_budget: Vec<FileId> = Vec::new();
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
@@ -383,11 +385,11 @@ pub fn evaluate_all(
         // The world grows with every resource: past the budget a scenario is
         // not linked (TDN003 once per template), so memory stays bounded.
         let count = s.facts.resource_count();
-        if linked_resources + count > MAX_LINKED_RESOURCES {
+        if linked_resources + count > resource_budget {
             if !over_budget.contains(&s.template) {
                 over_budget.push(s.template);
                 out.findings
-                    .push(resource_budget_finding(s.template, count));
+                    .push(resource_budget_finding(s.template, count, resource_budget));
             }
             out.coverage.merge(s.coverage);
             continue;
@@ -400,17 +402,21 @@ pub fn evaluate_all(
 }
 
 /// Resources of the kinds tendon links (clusters, pools, networks, route
-/// tables, NSGs, identities, role assignments, gateways) per run: far above
-/// real repositories, low enough that the linked world stays within tens of
-/// megabytes.
+/// tables, NSGs, identities, role assignments, gateways) per run, plus one
+/// per [`BYTES_PER_EXTRA_RESOURCE`] of input: far above real repositories,
+/// low enough that a few bytes of copy loops cannot grow the linked world
+/// past tens of megabytes (a linked resource costs about 25 KB).
 pub const MAX_LINKED_RESOURCES: usize = 1_500;
+/// Input bytes that allow one more linked resource (memory may grow by 40
+/// bytes per input byte).
+pub const BYTES_PER_EXTRA_RESOURCE: usize = 640;
 
-fn resource_budget_finding(template: FileId, count: usize) -> Finding {
+fn resource_budget_finding(template: FileId, count: usize, budget: usize) -> Finding {
     let mut f = Finding::builtin(
         builtin::EVALUATION_LIMIT,
         Severity::Warning,
         format!(
-            "evaluation limit reached: the run links at most {MAX_LINKED_RESOURCES} resources; \
+            "evaluation limit reached: this run links at most {budget} resources; \
              the {count} this template deploys are not linked, and rules do not see them"
         ),
         Loc::new(template, Span::new(0, 0)),
