@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::arm::nested::Unread;
 use crate::arm::template::Deployment;
+use crate::report::neutral::visible;
 use crate::value::{Kind, Value};
 
 #[derive(Debug, Default, Clone)]
@@ -126,14 +127,18 @@ impl Coverage {
         if !errors.is_empty() {
             let _ = writeln!(out, "stats: values ARM would reject:");
             for (at, reason) in errors {
-                let _ = writeln!(out, "  {at}: {reason}");
+                let _ = writeln!(out, "  {at}: {}", visible(reason));
             }
         }
         let mut unpaired = self.unpaired.clone();
         unpaired.sort();
         unpaired.dedup();
         for p in unpaired {
-            let _ = writeln!(out, "stats: parameter file {p} pairs with no template");
+            let _ = writeln!(
+                out,
+                "stats: parameter file {} pairs with no template",
+                visible(&p)
+            );
         }
         out
     }
@@ -151,10 +156,10 @@ impl Coverage {
         for (reason, n) in rows.into_iter().take(top) {
             match self.examples.get(reason) {
                 Some(at) => {
-                    let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
+                    let _ = writeln!(out, "{n:>8}  {}  (e.g. {})", visible(reason), place(*at));
                 }
                 None => {
-                    let _ = writeln!(out, "{n:>8}  {reason}");
+                    let _ = writeln!(out, "{n:>8}  {}", visible(reason));
                 }
             }
         }

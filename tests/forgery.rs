@@ -289,3 +289,50 @@ fn reports_are_linear_in_files_and_findings() {
         }
     }
 }
+
+/// `world` prints template text as the json report does: exact, with the
+/// characters a terminal or CI log would act on written as `\uXXXX` (found
+/// by tests/cli_fuzz.rs).
+#[test]
+fn world_escapes_like_json() {
+    let dir = hostile("world");
+    let o = tendon_in(&dir, &["world", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_no_hidden(&out, "world");
+    assert_no_commands(&out, &[], "world");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(out.contains(r"\u2028x\u2029\ufffe\u0085"), "{out}");
+    assert!(
+        doc["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == CLUSTER),
+        "{out}"
+    );
+}
+
+/// `--stats` on stderr quotes template values in its reasons, escaped (found
+/// by tests/cli_fuzz.rs).
+#[test]
+fn stats_reasons_are_escaped() {
+    let dir = scratch("forgery-stats");
+    std::fs::write(
+        dir.join("stats.json"),
+        template("[parseCidr('x\u{1b}[2K\n::error::forged')]", "p").replace(
+            "\"kubenet\"",
+            r#""[toLower(parameters('a\u2028\n##vso[x]'))]""#,
+        ),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--stats"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_no_hidden(&err, "stats");
+    assert_no_commands(&err, &[], "stats");
+    assert!(
+        err.contains("parseCidr(): 'x\\u{1b}[2K\\n::error::forged' is not a valid CIDR range"),
+        "{err}"
+    );
+    assert!(err.contains("parameter 'a\\u{2028}\\n##vso[x]'"), "{err}");
+}
