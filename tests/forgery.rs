@@ -296,3 +296,34 @@ fn stats_reasons_are_escaped() {
     );
     assert!(err.contains("parameter 'a\\u{2028}\\n##vso[x]'"), "{err}");
 }
+
+/// A finding far along a long line (a minified template) is reported with
+/// its location in words, not a snippet: miette panicked on a column past
+/// 65,535, and a snippet per finding made 20,000 parse errors on one 60 KB
+/// line a 1.2 GB report (found by tests/cli_fuzz.rs).
+#[test]
+fn human_names_the_place_of_findings_on_very_long_lines() {
+    let dir = scratch("forgery-wide");
+    std::fs::write(
+        dir.join("a.bicep"),
+        format!("var x = '{}' +\n", "a".repeat(70_000)),
+    )
+    .unwrap();
+    // 20,000 parse errors on one line.
+    std::fs::write(
+        dir.join("b.bicep"),
+        format!("var y = {}\n", "$".repeat(20_000)),
+    )
+    .unwrap();
+    for color in ["never", "always"] {
+        let o = tendon_in(&dir, &["check", ".", "--color", color]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(out.len() < 10_000_000, "{} bytes", out.len());
+        assert!(
+            out.contains("expected an expression, found new line [a.bicep:1:70013]"),
+            "{out:.2000}"
+        );
+    }
+}

@@ -177,3 +177,32 @@ fn fuzz_cli() {
         failed.join("\n")
     );
 }
+
+#[test]
+fn json_check_takes_any_depth_and_rejects_what_it_should() {
+    use common::json::json_problem;
+    let deep = format!("{}1{}", "[{\"a\": ".repeat(5000), "}]".repeat(5000));
+    for good in [
+        "{}",
+        " [1, -0.5e+3, \"a\\u00e9\\n\", true, false, null, {\"k\": []}] \n",
+        &deep,
+    ] {
+        assert_eq!(json_problem(good), None, "{good:.60}");
+    }
+    for bad in [
+        "",
+        "[1,]",
+        "{\"a\" 1}",
+        "{1: 2}",
+        "[01]",
+        "[1.]",
+        "\"\u{1}\"",
+        "\"\\x\"",
+        "[1] 2",
+        "[[1]",
+        "{\"a\": 1]",
+        "tru",
+    ] {
+        assert!(json_problem(bad).is_some(), "{bad:?}");
+    }
+}
