@@ -529,7 +529,10 @@ fn world(args: &WorldArgs) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut text = serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default();
+    // Template text in it is escaped like the json report's: safe to print.
+    let mut text = report::neutral::json_text(
+        serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default(),
+    );
     text.push('\n');
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,

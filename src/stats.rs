@@ -126,7 +126,7 @@ impl Coverage {
         if !errors.is_empty() {
             let _ = writeln!(out, "stats: values ARM would reject:");
             for (at, reason) in errors {
-                let _ = writeln!(out, "  {at}: {reason}");
+                let _ = writeln!(out, "  {at}: {}", reason);
             }
         }
         let mut unpaired = self.unpaired.clone();
@@ -156,10 +156,10 @@ impl Coverage {
             let reason = shown(raw);
             match self.examples.get(raw) {
                 Some(at) => {
-                    let _ = writeln!(out, "{n:>8}  {reason}  (e.g. {})", place(*at));
+                    let _ = writeln!(out, "{n:>8}  {}  (e.g. {})", reason, place(*at));
                 }
                 None => {
-                    let _ = writeln!(out, "{n:>8}  {reason}");
+                    let _ = writeln!(out, "{n:>8}  {}", reason);
                 }
             }
         }

@@ -7,6 +7,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::neutral::{command_problem, hidden_problem};
+use common::xml::xml_problem;
 use common::{scratch, tendon_in, windows_pool_template as template};
 
 const CLUSTER: &str = "c\n::warning file=f.json,line=1::forged\u{1b}]0;title\u{7}\u{1b}[2K\u{2028}x\u{2029}\u{fffe}\u{85}\n##vso[task.setvariable variable=x]1\r##[error]forged";
@@ -43,27 +45,17 @@ fn run(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-/// No C0/C1 control but the line feed, no line or paragraph separator, no
-/// U+FFFE.
 fn assert_no_hidden(out: &str, what: &str) {
-    for c in out.chars() {
-        assert!(
-            c == '\n' || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}')),
-            "{what}: raw {c:?} in output:\n{out}"
-        );
+    if let Some(p) = hidden_problem(out) {
+        panic!("{what}: {p}\n{out}");
     }
 }
 
 /// No line that a CI runner would read as a command, but tendon's own
 /// (`own`: the allowed prefixes).
 fn assert_no_commands(out: &str, own: &[&str], what: &str) {
-    for line in out.lines() {
-        let command =
-            line.starts_with("::") || line.starts_with("##[") || line.starts_with("##vso[");
-        assert!(
-            !command || own.iter().any(|p| line.starts_with(p)),
-            "{what}: forged command line {line:?}"
-        );
+    if let Some(p) = command_problem(out, own) {
+        panic!("{what}: forged {p}");
     }
 }
 
@@ -194,66 +186,34 @@ fn junit_is_well_formed_xml() {
     }
 }
 
-/// A small XML 1.0 well-formedness check, enough for tendon's JUnit: only
-/// allowed characters, elements nested and closed, attributes quoted, `<`
-/// only as markup, `&` only as one of the five entities.
 fn assert_well_formed(xml: &str) {
-    for c in xml.chars() {
-        let allowed = matches!(c, '\t' | '\n' | '\r')
-            || ('\u{20}'..='\u{d7ff}').contains(&c)
-            || ('\u{e000}'..='\u{fffd}').contains(&c)
-            || c >= '\u{10000}';
-        assert!(allowed, "{c:?} is not an XML 1.0 character");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    if let Some(p) = xml_problem(xml) {
+        panic!("malformed XML: {p}\n{xml}");
     }
-    let body = xml
-        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        .unwrap();
-    let entity = regex::Regex::new(r"^&(amp|lt|gt|quot|apos);").unwrap();
-    let tag = regex::Regex::new(
-        r#"^<(/?)([A-Za-z][A-Za-z0-9_-]*)((?:\s+[A-Za-z][A-Za-z0-9_-]*="[^"<]*")*)\s*(/?)>"#,
-    )
-    .unwrap();
-    let mut open: Vec<String> = Vec::new();
-    let mut roots = 0;
-    let mut rest = body;
-    while let Some(c) = rest.chars().next() {
-        if c == '<' {
-            let m = tag
-                .captures(rest)
-                .unwrap_or_else(|| panic!("bad tag at {rest:.60?}"));
-            let (closing, name, attrs, empty) = (&m[1], &m[2], &m[3], &m[4]);
-            for value in attrs.split('"').skip(1).step_by(2) {
-                check_text(value, &entity);
-            }
-            if closing == "/" {
-                assert_eq!(open.pop().as_deref(), Some(name), "mismatched </{name}>");
-            } else if empty.is_empty() {
-                if open.is_empty() {
-                    roots += 1;
-                }
-                open.push(name.to_string());
-            }
-            rest = &rest[m[0].len()..];
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
-            assert!(
-                !open.is_empty() || text.trim().is_empty(),
-                "text outside the root"
-            );
-            check_text(text, &entity);
-            rest = &rest[end..];
-        }
-    }
-    assert!(open.is_empty(), "unclosed {open:?}");
-    assert_eq!(roots, 1);
 }
 
-fn check_text(text: &str, entity: &regex::Regex) {
-    for (i, _) in text.match_indices('&') {
-        assert!(entity.is_match(&text[i..]), "bare & in {text:?}");
+#[test]
+fn xml_check_rejects_what_it_should() {
+    assert_eq!(
+        xml_problem("<?xml version=\"1.0\"?>\n<a b='1' c=\"&amp;&#x41;\"><c/>t</a>\n"),
+        None
+    );
+    for bad in [
+        "<a><b></a></b>",
+        "<a b=1/>",
+        "<a b='1' b='2'/>",
+        "<a>&nbsp;</a>",
+        "<a>\u{1b}</a>",
+        "<a>\u{fffe}</a>",
+        "<a/><b/>",
+        "<a>x < y</a>",
+        "<a>&#0;</a>",
+        "<a>",
+        "text",
+    ] {
+        assert!(xml_problem(bad).is_some(), "{bad:?}");
     }
-    assert!(!text.contains('<'), "< in {text:?}");
 }
 
 /// Every format is linear in files plus findings: 2,000 files with two
@@ -287,5 +247,83 @@ fn reports_are_linear_in_files_and_findings() {
         if format == "gcc" {
             assert_eq!(out.lines().count(), 2 * FILES);
         }
+    }
+}
+
+/// `world` prints template text as the json report does: exact, with the
+/// characters a terminal or CI log would act on written as `\uXXXX` (found
+/// by tests/cli_fuzz.rs).
+#[test]
+fn world_escapes_like_json() {
+    let dir = hostile("world");
+    let o = tendon_in(&dir, &["world", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_no_hidden(&out, "world");
+    assert_no_commands(&out, &[], "world");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(out.contains(r"\u2028x\u2029\ufffe\u0085"), "{out}");
+    assert!(
+        doc["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == CLUSTER),
+        "{out}"
+    );
+}
+
+/// `--stats` on stderr quotes template values in its reasons, escaped (found
+/// by tests/cli_fuzz.rs).
+#[test]
+fn stats_reasons_are_escaped() {
+    let dir = scratch("forgery-stats");
+    std::fs::write(
+        dir.join("stats.json"),
+        template("[parseCidr('x\u{1b}[2K\n::error::forged')]", "p").replace(
+            "\"kubenet\"",
+            r#""[toLower(parameters('a\u2028\n##vso[x]'))]""#,
+        ),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--stats"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_no_hidden(&err, "stats");
+    assert_no_commands(&err, &[], "stats");
+    assert!(
+        err.contains("parseCidr(): 'x\\u{1b}[2K\\n::error::forged' is not a valid CIDR range"),
+        "{err}"
+    );
+    assert!(err.contains("parameter 'a\\u{2028}\\n##vso[x]'"), "{err}");
+}
+
+/// A finding far along a long line (a minified template) is reported with
+/// its location in words, not a snippet: miette panicked on a column past
+/// 65,535, and a snippet per finding made 20,000 parse errors on one 60 KB
+/// line a 1.2 GB report (found by tests/cli_fuzz.rs).
+#[test]
+fn human_names_the_place_of_findings_on_very_long_lines() {
+    let dir = scratch("forgery-wide");
+    std::fs::write(
+        dir.join("a.bicep"),
+        format!("var x = '{}' +\n", "a".repeat(70_000)),
+    )
+    .unwrap();
+    // 20,000 parse errors on one line.
+    std::fs::write(
+        dir.join("b.bicep"),
+        format!("var y = {}\n", "$".repeat(20_000)),
+    )
+    .unwrap();
+    for color in ["never", "always"] {
+        let o = tendon_in(&dir, &["check", ".", "--color", color]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(out.len() < 10_000_000, "{} bytes", out.len());
+        assert!(
+            out.contains("expected an expression, found new line [a.bicep:1:70013]"),
+            "{out:.2000}"
+        );
     }
 }

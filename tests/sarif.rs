@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::sarif::{schema_errors, validator};
 use common::{scratch, tendon, tendon_in};
 
 use std::path::Path;
@@ -19,21 +20,6 @@ fn json_of(o: &Output) -> Value {
             String::from_utf8_lossy(&o.stdout[..o.stdout.len().min(2000)])
         )
     })
-}
-
-fn validator() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the SARIF schema compiles")
-}
-
-fn schema_errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
-    v.iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 fn fixtures_sarif() -> Value {

@@ -14,6 +14,7 @@ use miette::{
 
 use crate::finding::{Finding, Severity};
 use crate::pipeline::{Outcome, Summary};
+use crate::report::locate;
 use crate::report::neutral::{VisibleSource, visible};
 use crate::source::{FileId, Loc, SourceMap};
 
@@ -24,7 +25,8 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     url: Option<String>,
-    source: NamedSource<Arc<str>>,
+    /// None for a span on a line too wide to show (see [`WIDE`]).
+    source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -57,7 +59,7 @@ impl Diagnostic for Report {
             .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
@@ -67,29 +69,67 @@ impl Diagnostic for Report {
     }
 }
 
+/// Lines at least this wide (tabs as four columns) are not shown: miette
+/// panics on a column past 65,535, and a snippet per finding on a long line
+/// makes the report quadratic (20,000 parse errors on one 60 KB line).
+const WIDE: usize = 1000;
+
+/// A file's escaped source and where its wide lines are (byte ranges).
+type ShownFile = (String, Arc<str>, VisibleSource, Vec<(usize, usize)>);
+
 /// Each file's escaped source, made once however many findings it has.
 struct Shown<'a> {
     sources: &'a SourceMap,
-    files: HashMap<FileId, (String, Arc<str>, VisibleSource)>,
+    files: HashMap<FileId, ShownFile>,
+}
+
+fn wide_lines(text: &str) -> Vec<(usize, usize)> {
+    let mut wide = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let width: usize = line.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+        if width >= WIDE {
+            wide.push((start, start + line.len()));
+        }
+        start += line.len();
+    }
+    wide
 }
 
 impl Shown<'_> {
-    fn file(&mut self, id: FileId) -> Option<&(String, Arc<str>, VisibleSource)> {
+    fn file(&mut self, id: FileId) -> Option<&ShownFile> {
         let sources = self.sources;
         let f = sources.get(id)?;
         Some(self.files.entry(id).or_insert_with(|| {
             let v = VisibleSource::new(&f.text);
+            let wide = wide_lines(&v.text);
             (
                 visible(&f.display).into_owned(),
                 Arc::from(v.text.as_str()),
                 v,
+                wide,
             )
         }))
     }
 
+    /// Whether `loc` touches a wide line.
+    fn wide(&mut self, loc: Loc) -> bool {
+        let Some((_, _, v, wide)) = self.file(loc.file) else {
+            return false;
+        };
+        let (start, end) = (
+            v.offset(loc.span.start as usize),
+            v.offset(loc.span.end as usize),
+        );
+        let i = wide.partition_point(|(_, e)| *e <= start);
+        wide.get(i).is_some_and(|(s, _)| *s <= end)
+    }
+
     fn source(&mut self, loc: Loc) -> NamedSource<Arc<str>> {
         match self.file(loc.file) {
-            Some((name, text, _)) => NamedSource::new(name, Arc::clone(text)).with_language("json"),
+            Some((name, text, ..)) => {
+                NamedSource::new(name, Arc::clone(text)).with_language("json")
+            }
             None => NamedSource::new("", Arc::from("")),
         }
     }
@@ -97,7 +137,7 @@ impl Shown<'_> {
     fn span(&mut self, loc: Loc) -> SourceSpan {
         let (start, end) = (loc.span.start as usize, loc.span.end as usize);
         let (start, end) = match self.file(loc.file) {
-            Some((_, _, v)) => (v.offset(start), v.offset(end)),
+            Some((_, _, v, _)) => (v.offset(start), v.offset(end)),
             None => (start, end),
         };
         SourceSpan::new(start.into(), end.saturating_sub(start))
@@ -116,35 +156,77 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// `message`, located in words when its line is too wide to show.
+fn at(shown: &Shown<'_>, message: &str, loc: Loc) -> String {
+    let at = locate(shown.sources, loc);
+    format!(
+        "{} [{}:{}:{}]",
+        visible(message),
+        visible(at.file),
+        at.start.line,
+        at.start.column
+    )
+}
+
 fn report(shown: &mut Shown<'_>, f: &Finding) -> Report {
+    let wide = shown.wide(f.loc)
+        || f.all_related()
+            .any(|r| r.loc.file == f.loc.file && shown.wide(r.loc));
     let mut labels = vec![LabeledSpan::new_primary_with_span(None, shown.span(f.loc))];
     let mut related = Vec::new();
     for r in f.all_related() {
-        if r.loc.file == f.loc.file {
+        if r.loc.file == f.loc.file && wide {
+            related.push(Report {
+                message: at(shown, &r.message, r.loc),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                url: None,
+                source: None,
+                labels: Vec::new(),
+                related: Vec::new(),
+            });
+        } else if r.loc.file == f.loc.file {
             labels.push(LabeledSpan::new_with_span(
                 Some(owned(&r.message)),
                 shown.span(r.loc),
             ));
         } else {
+            let shows = !shown.wide(r.loc);
             related.push(Report {
-                message: owned(&r.message),
+                message: if shows {
+                    owned(&r.message)
+                } else {
+                    at(shown, &r.message, r.loc)
+                },
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
                 url: None,
-                source: shown.source(r.loc),
-                labels: vec![LabeledSpan::new_with_span(None, shown.span(r.loc))],
+                source: shows.then(|| shown.source(r.loc)),
+                labels: if shows {
+                    vec![LabeledSpan::new_with_span(None, shown.span(r.loc))]
+                } else {
+                    Vec::new()
+                },
                 related: Vec::new(),
             });
         }
     }
+    if wide {
+        labels.clear();
+    }
     Report {
-        message: owned(&f.message),
+        message: if wide {
+            at(shown, &f.message, f.loc)
+        } else {
+            owned(&f.message)
+        },
         code: Some(owned(&format!("{}({})", f.rule, f.slug))),
         severity: miette_severity(f.severity),
         help: f.help.as_deref().map(owned),
         url: f.docs.as_deref().map(owned),
-        source: shown.source(f.loc),
+        source: (!wide).then(|| shown.source(f.loc)),
         labels,
         related,
     }

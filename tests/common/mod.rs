@@ -4,18 +4,29 @@
 // Each test binary uses a part of these.
 #![allow(dead_code)]
 
+pub mod json;
+pub mod neutral;
+pub mod sarif;
+pub mod xml;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs `tendon` in `dir`, with no colour preference from the environment and
-/// git kept from finding a repository above `dir`'s parent.
-pub fn tendon_in(dir: &Path, args: &[&str]) -> Output {
+/// `tendon` with `args`, to run in `dir`, with no colour preference from the
+/// environment and git kept from finding a repository above `dir`'s parent.
+pub fn command_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tendon"));
     cmd.args(args).current_dir(dir).env_remove("NO_COLOR");
     if let Some(parent) = dir.parent() {
         cmd.env("GIT_CEILING_DIRECTORIES", parent);
     }
-    cmd.output().expect("run tendon")
+    cmd
+}
+
+/// Runs `tendon` in `dir` (see [`command_in`]).
+pub fn tendon_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("run tendon")
 }
 
 /// Runs `tendon` in the crate root (fixture paths are relative to it).
