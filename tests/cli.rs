@@ -980,3 +980,22 @@ fn unknown_rule_names_in_the_configuration_stop_the_run() {
     let o = tendon_in(&dir, &["check", ".", "--config", "tendon.toml", "-q"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+/// The human header's `file:line:col` counts characters, as the gcc line
+/// does: a multibyte name and an escaped control character earlier on the line
+/// do not shift it.
+#[test]
+fn human_header_columns_are_characters() {
+    let dir = scratch("cli-human-columns");
+    let text = common::windows_pool_template("\"ääää\u{1}\"", "\"wïn\"").replace('\n', " ");
+    std::fs::write(dir.join("t.json"), text).unwrap();
+    let gcc = stdout(&tendon_in(&dir, &["check", "t.json", "--format", "gcc"]));
+    let human = stdout(&tendon_in(&dir, &["check", "t.json", "--color", "never"]));
+    let places: Vec<&str> = gcc.lines().filter_map(|l| l.split(": ").next()).collect();
+    let headers: Vec<&str> = human
+        .lines()
+        .filter_map(|l| l.split_once("╭─[")?.1.strip_suffix(']'))
+        .collect();
+    assert!(!places.is_empty());
+    assert_eq!(headers, places, "{human}");
+}

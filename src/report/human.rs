@@ -26,7 +26,7 @@ struct Report {
     help: Option<String>,
     url: Option<String>,
     /// None for a span on a line too wide to show (see [`WIDE`]).
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<ShownSource>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -125,13 +125,23 @@ impl Shown<'_> {
         wide.get(i).is_some_and(|(s, _)| *s <= end)
     }
 
-    fn source(&mut self, loc: Loc) -> NamedSource<Arc<str>> {
-        match self.file(loc.file) {
+    /// The file of `loc` for miette, knowing the character columns of the
+    /// places in `labelled` (all in that file).
+    fn source(&mut self, loc: Loc, labelled: &[Loc]) -> ShownSource {
+        let columns = labelled
+            .iter()
+            .map(|l| {
+                let column = locate(self.sources, *l).start.column;
+                (self.span(*l).offset(), column.saturating_sub(1) as usize)
+            })
+            .collect();
+        let named = match self.file(loc.file) {
             Some((name, text, ..)) => {
                 NamedSource::new(name, Arc::clone(text)).with_language("json")
             }
             None => NamedSource::new("", Arc::from("")),
-        }
+        };
+        ShownSource { named, columns }
     }
 
     fn span(&mut self, loc: Loc) -> SourceSpan {
@@ -141,6 +151,46 @@ impl Shown<'_> {
             None => (start, end),
         };
         SourceSpan::new(start.into(), end.saturating_sub(start))
+    }
+}
+
+/// A file's shown text, whose header column (`file:line:col`) counts
+/// characters of the original line, as every other format does; miette
+/// counts bytes, and escapes change the line.
+#[derive(Debug)]
+struct ShownSource {
+    named: NamedSource<Arc<str>>,
+    /// Shown offset of a labelled place → its 0-based character column.
+    columns: Vec<(usize, usize)>,
+}
+
+impl miette::SourceCode for ShownSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.named.read_span(span, before, after)?;
+        let column = self
+            .columns
+            .iter()
+            .find(|(offset, _)| *offset == span.offset())
+            .map(|(_, column)| *column);
+        match column {
+            // The header reads the span alone; snippets read whole lines.
+            Some(column) if inner.span().offset() == span.offset() => {
+                Ok(Box::new(miette::MietteSpanContents::new_named(
+                    self.named.name().to_string(),
+                    inner.data(),
+                    *inner.span(),
+                    inner.line(),
+                    column,
+                    inner.line_count(),
+                )))
+            }
+            _ => Ok(inner),
+        }
     }
 }
 
@@ -203,7 +253,7 @@ fn report(shown: &mut Shown<'_>, f: &Finding) -> Report {
                 severity: miette::Severity::Advice,
                 help: None,
                 url: None,
-                source: shows.then(|| shown.source(r.loc)),
+                source: shows.then(|| shown.source(r.loc, &[r.loc])),
                 labels: if shows {
                     vec![LabeledSpan::new_with_span(None, shown.span(r.loc))]
                 } else {
@@ -216,6 +266,13 @@ fn report(shown: &mut Shown<'_>, f: &Finding) -> Report {
     if wide {
         labels.clear();
     }
+    let same_file: Vec<Loc> = std::iter::once(f.loc)
+        .chain(
+            f.all_related()
+                .filter(|r| r.loc.file == f.loc.file)
+                .map(|r| r.loc),
+        )
+        .collect();
     Report {
         message: if wide {
             at(shown, &f.message, f.loc)
@@ -226,7 +283,7 @@ fn report(shown: &mut Shown<'_>, f: &Finding) -> Report {
         severity: miette_severity(f.severity),
         help: f.help.as_deref().map(owned),
         url: f.docs.as_deref().map(owned),
-        source: (!wide).then(|| shown.source(f.loc)),
+        source: (!wide).then(|| shown.source(f.loc, &same_file)),
         labels,
         related,
     }
