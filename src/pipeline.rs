@@ -153,9 +153,7 @@ pub fn run_with(
                         display(&f.input.path),
                         l.text,
                     ));
-                    for e in compiled.errors {
-                        findings.push(parse_error(id, e.span, e.message));
-                    }
+                    findings.extend(capped_parse_errors(id, compiled.errors));
                     missing.extend(crate::missing::bicep(
                         &compiled.references,
                         &f.input.path,
@@ -324,6 +322,33 @@ fn network_config(config: Option<&Config>, sources: &mut SourceMap) -> link::Net
         reserved: located(&config.reserved),
         on_premises: located(&config.on_premises),
     }
+}
+
+/// Parse errors reported per file; the rest are counted in one more finding
+/// (a file of garbage gives one error per token, and each costs memory and a
+/// line of output).
+pub const MAX_PARSE_ERRORS: usize = 5;
+
+fn capped_parse_errors(
+    file: FileId,
+    errors: Vec<crate::bicep::syntax::SyntaxError>,
+) -> Vec<Finding> {
+    let more = errors.len().saturating_sub(MAX_PARSE_ERRORS);
+    let mut errors = errors.into_iter();
+    let mut out: Vec<Finding> = errors
+        .by_ref()
+        .take(MAX_PARSE_ERRORS)
+        .map(|e| parse_error(file, e.span, e.message))
+        .collect();
+    if let Some(next) = errors.next() {
+        let noun = if more == 1 { "error" } else { "errors" };
+        out.push(parse_error(
+            file,
+            next.span,
+            format!("… and {more} more parse {noun} in this file"),
+        ));
+    }
+    out
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> Finding {

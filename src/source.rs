@@ -62,6 +62,16 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     line_starts: Vec<u32>,
+    /// Characters before each `BLOCK`-byte block: a column costs at most a
+    /// block's scan, not the whole line's (many findings on a long line).
+    block_chars: Vec<usize>,
+}
+
+const BLOCK: usize = 4096;
+
+/// Characters in `bytes`: the bytes that are not UTF-8 continuation bytes.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
 }
 
 impl SourceFile {
@@ -74,11 +84,18 @@ impl SourceFile {
                 .filter(|&i| bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n'))
                 .map(|i| clamp_u32(i + 1)),
         );
+        let mut block_chars = vec![0];
+        let mut total = 0;
+        for block in bytes.chunks(BLOCK) {
+            total += count_chars(block);
+            block_chars.push(total);
+        }
         SourceFile {
             path,
             display,
             text,
             line_starts,
+            block_chars,
         }
     }
 
@@ -91,14 +108,10 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
-        let bytes = self
-            .text
-            .as_bytes()
-            .get(line_start..offset as usize)
-            .unwrap_or(&[]);
-        // Count characters: every byte that is not a UTF-8 continuation byte;
-        // a byte order mark is not a column.
-        let mut chars = bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        // A byte order mark is not a column.
+        let mut chars = self
+            .chars_before(offset as usize)
+            .saturating_sub(self.chars_before(line_start));
         if line_idx == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
             chars -= 1;
         }
@@ -106,6 +119,18 @@ impl SourceFile {
             line: clamp_u32(line_idx + 1),
             column: clamp_u32(chars + 1),
         }
+    }
+
+    /// Characters in the text before byte `offset` (within the text).
+    fn chars_before(&self, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let before = self.block_chars.get(block).copied().unwrap_or(0);
+        let rest = self
+            .text
+            .as_bytes()
+            .get(block * BLOCK..offset)
+            .unwrap_or(&[]);
+        before + count_chars(rest)
     }
 
     /// The text of a span, or "" when the span does not fall on char boundaries.
@@ -179,5 +204,37 @@ mod tests {
         // 'x' follows a two-byte character: byte 5, column 2.
         assert_eq!(f.position(5), Position { line: 2, column: 2 });
         assert_eq!(f.position(999), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn columns_on_lines_longer_than_a_block() {
+        // Lines spanning several counting blocks, with two-byte characters
+        // across a block boundary.
+        let text = format!("a\n{}x\n{}y", "\u{e9}".repeat(5000), "b".repeat(9000));
+        let f = SourceFile::new("a".into(), "a".into(), text.clone());
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(
+            f.position(x),
+            Position {
+                line: 2,
+                column: 5001
+            }
+        );
+        let y = text.find('y').unwrap() as u32;
+        assert_eq!(
+            f.position(y),
+            Position {
+                line: 3,
+                column: 9001
+            }
+        );
+        // Inside a two-byte character: the partial character counts.
+        assert_eq!(
+            f.position(2 + 4097),
+            Position {
+                line: 2,
+                column: 2050
+            }
+        );
     }
 }

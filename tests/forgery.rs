@@ -252,7 +252,7 @@ fn reports_are_linear_in_files_and_findings() {
 
 /// `world` prints template text as the json report does: exact, with the
 /// characters a terminal or CI log would act on written as `\uXXXX` (found
-/// by tests/cli_fuzz.rs).
+/// by tests/cli_fuzz).
 #[test]
 fn world_escapes_like_json() {
     let dir = hostile("world");
@@ -274,7 +274,7 @@ fn world_escapes_like_json() {
 }
 
 /// `--stats` on stderr quotes template values in its reasons, escaped (found
-/// by tests/cli_fuzz.rs).
+/// by tests/cli_fuzz).
 #[test]
 fn stats_reasons_are_escaped() {
     let dir = scratch("forgery-stats");
@@ -300,7 +300,7 @@ fn stats_reasons_are_escaped() {
 /// A finding far along a long line (a minified template) is reported with
 /// its location in words, not a snippet: miette panicked on a column past
 /// 65,535, and a snippet per finding made 20,000 parse errors on one 60 KB
-/// line a 1.2 GB report (found by tests/cli_fuzz.rs).
+/// line a 1.2 GB report (found by tests/cli_fuzz).
 #[test]
 fn human_names_the_place_of_findings_on_very_long_lines() {
     let dir = scratch("forgery-wide");

@@ -732,4 +732,31 @@ fn large_values_cost_their_size_in_loops() {
         &[("main.bicep", bicep.as_bytes().to_vec())],
     );
     assert_eq!(rule_set_within(&dir, Duration::from_secs(5)), only_tdn003());
+
+/// A Bicep file of garbage gives one parse error per token: the first five
+/// are reported, then one finding counts the rest, so output and memory stay
+/// small.
+#[test]
+fn parse_errors_are_capped_per_file() {
+    let text = format!("var y = {}\n", "$".repeat(20_000));
+    let dir = write_case("parse-error-flood", &[("main.bicep", text.into_bytes())]);
+    let rules = load_rules(&[] as &[&Path]).unwrap();
+    let outcome = pipeline::run(std::slice::from_ref(&dir), &rules).unwrap();
+    let messages: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "TDN001")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "unexpected character '$'",
+            "unexpected character '$'",
+            "unexpected character '$'",
+            "unexpected character '$'",
+            "unexpected character '$'",
+            "… and 19995 more parse errors in this file",
+        ]
+    );
 }
