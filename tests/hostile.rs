@@ -732,6 +732,7 @@ fn large_values_cost_their_size_in_loops() {
         &[("main.bicep", bicep.as_bytes().to_vec())],
     );
     assert_eq!(rule_set_within(&dir, Duration::from_secs(5)), only_tdn003());
+}
 
 /// A Bicep file of garbage gives one parse error per token: the first five
 /// are reported, then one finding counts the rest, so output and memory stay
