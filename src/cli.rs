@@ -344,19 +344,24 @@ fn config_or_exit(explicit: Option<&PathBuf>) -> Result<Option<crate::config::Co
             .and_then(|d| crate::config::find(&d)),
     };
     let Some(path) = path else { return Ok(None) };
-    crate::config::load(&path).map(Some).map_err(|e| {
-        eprint!(
-            "{}",
-            render_toml_error(
-                "bad configuration",
-                &e.file,
-                &e.text,
-                &e.message,
-                e.span.clone()
-            )
-        );
-        ExitCode::from(RUN_FAILED)
-    })
+    crate::config::load(&path)
+        .map(Some)
+        .map_err(|e| config_error(&e))
+}
+
+/// Prints a configuration error (a pointer into the TOML); exit code 2.
+fn config_error(e: &crate::config::ConfigError) -> ExitCode {
+    eprint!(
+        "{}",
+        render_toml_error(
+            "bad configuration",
+            &e.file,
+            &e.text,
+            &e.message,
+            e.span.clone()
+        )
+    );
+    ExitCode::from(RUN_FAILED)
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
@@ -379,17 +384,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
             .collect();
         if let Err(e) = c.check_rule_names(&known) {
-            eprint!(
-                "{}",
-                render_toml_error(
-                    "bad configuration",
-                    &e.file,
-                    &e.text,
-                    &e.message,
-                    e.span.clone()
-                )
-            );
-            return ExitCode::from(RUN_FAILED);
+            return config_error(&e);
         }
     }
     let narrowing = match crate::narrow::Narrowing::prepare(
