@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::arm::nested::{Unread, normalize};
+use crate::arm::nested::Unread;
 use crate::arm::resources::{is_deployment, resource_nodes};
 use crate::bicep::{FileRef, RefKind};
 use crate::confine::{ProjectRoot, Refusal};
@@ -101,8 +101,8 @@ pub fn from_unread(link: &Unread, root: &ProjectRoot) -> Option<Finding> {
 
 /// Why the file `written` relative to `dir` is not read, if it is not.
 fn refused(root: &ProjectRoot, dir: &Path, written: &str) -> Option<Refusal> {
-    // Lexically, as Bicep and ARM resolve `..`, then through the file system.
-    root.admit(&normalize(&dir.join(written))).err()
+    // `admit` resolves `..` lexically, as Bicep and ARM do, then through the file system.
+    root.admit(&dir.join(written)).err()
 }
 
 /// TDN006 for a missing file, TDN007 for one tendon may not read; `what`

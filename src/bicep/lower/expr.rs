@@ -300,7 +300,7 @@ impl<'p> Lowerer<'p> {
         let Some(dir) = &self.dir else {
             return unknown(&format!("{name}('{rel}') outside a file"));
         };
-        if self.import_depth == 0 && !rel.is_empty() && !self.loads.iter().any(|l| l.span == at) {
+        if self.import_depth == 0 && !rel.is_empty() {
             self.loads.push(FileRef {
                 kind: RefKind::Load,
                 path: rel.to_string(),

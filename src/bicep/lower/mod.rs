@@ -66,10 +66,7 @@ pub fn lower(
 ) -> Lowered {
     let mut lowerer = Lowerer::new(program, text_len, dir, files);
     let node = lowerer.template(program, Span::new(0, text_len));
-    Lowered {
-        node,
-        loads: lowerer.loads,
-    }
+    lowerer.finish(node)
 }
 
 /// Lowers a `.bicepparam` program to its parameter document (module `params`).
@@ -81,10 +78,7 @@ pub fn lower_params(
 ) -> Lowered {
     let mut lowerer = Lowerer::new(program, text_len, dir, files);
     let node = lowerer.parameter_document(program, Span::new(0, text_len));
-    Lowered {
-        node,
-        loads: lowerer.loads,
-    }
+    lowerer.finish(node)
 }
 
 /// A binding of a loop or lambda variable to its ARM expression text.
@@ -138,6 +132,17 @@ pub fn emit_budget(text_len: usize) -> usize {
 }
 
 impl<'p> Lowerer<'p> {
+    /// The lowered document and its `load*Content` paths, each once (an
+    /// expression can be lowered more than once).
+    fn finish(mut self, node: Node) -> Lowered {
+        self.loads.sort_by_key(|l| l.span);
+        self.loads.dedup_by_key(|l| l.span);
+        Lowered {
+            node,
+            loads: self.loads,
+        }
+    }
+
     pub fn new(
         program: &'p Program,
         text_len: usize,
