@@ -100,6 +100,8 @@ pub struct CheckArgs {
     /// Extra rule folders (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Only print findings, no summary.
@@ -126,6 +128,31 @@ pub struct CheckArgs {
     /// Report only findings in files changed since this git ref (committed, uncommitted, untracked).
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,
+}
+
+/// Rule selection on the command line, over the configuration's.
+#[derive(Args, Debug)]
+pub struct SelectionArgs {
+    /// Report only these rules, replacing the configuration's select and ignore
+    /// (comma-separated ids, slugs or prefixes ending in `*`, e.g. AKS01*).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Report these rules too, on top of the selection.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Do not report these rules (applied last).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+impl SelectionArgs {
+    fn layer(&self) -> crate::selection::Layer {
+        crate::selection::Layer {
+            select: self.select.clone(),
+            extend_select: self.extend_select.clone(),
+            ignore: self.ignore.clone(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -377,16 +404,30 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if let Some(c) = &config {
-        let known: Vec<(&str, &str)> = rules
-            .iter()
-            .map(|r| (r.id.as_str(), r.slug.as_str()))
-            .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
-            .collect();
-        if let Err(e) = c.check_rule_names(&known) {
-            return config_error(&e);
+    let known: Vec<(&str, &str)> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.slug.as_str()))
+        .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
+        .collect();
+    if let Some(c) = &config
+        && let Err(e) = c.check_rule_names(&known)
+    {
+        return config_error(&e);
+    }
+    let overrides = args.selection.layer();
+    for (flag, pattern) in overrides.patterns() {
+        if let Some((_, message)) = crate::selection::unknown_rule([pattern], &known) {
+            eprintln!("tendon: {flag}: {message}");
+            return ExitCode::from(RUN_FAILED);
         }
     }
+    let config = if overrides.is_empty() {
+        config
+    } else {
+        let mut config = config.unwrap_or_default();
+        config.overrides = overrides;
+        Some(config)
+    };
     let narrowing = match crate::narrow::Narrowing::prepare(
         args.baseline.as_deref(),
         args.changed_since.as_deref(),

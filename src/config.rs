@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::finding::Severity;
 use crate::model::derive::parse_cidr;
+use crate::selection::{Layer, matches_rule, unknown_rule};
 
 const NAMES: &[&str] = &["tendon.toml", ".tendon.toml"];
 
@@ -84,8 +85,10 @@ pub struct ConfiguredRange {
 pub struct Config {
     pub path: Option<PathBuf>,
     pub text: String,
-    pub select: Option<Vec<String>>,
-    pub ignore: Vec<String>,
+    /// `select` and `ignore`.
+    pub selection: Layer,
+    /// The command line's `--select`, `--extend-select` and `--ignore`, over `selection`.
+    pub overrides: Layer,
     /// Every rule pattern of `select`, `ignore` and `[severity]`, with the
     /// span to point at (a `[severity]` key: its value).
     pub rule_patterns: Vec<(String, std::ops::Range<usize>)>,
@@ -267,10 +270,14 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         path: None,
         text: text.to_string(),
         rule_patterns,
-        select: file
-            .select
-            .map(|s| s.into_iter().map(Spanned::into_inner).collect()),
-        ignore: file.ignore.into_iter().map(Spanned::into_inner).collect(),
+        selection: Layer {
+            select: file
+                .select
+                .map(|s| s.into_iter().map(Spanned::into_inner).collect()),
+            extend_select: Vec::new(),
+            ignore: file.ignore.into_iter().map(Spanned::into_inner).collect(),
+        },
+        overrides: Layer::default(),
         exclude: file.exclude.into_iter().map(Spanned::into_inner).collect(),
         exclude_matcher,
         fail_on: file.fail_on.map(Spanned::into_inner),
@@ -362,77 +369,6 @@ fn compile(
     })
 }
 
-/// Whether a rule pattern (`AKS011`, `kubenet-shared-subnet`, `AKS01*`) names a rule.
-pub fn matches_rule(pattern: &str, id: &str, slug: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => id.starts_with(prefix) || slug.starts_with(prefix),
-        None => pattern.eq_ignore_ascii_case(id) || pattern == slug,
-    }
-}
-
-/// The first of `patterns` that names no rule of `known` (ids and slugs), as
-/// an error message with a suggestion: a typo must not switch a gate off.
-pub fn unknown_rule<'p>(
-    patterns: impl IntoIterator<Item = &'p str>,
-    known: &[(&str, &str)],
-) -> Option<(&'p str, String)> {
-    let pattern = patterns
-        .into_iter()
-        .find(|p| !known.iter().any(|(id, slug)| matches_rule(p, id, slug)))?;
-    let shown = token(pattern);
-    let mut message = match pattern.strip_suffix('*') {
-        Some(_) => format!(
-            "no rule id or slug starts with \"{}\"",
-            token(pattern.trim_end_matches('*'))
-        ),
-        None => format!("no rule has the id or slug \"{shown}\""),
-    };
-    if let Some(best) = closest(pattern.trim_end_matches('*'), known) {
-        message.push_str(&format!(" (did you mean \"{best}\"?)"));
-    }
-    Some((pattern, message))
-}
-
-/// The id or slug nearest to `typed` (a few edits at most), if any.
-fn closest<'k>(typed: &str, known: &[(&'k str, &'k str)]) -> Option<&'k str> {
-    let typed = typed.to_ascii_lowercase();
-    let limit = (typed.chars().count() / 3).clamp(1, 3);
-    known
-        .iter()
-        .flat_map(|(id, slug)| [*id, *slug])
-        .map(|name| (edit_distance(&typed, &name.to_ascii_lowercase()), name))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, name)| name)
-}
-
-/// Levenshtein distance, on characters; long inputs are not compared.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len() > 64 || b.len() > 64 {
-        return usize::MAX;
-    }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row.first().copied().unwrap_or(0);
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-        for (j, cb) in b.iter().enumerate() {
-            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            let left = row.get(j).copied().unwrap_or(usize::MAX);
-            let value = (diagonal + usize::from(ca != cb))
-                .min(above.saturating_add(1))
-                .min(left.saturating_add(1));
-            diagonal = above;
-            if let Some(cell) = row.get_mut(j + 1) {
-                *cell = value;
-            }
-        }
-    }
-    row.last().copied().unwrap_or(usize::MAX)
-}
-
 impl Config {
     /// A configuration error for the first rule pattern that names no rule.
     pub fn check_rule_names(&self, known: &[(&str, &str)]) -> Result<(), ConfigError> {
@@ -460,11 +396,8 @@ impl Config {
 
     /// Whether findings of this rule are reported at all.
     pub fn enabled(&self, id: &str, slug: &str) -> bool {
-        let selected = self
-            .select
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|p| matches_rule(p, id, slug)));
-        selected && !self.ignore.iter().any(|p| matches_rule(p, id, slug))
+        let configured = self.selection.decide(true, id, slug);
+        self.overrides.decide(configured, id, slug)
     }
 
     /// The severity a rule's findings get.

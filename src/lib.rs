@@ -72,6 +72,7 @@ pub mod report;
 pub mod report_file;
 pub mod resource_id;
 pub mod rules;
+pub mod selection;
 pub mod source;
 pub mod stats;
 pub mod suppress;
