@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint templates under the given paths.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the linked world document (what rules query) as JSON.
     World(WorldArgs),
     /// List the rules: id, slug, severity and summary.
