@@ -107,6 +107,10 @@ pub struct CheckArgs {
     /// Only print findings, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print how many findings each rule reported instead of the findings
+    /// (a JSON array with --format json); --report files stay complete.
+    #[arg(long)]
+    pub statistics: bool,
     /// Write the report to this file instead of stdout (the summary line still goes to stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -489,7 +493,11 @@ fn check(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(RUN_FAILED);
         }
     }
-    let text = render(args.format, use_color(args.color));
+    let text = if args.statistics {
+        statistics(&outcome, args.format, args.quiet)
+    } else {
+        render(args.format, use_color(args.color))
+    };
     match &args.output {
         Some(path) => {
             // Like compilers' `-o`: a missing folder for the report is created;
@@ -532,6 +540,19 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     ExitCode::from(u8::from(failing))
+}
+
+/// The `--statistics` report in place of the findings.
+fn statistics(outcome: &Outcome, format: Format, quiet: bool) -> String {
+    if format == Format::Json {
+        return report::statistics::render_json(outcome);
+    }
+    let mut text = report::statistics::render_text(outcome);
+    if format == Format::Human && !quiet {
+        text.push_str(&report::human::summary_line(&outcome.summary));
+        text.push('\n');
+    }
+    text
 }
 
 fn write_baseline(outcome: &Outcome, path: &std::path::Path, quiet: bool) -> ExitCode {

@@ -31,11 +31,19 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings silenced by suppressions in the sources.
+    pub suppressed: usize,
+    /// Findings hidden because the baseline records them.
+    pub baselined: usize,
+    /// Findings hidden because `--changed-since` left their files out.
+    pub unchanged: usize,
 }
 
 pub struct Outcome {
     pub sources: SourceMap,
     pub findings: Vec<Finding>,
+    /// Findings silenced in the sources (SARIF reports them as suppressed).
+    pub suppressed: Vec<crate::suppress::Suppressed>,
     pub world: World,
     pub summary: Summary,
     pub timings: Vec<(&'static str, Duration)>,
@@ -270,13 +278,16 @@ pub fn run_with(
             f.severity = config.severity_of(&f.rule, &f.slug, f.severity);
         }
     }
-    crate::suppress::apply(&mut findings, &sources, &templates, rules, options.config);
+    let mut suppressed =
+        crate::suppress::apply(&mut findings, &sources, &templates, rules, options.config);
     // Freeing every syntax tree costs as much as a stage; let a thread do it
     // while sorting and reporting go on (or the process ends).
     let _ = std::thread::Builder::new().spawn(move || drop((templates, parameters)));
     lap("rules", &mut timings);
 
     sort_and_dedup(&mut findings, &sources);
+    sort_suppressed(&mut suppressed, &sources);
+    summary.suppressed = suppressed.len();
     for f in &findings {
         match f.severity {
             Severity::Error => summary.errors += 1,
@@ -287,6 +298,7 @@ pub fn run_with(
     Ok(Outcome {
         sources,
         findings,
+        suppressed,
         world,
         summary,
         timings,
@@ -363,6 +375,30 @@ fn parse_error(file: FileId, span: Span, message: String) -> Finding {
 /// Sorts by (file, line, column, rule id, message) and merges exact duplicates
 /// (the same finding from several parameter-file scenarios), keeping every
 /// scenario as a "found with" location.
+/// Suppressed findings in report order, merged like reported ones; a merged
+/// finding keeps the reason of the first (they share a location, so a directive).
+fn sort_suppressed(list: &mut Vec<crate::suppress::Suppressed>, sources: &SourceMap) {
+    if list.is_empty() {
+        return;
+    }
+    let key = |f: &Finding| (f.loc.file, f.loc.span.start, f.loc.span.end, f.rule.clone());
+    let mut reasons = std::collections::HashMap::new();
+    let mut findings = Vec::with_capacity(list.len());
+    for s in list.drain(..) {
+        reasons.entry(key(&s.finding)).or_insert(s.justification);
+        findings.push(s.finding);
+    }
+    sort_and_dedup(&mut findings, sources);
+    list.extend(
+        findings
+            .into_iter()
+            .map(|finding| crate::suppress::Suppressed {
+                justification: reasons.get(&key(&finding)).cloned().unwrap_or_default(),
+                finding,
+            }),
+    );
+}
+
 fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     let key = |f: &Finding| {
         let file = sources.get(f.loc.file);

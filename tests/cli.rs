@@ -87,7 +87,10 @@ fn json_format_has_the_documented_shape() {
     "bicep_files": 0,
     "errors": 2,
     "warnings": 0,
-    "infos": 1
+    "infos": 1,
+    "suppressed": 0,
+    "baselined": 0,
+    "unchanged": 0
   }
 }
 "#;

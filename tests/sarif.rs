@@ -120,7 +120,23 @@ fn results_match_the_json_report() {
     let report = json_of(&tendon(&["check", "fixtures", "--format", "json"]));
     let run = &doc["runs"][0];
     let descriptors = run["tool"]["driver"]["rules"].as_array().unwrap();
-    let results = run["results"].as_array().unwrap();
+    let all = run["results"].as_array().unwrap();
+    // Reported results first (no suppression), then those silenced in the source.
+    let (results, silenced): (Vec<&Value>, Vec<&Value>) = all
+        .iter()
+        .partition(|r| r["suppressions"].as_array().unwrap().is_empty());
+    assert_eq!(
+        &all[..results.len()],
+        &results.iter().map(|r| (*r).clone()).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(
+        silenced.len() as u64,
+        report["summary"]["suppressed"].as_u64().unwrap()
+    );
+    assert!(!silenced.is_empty());
+    for r in &silenced {
+        assert_eq!(r["suppressions"][0]["kind"], "inSource", "{r}");
+    }
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
     assert!(

@@ -86,7 +86,7 @@ fn comments_and_metadata_suppress_and_unused_ones_are_reported() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).ends_with("checked 2 files (2 templates): 0 errors, 1 warning\n"),
+        stdout(&o).ends_with("checked 2 files (2 templates): 0 errors, 1 warning (4 suppressed)\n"),
         "{}",
         stdout(&o)
     );
@@ -146,7 +146,7 @@ fn a_baseline_hides_known_findings_even_after_lines_move() {
     let o = check(&["--color", "never"]);
     assert_eq!(
         stdout(&o),
-        "checked 1 file (1 template): 0 errors, 0 warnings\n"
+        "checked 1 file (1 template): 0 errors, 0 warnings (2 in baseline)\n"
     );
     assert_eq!(o.status.code(), Some(0));
 
@@ -279,7 +279,7 @@ fn changed_since_reports_only_changed_and_untracked_files() {
     );
     assert_eq!(
         stdout(&o),
-        "checked 2 files (2 templates): 0 errors, 0 warnings\n"
+        "checked 2 files (2 templates): 0 errors, 0 warnings (4 in unchanged files)\n"
     );
     assert_eq!(o.status.code(), Some(0));
 

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::pipeline::Outcome;
-use crate::source::FileId;
+use crate::finding::Finding;
+use crate::source::{FileId, SourceMap};
 
 pub fn changed_files(git_ref: &str) -> Result<HashSet<PathBuf>, String> {
     // Refs never start with '-'; refusing them keeps the argument from being an option.
@@ -74,20 +74,22 @@ fn git(dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
 /// related, or a parameter file it was found with) in a changed file? A
 /// cross-file finding concerns every file it names: a new cluster on the
 /// subnet of an unchanged one is reported even though it points at the old one.
-pub fn in_changed(outcome: &Outcome, changed: &HashSet<PathBuf>) -> Vec<bool> {
+pub fn in_changed<'f>(
+    sources: &SourceMap,
+    findings: impl IntoIterator<Item = &'f Finding>,
+    changed: &HashSet<PathBuf>,
+) -> Vec<bool> {
     let mut cache: HashMap<FileId, bool> = HashMap::new();
     let mut is_changed = |file: FileId| {
         *cache.entry(file).or_insert_with(|| {
-            outcome
-                .sources
+            sources
                 .get(file)
                 .and_then(|s| s.path.canonicalize().ok())
                 .is_some_and(|p| changed.contains(&p))
         })
     };
-    outcome
-        .findings
-        .iter()
+    findings
+        .into_iter()
         .map(|f| {
             is_changed(f.loc.file)
                 || f.related

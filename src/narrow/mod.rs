@@ -32,23 +32,35 @@ impl Narrowing {
     }
 
     /// Baseline first: its occurrence counters count over the whole run.
+    /// The summary counts what each step hid.
     pub fn apply(&self, outcome: &mut Outcome) {
         if let Some(b) = &self.baseline {
             let keep = b.known(outcome).into_iter().map(|known| !known).collect();
-            retain(outcome, keep);
+            outcome.summary.baselined += retain(outcome, keep);
         }
         if let Some(changed) = &self.changed {
-            let keep = changed::in_changed(outcome, changed);
-            retain(outcome, keep);
+            let keep = changed::in_changed(&outcome.sources, &outcome.findings, changed);
+            outcome.summary.unchanged += retain(outcome, keep);
+            let suppressed = std::mem::take(&mut outcome.suppressed);
+            let findings = suppressed.iter().map(|s| &s.finding);
+            let keep = changed::in_changed(&outcome.sources, findings, changed);
+            outcome.suppressed = suppressed
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(s, keep)| keep.then_some(s))
+                .collect();
+            outcome.summary.suppressed = outcome.suppressed.len();
         }
     }
 }
 
 /// Keeps the findings whose flag (one per finding, in order) is true and
-/// recounts the summary.
-pub fn retain(outcome: &mut Outcome, keep: Vec<bool>) {
+/// recounts the summary; returns how many were dropped.
+pub fn retain(outcome: &mut Outcome, keep: Vec<bool>) -> usize {
+    let before = outcome.findings.len();
     let mut keep = keep.into_iter();
     outcome.findings.retain(|_| keep.next().unwrap_or(true));
+    let dropped = before - outcome.findings.len();
     let s = &mut outcome.summary;
     (s.errors, s.warnings, s.infos) = (0, 0, 0);
     for f in &outcome.findings {
@@ -58,4 +70,5 @@ pub fn retain(outcome: &mut Outcome, keep: Vec<bool>) {
             Severity::Info => s.infos += 1,
         }
     }
+    dropped
 }

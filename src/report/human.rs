@@ -321,7 +321,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `checked 3 files (2 templates, 1 parameter file): 1 error, 0 warnings`.
+/// `checked 3 files (2 templates, 1 parameter file): 1 error, 0 warnings (2 suppressed)`.
 pub fn summary_line(s: &Summary) -> String {
     let mut kinds = vec![plural(s.templates, "template", "templates")];
     if s.parameter_files > 0 {
@@ -341,8 +341,23 @@ pub fn summary_line(s: &Summary) -> String {
     if s.infos > 0 {
         counts.push(plural(s.infos, "info", "infos"));
     }
+    let mut hidden = Vec::new();
+    if s.suppressed > 0 {
+        hidden.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        hidden.push(format!("{} in baseline", s.baselined));
+    }
+    if s.unchanged > 0 {
+        hidden.push(format!("{} in unchanged files", s.unchanged));
+    }
+    let hidden = if hidden.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", hidden.join(", "))
+    };
     format!(
-        "checked {} ({}): {}",
+        "checked {} ({}): {}{hidden}",
         plural(s.files, "file", "files"),
         kinds.join(", "),
         counts.join(", ")

@@ -108,6 +108,9 @@ struct SummaryView {
     errors: usize,
     warnings: usize,
     infos: usize,
+    suppressed: usize,
+    baselined: usize,
+    unchanged: usize,
 }
 
 impl From<&Summary> for SummaryView {
@@ -120,6 +123,9 @@ impl From<&Summary> for SummaryView {
             errors: s.errors,
             warnings: s.warnings,
             infos: s.infos,
+            suppressed: s.suppressed,
+            baselined: s.baselined,
+            unchanged: s.unchanged,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod neutral;
 pub mod sarif;
+pub mod statistics;
 
 use crate::finding::Severity;
 use crate::source::{Loc, Position, SourceMap};

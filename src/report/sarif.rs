@@ -1,6 +1,8 @@
 //! SARIF 2.1.0 for code scanning: the tool driver with every rule (id, name,
 //! descriptions, help, default level), and one result per finding with its
 //! region, related locations and a partial fingerprint that survives line moves.
+//! Findings silenced in the source are results too, marked `inSource`
+//! suppressed with the reason written beside the suppression.
 
 use serde_json::{Value as J, json};
 
@@ -65,7 +67,7 @@ fn rule_descriptor(r: &Rule) -> J {
         .as_ref()
         .map(|d| d.what.trim().to_string())
         .unwrap_or_else(|| r.summary.clone());
-    let help = r.help.clone().unwrap_or_else(|| r.summary.clone());
+    let help = crate::rules::doc::rule_help(r).unwrap_or_else(|| r.summary.clone());
     let mut d = json!({
         "id": r.id,
         "name": r.slug,
@@ -80,7 +82,14 @@ fn rule_descriptor(r: &Rule) -> J {
     d
 }
 
-fn result(outcome: &Outcome, f: &Finding, rule_index: Option<usize>) -> J {
+/// A result; `suppression` is the justification of a suppression in the
+/// source that silenced it (`None`: reported).
+fn result(
+    outcome: &Outcome,
+    f: &Finding,
+    rule_index: Option<usize>,
+    suppression: Option<&str>,
+) -> J {
     let snippet = outcome
         .sources
         .get(f.loc.file)
@@ -113,6 +122,13 @@ fn result(outcome: &Outcome, f: &Finding, rule_index: Option<usize>) -> J {
         if !related.is_empty() {
             o.insert("relatedLocations".into(), J::Array(related));
         }
+        // tendon always looks for suppressions: an empty list says "none".
+        let suppressions = match suppression {
+            None => json!([]),
+            Some("") => json!([{"kind": "inSource"}]),
+            Some(why) => json!([{"kind": "inSource", "justification": why}]),
+        };
+        o.insert("suppressions".into(), suppressions);
         // The rule's helpUri is one link; this one follows the cluster's network.
         if let Some(docs) = &f.docs {
             o.insert("properties".into(), json!({"docs": docs}));
@@ -135,10 +151,15 @@ pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
             "defaultConfiguration": {"level": match *severity { "error" => "error", "warning" => "warning", _ => "note" }},
         }));
     }
+    let index = |f: &Finding| ids.iter().position(|id| *id == f.rule);
     let results: Vec<J> = outcome
         .findings
         .iter()
-        .map(|f| result(outcome, f, ids.iter().position(|id| *id == f.rule)))
+        .map(|f| result(outcome, f, index(f), None))
+        .chain(outcome.suppressed.iter().map(|s| {
+            let f = &s.finding;
+            result(outcome, f, index(f), Some(&s.justification))
+        }))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -147,6 +168,7 @@ pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
             "tool": {"driver": {
                 "name": "tendon",
                 "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": descriptors,
             }},
             "columnKind": "unicodeCodePoints",

@@ -31,7 +31,7 @@ pub fn render(rule: &Rule) -> String {
             out.push('\n');
         }
     }
-    if let Some(h) = &rule.help {
+    if let Some(h) = rule_help(rule) {
         let _ = writeln!(out, "Help: {h}");
     }
     if let Some(d) = &rule.docs {
@@ -49,6 +49,20 @@ pub fn render(rule: &Rule) -> String {
     }
     let _ = writeln!(out, "Selects: {}", rule.select);
     out
+}
+
+/// A rule's help without a finding: each `{field}` a finding fills in is `…`.
+pub fn rule_help(rule: &Rule) -> Option<String> {
+    struct Elided(serde_json::Value);
+    impl crate::rules::predicates::Fields for Elided {
+        fn field(&self, _: &[String]) -> Option<&serde_json::Value> {
+            Some(&self.0)
+        }
+    }
+    let elided = Elided(serde_json::Value::String("…".into()));
+    rule.help
+        .as_deref()
+        .map(|h| crate::rules::engine::fill(h, &elided))
 }
 
 /// tendon's own diagnostics: (id, slug, severity, summary, explanation).

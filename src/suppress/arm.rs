@@ -2,7 +2,7 @@
 //! `/* … */` form) and `"metadata": {"tendon": {"suppress": [RULE, …]}}` on a
 //! resource object.
 
-use super::{Directive, id_shaped, tokens};
+use super::{Directive, id_shaped, tokens, trimmed};
 use crate::json::Node;
 use crate::source::Span;
 
@@ -97,9 +97,12 @@ pub fn comments(text: &str) -> Vec<Directive> {
         let scope = next_code_line(text, c.end, &comments);
         let base = c.body.0 + lead + MARKER.len();
         let mut named = 0;
+        let mut reason = Span::default();
         for (at, tok) in tokens(rest, base) {
             let rule = tok.trim_end_matches(',');
             if tok == "--" || !rule_like(rule) {
+                let from = if tok == "--" { at + 2 } else { at };
+                reason = trimmed(text, from, c.body.1);
                 break;
             }
             named += 1;
@@ -107,7 +110,12 @@ pub fn comments(text: &str) -> Vec<Directive> {
                 rule: rule.to_string(),
                 at: Span::new(at, at + rule.len()),
                 scope,
+                reason: Span::default(),
             });
+        }
+        let first = out.len() - named;
+        for d in out.get_mut(first..).unwrap_or(&mut []) {
+            d.reason = reason;
         }
         if named == 0 {
             let at = c.body.0 + lead;
@@ -115,6 +123,7 @@ pub fn comments(text: &str) -> Vec<Directive> {
                 rule: String::new(),
                 at: Span::new(at, at + MARKER.len()),
                 scope: Span::default(),
+                reason: Span::default(),
             });
         }
     }
@@ -159,23 +168,19 @@ fn walk(parent: &Node, depth: usize, out: &mut Vec<Directive>) {
         return;
     }
     for r in crate::arm::resources::resource_nodes(parent) {
-        let rules = r
-            .get("metadata")
-            .and_then(|m| m.get("tendon"))
-            .and_then(|t| t.get("suppress"));
+        let tendon = r.get("metadata").and_then(|m| m.get("tendon"));
+        let rules = tendon.and_then(|t| t.get("suppress"));
+        let reason = tendon
+            .and_then(|t| t.get("reason"))
+            .filter(|n| n.as_str().is_some())
+            .map_or(Span::default(), |n| inside_quotes(n.span));
         for item in rules.map(Node::items).unwrap_or(&[]) {
             if let Some(rule) = item.as_str() {
-                // Point inside the quotes.
-                let s = item.span;
-                let at = if s.len() >= 2 {
-                    Span::new(s.start as usize + 1, s.end as usize - 1)
-                } else {
-                    s
-                };
                 out.push(Directive {
                     rule: rule.trim().to_string(),
-                    at,
+                    at: inside_quotes(item.span),
                     scope: r.span,
+                    reason,
                 });
             }
         }
@@ -183,6 +188,15 @@ fn walk(parent: &Node, depth: usize, out: &mut Vec<Directive>) {
         if let Some(t) = r.get("properties").and_then(|p| p.get("template")) {
             walk(t, depth + 1, out);
         }
+    }
+}
+
+/// A string node's span without its quotes.
+fn inside_quotes(s: Span) -> Span {
+    if s.len() >= 2 {
+        Span::new(s.start as usize + 1, s.end as usize - 1)
+    } else {
+        s
     }
 }
 

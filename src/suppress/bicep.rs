@@ -13,6 +13,8 @@ struct Line<'a> {
     end: usize,
     code: bool,
     pragma: Option<(&'a str, Vec<(usize, &'a str)>)>,
+    /// A pragma's trailing `// comment`, its reason.
+    reason: Span,
 }
 
 /// Lexical state carried from one line to the next.
@@ -43,14 +45,15 @@ pub fn pragmas(text: &str, catalog: &Catalog) -> Vec<Directive> {
                     .find(|l| l.code)
                     .map_or(Span::default(), |l| Span::new(l.start, l.end));
                 for (at, t) in ours {
-                    out.push(directive(*at, t, scope));
+                    out.push(directive(*at, t, scope, line.reason));
                 }
             }
             "disable-diagnostics" => {
                 for (at, t) in ours {
                     open.push((out.len(), catalog.canonical(t)));
                     // Open to the end of the file until restored.
-                    out.push(directive(*at, t, Span::new(line.end, u32::MAX as usize)));
+                    let scope = Span::new(line.end, u32::MAX as usize);
+                    out.push(directive(*at, t, scope, line.reason));
                 }
             }
             "restore-diagnostics" => {
@@ -70,11 +73,12 @@ pub fn pragmas(text: &str, catalog: &Catalog) -> Vec<Directive> {
     out
 }
 
-fn directive(at: usize, rule: &str, scope: Span) -> Directive {
+fn directive(at: usize, rule: &str, scope: Span, reason: Span) -> Directive {
     Directive {
         rule: rule.to_string(),
         at: Span::new(at, at + rule.len()),
         scope,
+        reason,
     }
 }
 
@@ -86,10 +90,14 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         let end = start + raw.trim_end_matches(['\n', '\r']).len();
         let body = text.get(start..end).unwrap_or("");
         let trimmed = body.trim_start();
+        let mut reason = Span::default();
         let pragma = (state == State::Code && trimmed.starts_with('#')).then(|| {
             let lead = body.len() - trimmed.len();
             // A trailing `//` comment is not part of the pragma.
             let p = trimmed.split("//").next().unwrap_or("");
+            if p.len() < trimmed.len() {
+                reason = super::trimmed(text, start + lead + p.len() + 2, end);
+            }
             let mut toks = tokens(p.get(1..).unwrap_or(""), start + lead + 1);
             let name = toks.next().map_or("", |(_, n)| n);
             (name, toks.collect::<Vec<_>>())
@@ -106,6 +114,7 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             end,
             code,
             pragma,
+            reason,
         });
         start += raw.len();
     }

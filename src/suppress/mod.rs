@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
+use crate::report::neutral::{MESSAGE_CHARS, capped};
 use crate::rules::load::Rule;
 use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
 
@@ -26,12 +27,22 @@ pub struct Directive {
     pub at: Span,
     /// Findings whose primary location starts in this byte range are suppressed.
     pub scope: Span,
+    /// The reason written with it (empty when none): SARIF's justification.
+    pub reason: Span,
 }
 
 impl Directive {
     fn matches(&self, f: &Finding) -> bool {
         !self.rule.is_empty() && (self.rule.eq_ignore_ascii_case(&f.rule) || self.rule == f.slug)
     }
+}
+
+/// A finding a suppression silenced, with the reason written beside it
+/// (empty when none): SARIF reports it as suppressed in source.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub justification: String,
 }
 
 /// The rules a run knows, to tell rule names from other words in a directive.
@@ -106,6 +117,15 @@ fn tokens(text: &str, base: usize) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, t)| !t.is_empty())
 }
 
+/// `from..to` of `text` without surrounding whitespace.
+fn trimmed(text: &str, from: usize, to: usize) -> Span {
+    let Some(part) = text.get(from..to) else {
+        return Span::default();
+    };
+    let start = from + (part.len() - part.trim_start().len());
+    Span::new(start, start + part.trim().len())
+}
+
 /// The directives written in one file, chosen by its extension.
 pub fn directives(file: &SourceFile, catalog: &Catalog) -> Vec<Directive> {
     match extension(&file.path).as_deref() {
@@ -115,16 +135,16 @@ pub fn directives(file: &SourceFile, catalog: &Catalog) -> Vec<Directive> {
     }
 }
 
-/// Removes suppressed findings and adds TDN004 for suppressions that matched
-/// none (unless the configuration disables TDN004).
+/// Removes suppressed findings (returned) and adds TDN004 for suppressions
+/// that matched none (unless the configuration disables TDN004).
 pub fn apply(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
     templates: &[(FileId, Arc<Node>)],
     rules: &[Rule],
     config: Option<&Config>,
-) {
-    let mut unused = suppress(findings, sources, templates, &Catalog::of(rules));
+) -> Vec<Suppressed> {
+    let (mut unused, suppressed) = suppress(findings, sources, templates, &Catalog::of(rules));
     if let Some(config) = config {
         unused.retain(|f| config.enabled(&f.rule, &f.slug));
         for f in &mut unused {
@@ -132,15 +152,17 @@ pub fn apply(
         }
     }
     findings.extend(unused);
+    suppressed
 }
 
-/// The core of [`apply`]: drops suppressed findings, returns TDN004 findings.
+/// The core of [`apply`]: moves suppressed findings out, returns TDN004
+/// findings and the suppressed ones.
 pub fn suppress(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
     templates: &[(FileId, Arc<Node>)],
     catalog: &Catalog,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<Suppressed>) {
     // Per file, every directive with a "used" mark; BTreeMap for a stable order.
     let mut by_file: BTreeMap<FileId, Vec<(Directive, bool)>> = BTreeMap::new();
     for (id, file) in sources.iter() {
@@ -165,22 +187,36 @@ pub fn suppress(
         }
     }
     if by_file.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    findings.retain(|f| {
+    let mut suppressed = Vec::new();
+    for f in std::mem::take(findings) {
         let Some(list) = by_file.get_mut(&f.loc.file) else {
-            return true;
+            findings.push(f);
+            continue;
         };
         let start = f.loc.span.start;
-        let mut hit = false;
+        let mut hit = None;
         for (d, used) in list.iter_mut() {
-            if d.scope.start <= start && start < d.scope.end && d.matches(f) {
+            if d.scope.start <= start && start < d.scope.end && d.matches(&f) {
                 *used = true;
-                hit = true;
+                // The first reason written wins.
+                if hit.is_none_or(|r: Span| r.is_empty()) {
+                    hit = Some(d.reason);
+                }
             }
         }
-        !hit
-    });
+        match hit {
+            None => findings.push(f),
+            Some(reason) => {
+                let text = sources.get(f.loc.file).map_or("", |s| s.slice(reason));
+                suppressed.push(Suppressed {
+                    justification: capped(text, MESSAGE_CHARS),
+                    finding: f,
+                });
+            }
+        }
+    }
     let mut unused = Vec::new();
     for (file, list) in by_file {
         for (d, _) in list.into_iter().filter(|(_, used)| !used) {
@@ -197,7 +233,7 @@ pub fn suppress(
             ));
         }
     }
-    unused
+    (unused, suppressed)
 }
 
 /// Cheap test before scanning: a file without a marker has no directives.
@@ -259,7 +295,7 @@ mod tests {
 
     #[test]
     fn bicep_files_suppress_by_extension_and_report_unused() {
-        let text = "#disable-next-line AKS011 BCP081\nresource a 'x' = {}\n\
+        let text = "#disable-next-line AKS011 BCP081 // blue/green pair\nresource a 'x' = {}\n\
                     #disable-next-line AKS012\nresource b 'x' = {}\n";
         let mut sources = SourceMap::default();
         let id = sources.add(SourceFile::new(
@@ -269,8 +305,11 @@ mod tests {
         ));
         let line2 = text.find("resource a").unwrap_or(0);
         let mut findings = vec![finding("AKS011", "kubenet-shared-subnet", id, line2 + 2)];
-        let unused = suppress(&mut findings, &sources, &[], &catalog());
+        let (unused, suppressed) = suppress(&mut findings, &sources, &[], &catalog());
         assert!(findings.is_empty());
+        assert_eq!(suppressed.len(), 1);
+        assert_eq!(suppressed[0].finding.rule, "AKS011");
+        assert_eq!(suppressed[0].justification, "blue/green pair");
         assert_eq!(unused.len(), 1);
         assert_eq!(
             unused[0].message,
@@ -286,7 +325,8 @@ mod tests {
             text.into(),
         ));
         let mut findings = vec![finding("AKS011", "kubenet-shared-subnet", id, line2 + 2)];
-        assert!(suppress(&mut findings, &sources, &[], &catalog()).is_empty());
+        let (unused, suppressed) = suppress(&mut findings, &sources, &[], &catalog());
+        assert!(unused.is_empty() && suppressed.is_empty());
         assert_eq!(findings.len(), 1);
     }
 
@@ -307,9 +347,11 @@ mod tests {
             finding("AKS011", "kubenet-shared-subnet", id, b),
             finding("AKS012", "shared-route-table", id, b),
         ];
-        let unused = suppress(&mut findings, &sources, &[], &catalog());
+        let (unused, suppressed) = suppress(&mut findings, &sources, &[], &catalog());
         // AKS011 was restored before `param b`; AKS012 runs to the end of the file.
         assert!(unused.is_empty());
+        assert_eq!(suppressed.len(), 2);
+        assert!(suppressed.iter().all(|s| s.justification.is_empty()));
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].loc.span.start as usize, b);
         assert_eq!(findings[0].rule, "AKS011");
