@@ -62,10 +62,47 @@ fn junit_is_testsuites_testsuite_testcase_failure() {
         &["check", ".", "--format", "junit", "--fail-on", "info"],
     );
     let text = String::from_utf8(o.stdout).unwrap();
+    // `failures` counts failed test cases: one file, one <failure> with both.
     assert!(
-        text.contains(r#"<testsuites name="tendon" tests="2" failures="2">"#),
+        text.contains(r#"<testsuites name="tendon" tests="2" failures="1">"#),
         "{text}"
     );
-    assert!(text.contains(r#"<failure type="AKS021""#), "{text}");
+    assert_eq!(text.matches("<failure ").count(), 1, "{text}");
+    assert!(text.contains(r#"<failure type="AKS001 AKS021""#), "{text}");
     assert!(!text.contains("<system-out>"), "{text}");
+}
+
+/// One <failure> per failing file, since Azure Pipelines and Jenkins read
+/// only a test case's first: its message is the first finding's and how
+/// many more, its text every finding with related locations indented.
+#[test]
+fn junit_has_one_failure_per_failing_file_with_every_finding() {
+    let o = common::tendon(&[
+        "check",
+        "fixtures/AKS001/fail",
+        "fixtures/AKS011/fail",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="tendon" tests="3" failures="2">
+  <testsuite name="tendon" tests="3" failures="2" errors="0" skipped="0">
+    <testcase classname="tendon" name="fixtures/AKS001/fail/azuredeploy.json">
+      <failure type="AKS001" message="node pool &apos;win1&apos; of cluster &apos;aks-win&apos; runs Windows, which kubenet does not support (and 1 more finding)">fixtures/AKS001/fail/azuredeploy.json:26:23: error[AKS001]: node pool &apos;win1&apos; of cluster &apos;aks-win&apos; runs Windows, which kubenet does not support
+fixtures/AKS001/fail/azuredeploy.json:40:49: error[AKS001]: node pool &apos;win2&apos; of cluster &apos;aks-win&apos; runs Windows, which kubenet does not support</failure>
+      <system-out>fixtures/AKS001/fail/azuredeploy.json:30:28: note[AKS021]: cluster &apos;aks-win&apos; uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay</system-out>
+    </testcase>
+    <testcase classname="tendon" name="fixtures/AKS011/fail/cluster-a.json">
+      <system-out>fixtures/AKS011/fail/cluster-a.json:21:46: note[AKS021]: cluster &apos;aks-a&apos; uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay</system-out>
+    </testcase>
+    <testcase classname="tendon" name="fixtures/AKS011/fail/cluster-b.json">
+      <failure type="AKS011" message="cluster &apos;aks-b&apos; puts node pool &apos;system&apos; on subnet &apos;AKS&apos;, which cluster &apos;aks-a&apos; already uses; kubenet clusters cannot share a subnet">fixtures/AKS011/fail/cluster-b.json:16:29: error[AKS011]: cluster &apos;aks-b&apos; puts node pool &apos;system&apos; on subnet &apos;AKS&apos;, which cluster &apos;aks-a&apos; already uses; kubenet clusters cannot share a subnet
+  related: fixtures/AKS011/fail/cluster-a.json:18:77: cluster &apos;aks-a&apos; uses the subnet here</failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+"#
+    );
 }

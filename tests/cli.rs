@@ -419,7 +419,8 @@ fn github_format_writes_workflow_commands() {
         "::notice file=fixtures/AKS011/fail/cluster-a.json,line=21,col=46,endLine=21,endColumn=55,title=AKS021 kubenet-retirement::\
          cluster 'aks-a' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay\n\
          ::error file=fixtures/AKS011/fail/cluster-b.json,line=16,col=29,endLine=16,endColumn=171,title=AKS011 kubenet-shared-subnet::\
-         cluster 'aks-b' puts node pool 'system' on subnet 'AKS', which cluster 'aks-a' already uses; kubenet clusters cannot share a subnet\n"
+         cluster 'aks-b' puts node pool 'system' on subnet 'AKS', which cluster 'aks-a' already uses; kubenet clusters cannot share a subnet\
+         %0Arelated: fixtures/AKS011/fail/cluster-a.json:18:77: cluster 'aks-a' uses the subnet here\n"
     );
 }
 

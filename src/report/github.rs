@@ -2,6 +2,9 @@
 //! finding, so findings show as annotations on the pull request. Fields are
 //! first made [`neutral::visible`] (a line break in a name shows as `\n`, it
 //! does not break the annotation), then escaped as workflow commands require.
+//! Related locations follow the message, one line each (`%0A` is the line
+//! break an annotation shows): `related: a.json:18:77: cluster 'aks-a' uses
+//! the subnet here`.
 
 use std::fmt::Write;
 
@@ -22,6 +25,27 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Related locations an annotation lists before `… and N more`.
+const MAX_RELATED: usize = 10;
+
+/// The annotation's text: the message, then its related locations.
+fn annotation(outcome: &Outcome, f: &crate::finding::Finding) -> String {
+    let mut text = escape_data(&f.message);
+    let count = f.all_related().count();
+    for r in f.all_related().take(MAX_RELATED) {
+        let at = locate(&outcome.sources, r.loc);
+        let line = format!(
+            "related: {}:{}:{}: {}",
+            at.file, at.start.line, at.start.column, r.message
+        );
+        let _ = write!(text, "%0A{}", escape_data(&line));
+    }
+    if count > MAX_RELATED {
+        let _ = write!(text, "%0A… and {} more", count - MAX_RELATED);
+    }
+    text
+}
+
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
     for f in &outcome.findings {
@@ -40,7 +64,7 @@ pub fn render(outcome: &Outcome) -> String {
             at.end.line,
             at.end.column,
             escape_property(&format!("{} {}", f.rule, f.slug)),
-            escape_data(&f.message)
+            annotation(outcome, f)
         );
     }
     out

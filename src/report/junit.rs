@@ -1,7 +1,13 @@
-//! JUnit XML: one test case per linted file, one failure per finding in it
-//! at or above `--fail-on` (findings below it, such as info notes, are the
-//! test case's `system-out`: shown, not failed), for CI systems that show
-//! test reports (Azure Pipelines, GitLab, Jenkins).
+//! JUnit XML for CI systems that show test reports (Azure Pipelines, GitLab,
+//! Jenkins): one test case per linted file. A file with findings at or above
+//! `--fail-on` has one `<failure>`: its `message` is the first finding's (and
+//! how many more), its text every failing finding, one gcc line each with its related
+//! locations indented below it. One
+//! failure per test case because Azure Pipelines' and Jenkins' readers take
+//! only the first `<failure>` of a test case, so the others would not show;
+//! `failures` counts the failed test cases, as JUnit's schema means it.
+//! Findings below `--fail-on` (info notes) are the test case's `system-out`:
+//! shown, not failed. Written by hand: five escapes, no tree to build.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -29,6 +35,23 @@ fn xml(s: &str) -> String {
     out
 }
 
+/// A failure's line, then its related locations indented below it.
+fn with_related(outcome: &Outcome, f: &Finding, line: &str) -> String {
+    let mut out = line.to_string();
+    for r in f.all_related() {
+        let at = locate(&outcome.sources, r.loc);
+        let _ = write!(
+            out,
+            "\n  related: {}:{}:{}: {}",
+            xml(at.file),
+            at.start.line,
+            at.start.column,
+            xml(&r.message)
+        );
+    }
+    out
+}
+
 /// `fails`: the lowest severity that fails the run (`None` for `--fail-on never`).
 pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
     let failing = |f: &Finding| fails.is_some_and(|t| f.severity >= t);
@@ -47,7 +70,14 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
             .or_default()
             .push(f);
     }
-    let failures = outcome.findings.iter().filter(|f| failing(f)).count();
+    let failures = files
+        .iter()
+        .filter(|file| {
+            by_file
+                .get(*file)
+                .is_some_and(|found| found.iter().any(|f| failing(f)))
+        })
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -86,13 +116,27 @@ pub fn render(outcome: &Outcome, fails: Option<Severity>) -> String {
                 xml(&f.message)
             )
         };
-        for f in found.iter().filter(|f| failing(f)) {
+        let failed: Vec<&Finding> = found.iter().copied().filter(|f| failing(f)).collect();
+        if let Some(first) = failed.first() {
+            let mut rules: Vec<&str> = failed.iter().map(|f| f.rule.as_str()).collect();
+            rules.sort_unstable();
+            rules.dedup();
+            let mut message = first.message.clone();
+            if failed.len() > 1 {
+                let more = failed.len() - 1;
+                let noun = if more == 1 { "finding" } else { "findings" };
+                let _ = write!(message, " (and {more} more {noun})");
+            }
+            let text: Vec<String> = failed
+                .iter()
+                .map(|f| with_related(outcome, f, &line(f)))
+                .collect();
             let _ = writeln!(
                 out,
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                xml(&f.rule),
-                xml(&f.message),
-                line(f)
+                xml(&rules.join(" ")),
+                xml(&message),
+                text.join("\n")
             );
         }
         let notes: Vec<String> = found

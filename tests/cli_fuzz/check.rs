@@ -53,7 +53,8 @@ fn severity_rank(s: &str) -> u8 {
 
 struct Expect {
     findings: usize,
-    at_or_above: usize,
+    /// Files with a finding at or above `--fail-on`: JUnit's failed test cases.
+    failing_files: usize,
 }
 
 /// Checks one `check` run; returns the JSON document for json runs.
@@ -342,22 +343,30 @@ pub fn check_batch(
         match *format {
             "json" => {
                 if let Some(findings) = doc.as_ref().and_then(|d| d["findings"].as_array()) {
-                    let above = findings
+                    let mut failing: Vec<&str> = findings
                         .iter()
                         .filter(|f| f["severity"].as_str().map_or(0, severity_rank) >= fail_on)
-                        .count();
+                        .filter_map(|f| f["file"].as_str())
+                        .collect();
+                    failing.sort_unstable();
+                    failing.dedup();
                     expect = Some(Expect {
                         findings: findings.len(),
-                        at_or_above: above,
+                        failing_files: failing.len(),
                     });
                 }
                 json_out = r.stdout;
             }
             "sarif" => {
+                // Reported results; those suppressed in the source follow them.
                 let n = doc
                     .as_ref()
-                    .and_then(|d| d["runs"][0]["results"].as_array().map(|a| a.len()))
-                    .unwrap_or(0);
+                    .and_then(|d| d["runs"][0]["results"].as_array())
+                    .map_or(0, |a| {
+                        a.iter()
+                            .filter(|r| r["suppressions"].as_array().is_some_and(Vec::is_empty))
+                            .count()
+                    });
                 counts.push(("sarif", n));
             }
             "gcc" | "github" => counts.push((format, count_lines(&r.stdout))),
@@ -374,7 +383,7 @@ pub fn check_batch(
     if let Some(e) = &expect {
         for (what, n) in &counts {
             let want = if *what == "junit failures" {
-                e.at_or_above
+                e.failing_files
             } else {
                 e.findings
             };
