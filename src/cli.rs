@@ -11,6 +11,7 @@ use crate::finding::Severity;
 use crate::pipeline::{self, Outcome};
 use crate::report::neutral::{MESSAGE_CHARS, capped};
 use crate::report::{self, Format};
+use crate::rules::doc::RulesFormat;
 use crate::rules::load::{Rule, RuleError, load_rules};
 
 #[derive(Parser, Debug)]
@@ -43,24 +44,22 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
+    /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
     pub format: RulesFormat,
     /// Extra rule folders (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
-    Human,
-    Json,
-    /// The README's rule table.
-    Markdown,
+    /// Configuration whose severities and selection to show [default: tendon.toml or
+    /// .tendon.toml here or above].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// Rule id (AKS011) or slug (kubenet-shared-subnet).
+    /// Rule id (AKS011), slug (kubenet-shared-subnet), or an Azure deployment
+    /// error code a rule prevents (InsufficientSubnetSize).
     pub rule: String,
     /// Extra rule folders (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
@@ -89,6 +88,7 @@ pub struct CommonArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Lowest severity that makes the exit code 1 [default: error, or the config's fail-on].
@@ -102,6 +102,7 @@ pub struct CheckArgs {
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// When to colour the human report: auto colours a terminal and honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Only print findings, no summary.
@@ -395,29 +396,40 @@ fn config_error(e: &crate::config::ConfigError) -> ExitCode {
     ExitCode::from(RUN_FAILED)
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
-    let config = match config_or_exit(args.config.as_ref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let mut rule_dirs = args.rules.clone();
+/// The configuration (named or found upward) and the rules it and `dirs`
+/// give, its rule names checked against them.
+fn configured_rules(
+    config: Option<&PathBuf>,
+    dirs: &[PathBuf],
+) -> Result<(Option<crate::config::Config>, Vec<Rule>), ExitCode> {
+    let config = config_or_exit(config)?;
+    let mut rule_dirs = dirs.to_vec();
     if let Some(c) = &config {
         rule_dirs.extend(c.rule_dirs.iter().cloned());
     }
-    let rules = match rules_or_exit(&rule_dirs) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let known: Vec<(&str, &str)> = rules
+    let rules = rules_or_exit(&rule_dirs)?;
+    if let Some(c) = &config {
+        c.check_rule_names(&known_rules(&rules))
+            .map_err(|e| config_error(&e))?;
+    }
+    Ok((config, rules))
+}
+
+/// Every rule's (id, slug), tendon's own diagnostics included.
+fn known_rules(rules: &[Rule]) -> Vec<(&str, &str)> {
+    rules
         .iter()
         .map(|r| (r.id.as_str(), r.slug.as_str()))
         .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
-        .collect();
-    if let Some(c) = &config
-        && let Err(e) = c.check_rule_names(&known)
-    {
-        return config_error(&e);
-    }
+        .collect()
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let known = known_rules(&rules);
     let overrides = args.selection.layer();
     for (flag, pattern) in overrides.patterns() {
         if let Some((_, message)) = crate::selection::unknown_rule([pattern], &known) {
@@ -598,11 +610,11 @@ fn world(args: &WorldArgs) -> ExitCode {
 }
 
 fn rules_list(args: &RulesArgs) -> ExitCode {
-    let rules = match rules_or_exit(&args.rules) {
-        Ok(r) => r,
+    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let text = crate::rules::doc::list(&rules, args.format);
+    let text = crate::rules::doc::list(&rules, config.as_ref(), args.format);
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),
@@ -638,6 +650,7 @@ fn rule(args: &RuleArgs) -> ExitCode {
         {
             Some(r) => crate::rules::doc::render(r),
             None if let Some(text) = crate::rules::doc::render_builtin(q) => text,
+            None if let Some(text) = crate::rules::doc::render_error_code(&rules, q) => text,
             None => {
                 eprintln!(
                     "tendon: no rule '{}' (run `tendon rules` to list them)",

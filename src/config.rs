@@ -431,7 +431,11 @@ pub fn glob(pattern: &str, path: &str) -> bool {
 }
 
 /// The starter configuration `tendon init` writes.
-pub const STARTER: &str = r#"# tendon configuration (https://…/README.md#configuration)
+pub const STARTER: &str = concat!(
+    "# tendon configuration (",
+    env!("CARGO_PKG_REPOSITORY"),
+    "#configuration)",
+    r#"
 
 # Rules to run: ids, slugs, or prefixes ending in `*`. All when absent.
 # select = ["AKS*"]
@@ -466,7 +470,8 @@ pub const STARTER: &str = r#"# tendon configuration (https://…/README.md#confi
 # Ranges in use elsewhere (on-premises behind ExpressRoute or VPN, other
 # networks): pod, service and VNet ranges must not overlap them (AKS009).
 # on-premises = ["10.0.0.0/8"]
-"#;
+"#
+);
 
 #[cfg(test)]
 mod tests {

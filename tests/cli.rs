@@ -598,6 +598,16 @@ fn init_writes_a_starter_configuration_once() {
     assert_eq!(o.status.code(), Some(0));
     let text = std::fs::read_to_string(dir.join("tendon.toml")).unwrap();
     assert!(text.contains("on-premises") && text.contains("# [[pair]]"));
+    // A real link to the documentation, not a placeholder.
+    assert_eq!(
+        text.lines().next(),
+        Some(concat!(
+            "# tendon configuration (",
+            env!("CARGO_PKG_REPOSITORY"),
+            "#configuration)"
+        ))
+    );
+    assert!(env!("CARGO_PKG_REPOSITORY").starts_with("https://github.com/"));
     // The starter parses, and a second init refuses to overwrite it.
     assert_eq!(tendon_in(&dir, &["check", "."]).status.code(), Some(0));
     assert_eq!(tendon_in(&dir, &["init"]).status.code(), Some(2));

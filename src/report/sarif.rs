@@ -67,7 +67,14 @@ fn rule_descriptor(r: &Rule) -> J {
         .as_ref()
         .map(|d| d.what.trim().to_string())
         .unwrap_or_else(|| r.summary.clone());
-    let help = crate::rules::doc::rule_help(r).unwrap_or_else(|| r.summary.clone());
+    let mut help = crate::rules::doc::rule_help(r).unwrap_or_else(|| r.summary.clone());
+    let codes: Vec<&str> = crate::rules::doc::error_codes(r).collect();
+    if !codes.is_empty() {
+        help.push_str(&format!(
+            " Prevents the Azure deployment error {}.",
+            codes.join(", ")
+        ));
+    }
     let mut d = json!({
         "id": r.id,
         "name": r.slug,

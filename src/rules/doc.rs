@@ -1,9 +1,12 @@
-//! Renders a rule's documentation (`tendon rule AKS001`) in a fixed shape:
+//! Renders a rule's documentation (`tendon explain AKS001`) in a fixed shape:
 //! what it does, why it is bad, an example, what to write instead, references.
 
 use std::fmt::Write;
 
+use crate::config::Config;
+use crate::finding::Severity;
 use crate::rules::load::Rule;
+use crate::rules::schema::FailsAt;
 
 pub fn render(rule: &Rule) -> String {
     let mut out = String::new();
@@ -22,6 +25,9 @@ pub fn render(rule: &Rule) -> String {
         }
         if let Some(i) = &doc.instead {
             let _ = writeln!(out, "## Use instead\n\n```json\n{}\n```\n", i.trim());
+        }
+        if let Some(f) = &rule.failure {
+            render_failure(&mut out, f);
         }
         if !doc.references.is_empty() {
             let _ = writeln!(out, "## References\n");
@@ -49,6 +55,65 @@ pub fn render(rule: &Rule) -> String {
     }
     let _ = writeln!(out, "Selects: {}", rule.select);
     out
+}
+
+/// `## When it fails`: what Azure does with a template that breaks the rule.
+fn render_failure(out: &mut String, f: &crate::rules::schema::Failure) {
+    let _ = writeln!(out, "## When it fails\n");
+    let lead = match (f.when, f.errors.is_empty()) {
+        (FailsAt::Deploy, false) => "Azure rejects the deployment with:",
+        (FailsAt::Deploy, true) => "Azure rejects the deployment.",
+        (FailsAt::Runtime, _) => "Azure accepts the deployment; it breaks afterwards.",
+        (FailsAt::Advice, _) => "Nothing fails: this is advice.",
+    };
+    let _ = writeln!(out, "{lead}\n");
+    for e in &f.errors {
+        let _ = writeln!(
+            out,
+            "- `{}`: \"{}\" (seen in {})",
+            e.code.get_ref(),
+            e.message.trim(),
+            e.source.trim()
+        );
+    }
+    if !f.errors.is_empty() {
+        out.push('\n');
+    }
+    if let Some(note) = &f.note {
+        let _ = writeln!(out, "{}\n", note.trim());
+    }
+}
+
+/// The Azure error codes a rule prevents.
+pub fn error_codes(rule: &Rule) -> impl Iterator<Item = &str> {
+    rule.failure
+        .iter()
+        .flat_map(|f| &f.errors)
+        .map(|e| e.code.get_ref().as_str())
+}
+
+/// The rules that prevent an Azure deployment error (code in any case): the
+/// rule's documentation when one does, a list when several do.
+pub fn render_error_code(rules: &[Rule], code: &str) -> Option<String> {
+    let matching: Vec<&Rule> = rules
+        .iter()
+        .filter(|r| error_codes(r).any(|c| c.eq_ignore_ascii_case(code)))
+        .collect();
+    match matching.as_slice() {
+        [] => None,
+        [one] => Some(render(one)),
+        several => {
+            let code = error_codes(several.first()?)
+                .find(|c| c.eq_ignore_ascii_case(code))
+                .unwrap_or(code);
+            let mut out = format!("Rules that prevent the Azure deployment error {code}:\n\n");
+            for r in several {
+                let _ = writeln!(out, "{:<7} {:<30} {}", r.id, r.slug, r.summary);
+            }
+            out.push_str("\nRun `tendon explain <ID>` for a rule's documentation.\n");
+            Some(out)
+        }
+    }
 }
 
 /// A rule's help without a finding: each `{field}` a finding fills in is `…`.
@@ -160,30 +225,85 @@ pub fn render_builtin(query: &str) -> Option<String> {
 }
 
 /// The rule list in a format: aligned text, JSON, or the README's Markdown table.
-pub fn list(rules: &[Rule], format: crate::cli::RulesFormat) -> String {
-    use crate::cli::RulesFormat;
-    let rows: Vec<(&str, &str, &str, &str)> = rules
+/// How `tendon rules` prints the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    /// The README's rule table.
+    Markdown,
+}
+
+/// One row of `tendon rules`.
+struct Row<'a> {
+    id: &'a str,
+    slug: &'a str,
+    default: Severity,
+    /// After the configuration; `None` when it turns the rule off.
+    severity: Option<Severity>,
+    summary: &'a str,
+    fails: Option<FailsAt>,
+    codes: Vec<&'a str>,
+    /// tendon's own diagnostic (TDN): about the run, not about Azure.
+    tool: bool,
+}
+
+/// The rules, with the severities and selection of `config` when given.
+pub fn list(rules: &[Rule], config: Option<&Config>, format: RulesFormat) -> String {
+    let builtin = BUILTIN.iter().map(|b| Row {
+        id: b.0,
+        slug: b.1,
+        default: Severity::parse(b.2).unwrap_or(Severity::Warning),
+        severity: None,
+        summary: b.3,
+        fails: None,
+        codes: Vec::new(),
+        tool: true,
+    });
+    let rows: Vec<Row> = rules
         .iter()
-        .map(|r| {
-            (
-                r.id.as_str(),
-                r.slug.as_str(),
-                r.severity.as_str(),
-                r.summary.as_str(),
-            )
+        .map(|r| Row {
+            id: &r.id,
+            slug: &r.slug,
+            default: r.severity,
+            severity: None,
+            summary: &r.summary,
+            fails: r.failure.as_ref().map(|f| f.when),
+            codes: error_codes(r).collect(),
+            tool: false,
         })
-        .chain(BUILTIN.iter().map(|b| (b.0, b.1, b.2, b.3)))
+        .chain(builtin)
+        .map(|mut row| {
+            row.severity = match config {
+                None => Some(row.default),
+                Some(c) if c.enabled(row.id, row.slug) => {
+                    Some(c.severity_of(row.id, row.slug, row.default))
+                }
+                Some(_) => None,
+            };
+            row
+        })
         .collect();
+    let shown = |row: &Row| row.severity.map_or("off", Severity::as_str);
     match format {
         RulesFormat::Human => rows
             .iter()
-            .map(|(id, slug, sev, summary)| format!("{id:<7} {slug:<30} {sev:<8} {summary}\n"))
+            .map(|r| format!("{:<7} {:<30} {:<8} {}\n", r.id, r.slug, shown(r), r.summary))
             .collect(),
         RulesFormat::Json => {
             let items: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|(id, slug, sev, summary)| {
-                    serde_json::json!({"id": id, "slug": slug, "severity": sev, "summary": summary})
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "slug": r.slug,
+                        "severity": r.severity.unwrap_or(r.default).as_str(),
+                        "summary": r.summary,
+                        "enabled": r.severity.is_some(),
+                        "default_severity": r.default.as_str(),
+                        "fails_at": r.fails.map(FailsAt::as_str),
+                        "deploy_errors": r.codes,
+                    })
                 })
                 .collect();
             let mut out = serde_json::to_string_pretty(&items).unwrap_or_default();
@@ -191,12 +311,26 @@ pub fn list(rules: &[Rule], format: crate::cli::RulesFormat) -> String {
             out
         }
         RulesFormat::Markdown => {
-            let mut out = String::from("| id | slug | severity | summary |\n|---|---|---|---|\n");
-            for (id, slug, sev, summary) in rows {
+            let mut out = String::from(
+                "| id | slug | severity | summary | when it fails |\n|---|---|---|---|---|\n",
+            );
+            for r in &rows {
+                let fails = match (r.fails, r.codes.is_empty()) {
+                    _ if r.tool => "–".to_string(),
+                    (Some(FailsAt::Deploy), false) => {
+                        let codes: Vec<String> = r.codes.iter().map(|c| format!("`{c}`")).collect();
+                        format!("deploy: {}", codes.join(", "))
+                    }
+                    (Some(when), _) => when.as_str().to_string(),
+                    (None, _) => "not confirmed".to_string(),
+                };
                 let _ = writeln!(
                     out,
-                    "| {id} | {slug} | {sev} | {} |",
-                    summary.replace('|', "\\|")
+                    "| {} | {} | {} | {} | {fails} |",
+                    r.id,
+                    r.slug,
+                    shown(r),
+                    r.summary.replace('|', "\\|")
                 );
             }
             out

@@ -8,7 +8,7 @@ use jsonpath_rust::parser::parse_json_path;
 
 use crate::finding::Severity;
 use crate::rules::predicates::Predicate;
-use crate::rules::schema::{DocsFor, RuleDoc, RuleFile};
+use crate::rules::schema::{DocsFor, FailsAt, Failure, RuleDoc, RuleFile};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -53,6 +53,7 @@ pub struct Rule {
     /// Docs for findings about overlay, flat Azure CNI or kubenet clusters.
     pub docs_for: DocsFor,
     pub doc: Option<RuleDoc>,
+    pub failure: Option<Failure>,
     /// Where the rule came from (`builtin:AKS001.toml` or a path).
     pub origin: String,
 }
@@ -99,6 +100,26 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
             Some(file.severity.span()),
         )
     })?;
+    if let Some(f) = &file.failure {
+        for e in &f.errors {
+            let code = e.code.get_ref();
+            if f.when != FailsAt::Deploy {
+                return Err(err(
+                    "deployment errors need `when = \"deploy\"`".into(),
+                    Some(e.code.span()),
+                ));
+            }
+            if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(err(
+                    format!(
+                        "an Azure error code is letters and digits (InsufficientSubnetSize), not \"{}\"",
+                        token(code)
+                    ),
+                    Some(e.code.span()),
+                ));
+            }
+        }
+    }
     let query = parse_json_path(file.select.get_ref()).map_err(|e| {
         err(
             // The parser's first line (where); the rest repeats the query.
@@ -166,6 +187,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         docs: file.docs,
         docs_for: file.docs_for.unwrap_or_default(),
         doc: file.doc,
+        failure: file.failure,
         origin: origin.to_string(),
     })
 }

@@ -35,9 +35,57 @@ pub struct RuleFile {
     /// Other docs for findings about clusters of one network kind.
     #[serde(default)]
     pub docs_for: Option<DocsFor>,
-    /// Long-form documentation, printed by `tendon rule <ID>`.
+    /// Long-form documentation, printed by `tendon explain <ID>`.
     #[serde(default)]
     pub doc: Option<RuleDoc>,
+    /// What Azure does with a template that breaks the rule.
+    #[serde(default)]
+    pub failure: Option<Failure>,
+}
+
+/// When a template that breaks a rule fails, and the Azure errors it gets.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    pub when: FailsAt,
+    /// One or two sentences: what fails and how it shows.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The deployment errors Azure returns, each from a public Microsoft source.
+    #[serde(default)]
+    pub errors: Vec<DeployError>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailsAt {
+    /// Azure rejects the deployment.
+    Deploy,
+    /// Azure accepts it; something breaks after deployment.
+    Runtime,
+    /// Nothing fails: advice.
+    Advice,
+}
+
+impl FailsAt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailsAt::Deploy => "deploy",
+            FailsAt::Runtime => "runtime",
+            FailsAt::Advice => "advice",
+        }
+    }
+}
+
+/// An Azure deployment error: its code (`InsufficientSubnetSize`), its
+/// message as Azure prints it (placeholders in angle brackets), and the
+/// public Microsoft page or issue where it was seen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployError {
+    pub code: Spanned<String>,
+    pub message: String,
+    pub source: String,
 }
 
 /// Docs links by the network of the cluster(s) a finding is about; `docs`
