@@ -1,7 +1,10 @@
 //! Pairs ARM parameter files with their templates by the usual file names:
-//! `X.parameters.json` and `X.parameters.<env>.json` belong to `X.json` in the
-//! same folder (`azuredeploy.parameters.json` ↔ `azuredeploy.json`,
-//! `main.parameters.json` ↔ `main.json`). Explicit pairings win over names:
+//! `X.parameters.json` and `X.parameters.<env>.json` belong to `X.json` (or
+//! `X.bicep`) in the same folder (`azuredeploy.parameters.json` ↔
+//! `azuredeploy.json`, `main.parameters.json` ↔ `main.json`), or, in a folder
+//! named `parameters` or `params` without such a template, to `X` in the folder
+//! above (`hub/parameters/hub.parameters.all.json` ↔ `hub/hub.bicep`, as
+//! Azure Landing Zones lays out its modules). Explicit pairings win over names:
 //! a `.bicepparam` file's `using`, a parameter file's `metadata.template`
 //! (PSRule for Azure's link), a `[[pair]]` of the configuration.
 
@@ -44,7 +47,17 @@ pub fn pair(templates: &[&Path], parameters: &[&Path]) -> Vec<Vec<usize>> {
     }
     let mut out = vec![Vec::new(); templates.len()];
     for (j, p) in parameters.iter().enumerate() {
-        let Some(targets) = template_key_of_parameters(p).and_then(|k| by_key.get(&k)) else {
+        let Some((dir, base)) = template_key_of_parameters(p) else {
+            continue;
+        };
+        let above = || {
+            let name = dir.file_name()?.to_str()?;
+            let named = ["parameters", "params"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n));
+            named.then(|| by_key.get(&(dir.parent()?.to_path_buf(), base.clone())))?
+        };
+        let Some(targets) = by_key.get(&(dir.clone(), base.clone())).or_else(above) else {
             continue;
         };
         for &i in targets {
@@ -126,6 +139,25 @@ mod tests {
             Path::new("b/aks.parametersx.json"),
         ];
         assert_eq!(pair(&t, &p), vec![vec![0], vec![1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn a_parameters_folder_pairs_with_the_template_above_it() {
+        let t = [
+            Path::new("m/hub/hub.bicep"),
+            Path::new("m/spoke/spoke.bicep"),
+            Path::new("m/spoke/params/spoke.json"),
+        ];
+        let p = [
+            Path::new("m/hub/parameters/hub.parameters.all.json"),
+            Path::new("m/hub/Parameters/hub.parameters.min.json"),
+            // A template beside the file wins over the one above.
+            Path::new("m/spoke/params/spoke.parameters.json"),
+            // Only a folder named so looks above.
+            Path::new("m/hub/env/hub.parameters.json"),
+            Path::new("m/parameters/hub.parameters.json"),
+        ];
+        assert_eq!(pair(&t, &p), vec![vec![0, 1], vec![], vec![2]]);
     }
 
     #[test]
