@@ -615,6 +615,11 @@ fn rules_list(args: &RulesArgs) -> ExitCode {
         Err(code) => return code,
     };
     let text = crate::rules::doc::list(&rules, config.as_ref(), args.format);
+    // Rule folders are repository content: nothing in them reaches the terminal raw.
+    let text = match args.format {
+        RulesFormat::Json => report::neutral::json_text(text),
+        _ => report::neutral::visible_lines(&text).into_owned(),
+    };
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),
@@ -660,6 +665,7 @@ fn rule(args: &RuleArgs) -> ExitCode {
             }
         },
     };
+    let text = report::neutral::visible_lines(&text);
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),

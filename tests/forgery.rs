@@ -327,3 +327,45 @@ fn human_names_the_place_of_findings_on_very_long_lines() {
         );
     }
 }
+
+/// A rule folder is repository content too: `tendon rules` and `tendon
+/// explain` show its text with control characters escaped, line breaks of
+/// the documentation kept; the JSON list stays valid JSON.
+#[test]
+fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
+    let dir = scratch("forgery-rule-docs");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(
+        dir.join("rules/ORG001.toml"),
+        "id = \"ORG001\"\nslug = \"org-rule\"\nseverity = \"warning\"\n\
+         summary = \"s\\u001b[2J\\r::error::forged\\u2028x\"\nselect = \"$.clusters[*]\"\nmessage = \"m\"\n\n\
+         [doc]\nwhat = \"\"\"\nline one\n\\u001b]8;;https://evil\\u0007link\n\"\"\"\nwhy = \"w\"\n",
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["rules", "--rules", "rules"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with("ORG001")).unwrap();
+    assert_eq!(
+        line,
+        "ORG001  org-rule                       warning  s\\u{1b}[2J\\r::error::forged\\u{2028}x"
+    );
+    let o = tendon_in(&dir, &["explain", "ORG001", "--rules", "rules"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("## What it does\n\nline one\n\\u{1b}]8;;https://evil\\u{7}link\n"),
+        "{text}"
+    );
+    for line in text.lines() {
+        assert_eq!(hidden_problem(line), None, "{line:?}");
+    }
+    let o = tendon_in(&dir, &["rules", "--rules", "rules", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ORG001")
+        .unwrap();
+    assert_eq!(row["summary"], "s\u{1b}[2J\r::error::forged\u{2028}x");
+    assert!(!String::from_utf8(o.stdout).unwrap().contains('\u{2028}'));
+}

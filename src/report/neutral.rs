@@ -51,6 +51,25 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A multi-line text (rule documentation from a rule folder, which a pull
+/// request may change) with its line breaks and tabs kept and everything
+/// else [`visible`] would escape shown escaped.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    let shown = |c: char| hidden(c) && c != '\n' && c != '\t';
+    if !s.chars().any(shown) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if shown(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`visible`], cut to at most `max` characters (then ending in `…`): for
 /// diagnostics on stderr, where a text from a file (a TOML token, a reason
 /// quoting a template) must not bring a whole line or a megabyte with it.
