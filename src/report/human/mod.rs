@@ -1,7 +1,7 @@
 //! Human-readable reports, laid out as rustc and ruff lay out theirs: a
 //! heading `error[AKS011]: message` (`--show-slugs`: `error[AKS011
 //! kubenet-shared-subnet]`), the place (`--> file:line:col`, columns in
-//! characters as in every format), an excerpt of the source ([`snippet`]),
+//! characters as in every format), an excerpt of the source (`snippet`),
 //! `= help:` (naming the rule's slug for `tendon explain`) and `= docs:`
 //! footers, then each related place under `related:`.
 //!
