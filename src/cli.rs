@@ -105,6 +105,9 @@ pub struct CheckArgs {
     /// When to colour the human report: auto colours a terminal and honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Show each rule's slug beside its id in the human format (error[AKS011 kubenet-shared-subnet]).
+    #[arg(long)]
+    pub show_slugs: bool,
     /// Only print findings, no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -486,8 +489,15 @@ fn check(args: &CheckArgs) -> ExitCode {
         FailOn::Never => None,
     };
     let started = std::time::Instant::now();
-    let render = |format: Format, color: bool| match format {
-        Format::Human => report::human::render(&outcome, color, args.quiet),
+    let render = |format: Format, color: bool, width: Option<usize>| match format {
+        Format::Human => {
+            let style = report::human::Style {
+                color,
+                width,
+                slugs: args.show_slugs,
+            };
+            report::human::render(&outcome, style, args.quiet)
+        }
         Format::Json => report::json::render(&outcome),
         Format::Gcc => report::gcc::render(&outcome),
         Format::Sarif => report::sarif::render(&outcome, &rules),
@@ -497,7 +507,8 @@ fn check(args: &CheckArgs) -> ExitCode {
     // Extra reports first: a CI step that publishes them runs even when the
     // terminal's report fails the job.
     for (format, path) in &args.reports {
-        if let Err(e) = crate::report_file::write_new(path, render(*format, false).as_bytes()) {
+        if let Err(e) = crate::report_file::write_new(path, render(*format, false, None).as_bytes())
+        {
             eprintln!(
                 "tendon: cannot write {}: {e}",
                 capped(&path.display().to_string(), MESSAGE_CHARS)
@@ -508,7 +519,12 @@ fn check(args: &CheckArgs) -> ExitCode {
     let text = if args.statistics {
         statistics(&outcome, args.format, args.quiet)
     } else {
-        render(args.format, use_color(args.color))
+        // A report written to a file is not laid out for the terminal.
+        let width = match args.output {
+            Some(_) => None,
+            None => report::human::terminal_width(),
+        };
+        render(args.format, use_color(args.color), width)
     };
     match &args.output {
         Some(path) => {

@@ -30,7 +30,7 @@
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions, and the suppressed findings with their reasons (SARIF `inSource`, the summary's count) |
 //! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted; what was hidden counted) |
-//! | [`report`] | findings → human (miette), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes `report::neutral` (no control characters, no forged CI command lines) |
+//! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes `report::neutral` (no control characters, no forged CI command lines) |
 //! | [`report_file`] | `--output FILE`: a new file (temporary, then renamed), never written through a symlink |
 //! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
 //! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings (errors point into the TOML) |

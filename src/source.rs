@@ -133,6 +133,27 @@ impl SourceFile {
         before + count_chars(rest)
     }
 
+    /// Byte range of 1-based `line` without its line end (LF, CRLF or CR),
+    /// or None past the last line. A byte order mark is not part of line 1.
+    pub fn line_range(&self, line: u32) -> Option<(usize, usize)> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.line_starts.get(i)? as usize;
+        let next = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |s| *s as usize);
+        let content = self.text.get(start..next).unwrap_or("");
+        let content = content.strip_suffix('\n').unwrap_or(content);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        let end = start + content.len();
+        let bom = if i == 0 && content.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        };
+        Some((start + bom, end))
+    }
+
     /// The text of a span, or "" when the span does not fall on char boundaries.
     pub fn slice(&self, span: Span) -> &str {
         self.text
@@ -204,6 +225,20 @@ mod tests {
         // 'x' follows a two-byte character: byte 5, column 2.
         assert_eq!(f.position(5), Position { line: 2, column: 2 });
         assert_eq!(f.position(999), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn line_ranges_leave_out_line_ends_and_the_byte_order_mark() {
+        let text = "\u{feff}ab\r\ncd\ref\n\ngh";
+        let f = SourceFile::new("a".into(), "a".into(), text.into());
+        let line = |n| f.line_range(n).map(|(s, e)| &text[s..e]);
+        assert_eq!(line(1), Some("ab"));
+        assert_eq!(line(2), Some("cd"));
+        assert_eq!(line(3), Some("ef"));
+        assert_eq!(line(4), Some(""));
+        assert_eq!(line(5), Some("gh"));
+        assert_eq!(line(6), None);
+        assert_eq!(line(0), None);
     }
 
     #[test]

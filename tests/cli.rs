@@ -97,39 +97,29 @@ fn json_format_has_the_documented_shape() {
     assert_eq!(stdout(&o), expected);
 }
 
-const HUMAN: &str = r#"TDN001(parse-error)
+const HUMAN: &str = r#"error[TDN001]: unexpected character '"', expected ',' or '}'
+ --> fixtures/TDN001/fail/broken.json:8:7
+  |
+8 |       "location": "westeurope"
+  |       ^
 
-  × unexpected character '"', expected ',' or '}'
-   ╭─[fixtures/TDN001/fail/broken.json:8:7]
- 7 │       "name": "aks-broken"
- 8 │       "location": "westeurope"
-   ·       ─
- 9 │     }
-   ╰────
+error[AKS001]: node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support
+  --> fixtures/TDN001/fail/good.json:11:71
+   |
+11 |         "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
+   |                                                                       ^^^^^^^^^
+   |
+   = help: Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool. (tendon explain kubenet-windows-pool)
+   = docs: https://learn.microsoft.com/azure/aks/configure-kubenet
 
-AKS001(kubenet-windows-pool) (https://learn.microsoft.com/azure/aks/configure-kubenet)
-
-  × node pool 'win' of cluster 'aks-good' runs Windows, which kubenet does not support
-    ╭─[fixtures/TDN001/fail/good.json:11:71]
- 10 │       "properties": {
- 11 │         "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
-    ·                                                                       ─────────
- 12 │         "networkProfile": { "networkPlugin": "kubenet" }
-    ╰────
-  help: Windows node pools need Azure CNI: set networkProfile.networkPlugin to 'azure' (with
-        networkPluginMode 'overlay' to keep pod IPs off the subnet), or make this a Linux pool.
-
-AKS021(kubenet-retirement) (https://learn.microsoft.com/azure/aks/concepts-network-legacy-cni)
-
-  ☞ cluster 'aks-good' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure
-  │ CNI Overlay
-    ╭─[fixtures/TDN001/fail/good.json:12:46]
- 11 │         "agentPoolProfiles": [ { "name": "win", "count": 1, "osType": "Windows" } ],
- 12 │         "networkProfile": { "networkPlugin": "kubenet" }
-    ·                                              ─────────
- 13 │       }
-    ╰────
-  help: Azure CNI Overlay keeps pod addresses off the VNet like kubenet, without route tables.
+note[AKS021]: cluster 'aks-good' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay
+  --> fixtures/TDN001/fail/good.json:12:46
+   |
+12 |         "networkProfile": { "networkPlugin": "kubenet" }
+   |                                              ^^^^^^^^^
+   |
+   = help: Azure CNI Overlay keeps pod addresses off the VNet like kubenet, without route tables. (tendon explain kubenet-retirement)
+   = docs: https://learn.microsoft.com/azure/aks/concepts-network-legacy-cni
 
 checked 2 files (1 template): 2 errors, 0 warnings, 1 info
 "#;
@@ -995,7 +985,7 @@ fn unknown_rule_names_in_the_configuration_stop_the_run() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
-/// The human header's `file:line:col` counts characters, as the gcc line
+/// The human `-->` line's `file:line:col` counts characters, as the gcc line
 /// does: a multibyte name and an escaped control character earlier on the line
 /// do not shift it.
 #[test]
@@ -1008,7 +998,7 @@ fn human_header_columns_are_characters() {
     let places: Vec<&str> = gcc.lines().filter_map(|l| l.split(": ").next()).collect();
     let headers: Vec<&str> = human
         .lines()
-        .filter_map(|l| l.split_once("╭─[")?.1.strip_suffix(']'))
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
         .collect();
     assert!(!places.is_empty());
     assert_eq!(headers, places, "{human}");

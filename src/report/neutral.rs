@@ -9,7 +9,7 @@ use std::borrow::Cow;
 /// the Unicode line and paragraph separators, the bidirectional controls
 /// that reorder what a terminal shows ("trojan source"), and the two
 /// non-characters XML forbids.
-fn hidden(c: char) -> bool {
+pub(crate) fn hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -22,7 +22,7 @@ fn hidden(c: char) -> bool {
         )
 }
 
-fn push_escaped(out: &mut String, c: char) {
+pub(crate) fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
@@ -120,56 +120,6 @@ pub fn json_text(json: String) -> String {
     out
 }
 
-/// Source text with every `hidden` character but the line ends (`\n`,
-/// `\r\n`) and tabs escaped, for the snippets the human report shows, and a
-/// map from byte offsets in `text` to offsets in the escaped text.
-pub struct VisibleSource {
-    pub text: String,
-    /// (offset in the original, bytes added before it), one per escaped char.
-    shifts: Vec<(usize, usize)>,
-}
-
-impl VisibleSource {
-    pub fn new(text: &str) -> VisibleSource {
-        let keep = |i: usize, c: char| match c {
-            '\n' | '\t' => true,
-            '\r' => text.as_bytes().get(i + 1) == Some(&b'\n'),
-            c => !hidden(c),
-        };
-        if text.char_indices().all(|(i, c)| keep(i, c)) {
-            return VisibleSource {
-                text: text.to_string(),
-                shifts: Vec::new(),
-            };
-        }
-        let mut out = String::with_capacity(text.len() + 16);
-        let mut shifts = Vec::new();
-        let mut added = 0;
-        for (i, c) in text.char_indices() {
-            if keep(i, c) {
-                out.push(c);
-                continue;
-            }
-            let before = out.len();
-            push_escaped(&mut out, c);
-            added += out.len() - before - c.len_utf8();
-            // Offsets after this character move by `added`.
-            shifts.push((i + c.len_utf8(), added));
-        }
-        VisibleSource { text: out, shifts }
-    }
-
-    /// Where byte `offset` of the original text is in [`Self::text`].
-    pub fn offset(&self, offset: usize) -> usize {
-        let i = self.shifts.partition_point(|(at, _)| *at <= offset);
-        let added = match i.checked_sub(1).and_then(|i| self.shifts.get(i)) {
-            Some((_, added)) => *added,
-            None => 0,
-        };
-        offset + added
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,19 +158,5 @@ mod tests {
         assert_eq!(line_start_path("##vso[x].json"), "./##vso[x].json");
         assert_eq!(line_start_path("a\n::error"), "a\\n::error");
         assert_eq!(line_start_path("/abs/x.json"), "/abs/x.json");
-    }
-
-    #[test]
-    fn visible_source_keeps_line_ends_and_maps_offsets() {
-        let s = VisibleSource::new("a\r\nb\u{1b}c\n\u{2028}d");
-        assert_eq!(s.text, "a\r\nb\\u{1b}c\n\\u{2028}d");
-        // `c` was at 5; the escape added 5 bytes (1 → 6).
-        assert_eq!(s.offset(4), 4);
-        assert_eq!(s.offset(5), 10);
-        // `d` was at 10 (after the 3-byte U+2028 → 8 bytes: 5 more).
-        assert_eq!(s.offset(10), 20);
-        assert_eq!(&s.text[s.offset(10)..], "d");
-        let plain = VisibleSource::new("x\ny");
-        assert_eq!(plain.offset(2), 2);
     }
 }

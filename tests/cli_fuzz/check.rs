@@ -30,9 +30,16 @@ static GITHUB: LazyLock<Regex> = LazyLock::new(|| {
         r"^::(error|warning|notice) file=[^,:]*,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=[A-Z]+\d+ [a-z0-9-]+::.*$",
     )
 });
-static HEADER: LazyLock<Regex> = LazyLock::new(|| regex(r"╭─\[.*:\d+:\d+\]$"));
+/// Every line of a human report without a width: a heading, a place, a
+/// gutter line (source, underline, bar), a footer, the elision mark, the
+/// summary, or the blank line after a finding.
+static HUMAN_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"^((error|warning|note)\[[A-Z]+\d+\]: .*|related: .*| +--> .*:\d+:\d+| *\d* \|( .*)?| += (help|docs): .*|…|checked .*|)$",
+    )
+});
 static HUMAN_HEAD: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[A-Z]+\d+\([a-z0-9-]+\)( \(.*\))?$"));
+    LazyLock::new(|| regex(r"^(error|warning|note)\[[A-Z]+\d+\]: "));
 static RULE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Z]+\d+$"));
 static SGR: LazyLock<Regex> = LazyLock::new(|| regex("\u{1b}\\[[0-9;]*m"));
 
@@ -108,7 +115,7 @@ fn check_run(
     } else {
         &[]
     };
-    // Colours on: miette's SGR sequences are the only escapes allowed.
+    // Colours on: SGR sequences are the only escapes allowed.
     let plain = SGR.replace_all(out, "");
     let shown = if colour { &plain } else { out };
     for (text, own, what) in [
@@ -157,9 +164,9 @@ fn check_run(
             }
         }
         "human" => {
-            for line in out.lines().filter(|l| l.contains("╭─[")) {
-                if !HEADER.is_match(line) {
-                    problems.push(format!("{what}: bad snippet header {line:?}"));
+            for line in out.lines() {
+                if !HUMAN_LINE.is_match(line) {
+                    problems.push(format!("{what}: not a line of a human report: {line:?}"));
                     break;
                 }
             }

@@ -13,11 +13,15 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `tendon` with `args`, to run in `dir`, with no colour preference from the
-/// environment and git kept from finding a repository above `dir`'s parent.
+/// `tendon` with `args`, to run in `dir`, with no colour preference or
+/// terminal width from the environment and git kept from finding a
+/// repository above `dir`'s parent.
 pub fn command_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tendon"));
-    cmd.args(args).current_dir(dir).env_remove("NO_COLOR");
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS");
     if let Some(parent) = dir.parent() {
         cmd.env("GIT_CEILING_DIRECTORIES", parent);
     }
