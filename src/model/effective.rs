@@ -17,6 +17,14 @@ pub fn derived_value(d: &Derived, origin: Option<Loc>) -> Value {
     .with_origin(origin)
 }
 
+/// What a pool of cluster `c` will use, under the cluster's effective plugin.
+pub fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
+    match derive::effective_plugin(c.network.as_ref(), c.sku.as_ref()) {
+        Ok((plugin, overlay)) => PoolEffective::new(p, Ok(plugin.as_deref()), overlay),
+        Err(r) => PoolEffective::new(p, Err(&r), false),
+    }
+}
+
 /// What one pool will use.
 pub struct PoolEffective {
     pub max_nodes: Derived,

@@ -138,6 +138,36 @@ fn cluster_identities(c: &ClusterFact) -> Vec<String> {
     }
 }
 
+/// The control-plane identity: `userAssigned`, `systemAssigned` (also when
+/// none is set), `servicePrincipal`, or Unknown.
+pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
+    let identity = c.identity.as_ref();
+    let origin = identity
+        .and_then(|i| i.get("type"))
+        .and_then(|t| t.origin)
+        .or(identity.and_then(|i| i.origin))
+        .or(Some(c.origin.loc));
+    let kind = match c
+        .identity
+        .as_ref()
+        .and_then(|i| i.get("type"))
+        .map(|t| &t.kind)
+    {
+        Some(Kind::Str(t)) if t.to_ascii_lowercase().contains("userassigned") => "userAssigned",
+        Some(Kind::Str(t)) if t.eq_ignore_ascii_case("SystemAssigned") => "systemAssigned",
+        Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
+        _ => match c.service_principal.as_ref().map(|v| &v.kind) {
+            Some(Kind::Str(id)) if !id.is_empty() && !id.eq_ignore_ascii_case("msi") => {
+                "servicePrincipal"
+            }
+            Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
+            // Without an identity or a service principal AKS creates a system-assigned identity.
+            _ => "systemAssigned",
+        },
+    };
+    Value::str(kind).with_origin(origin)
+}
+
 /// Something the identity needs rights on: a node subnet (a scope above it
 /// — its VNet, resource group — covers it too) or the route table you bring.
 struct Target {

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod derive;
 pub mod effective;
 pub mod facts;
+pub mod flags;
 pub mod identity;
 pub mod link;
 pub mod linked;

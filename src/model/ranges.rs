@@ -1,12 +1,68 @@
-//! The address ranges of a cluster's network, for the overlap rules.
+//! The address ranges of a cluster's network: its VNets (or subnets), the
+//! VNets peered with them, its pod and service ranges, and the ranges the
+//! configuration adds. Read by reserved-range, cidr-overlap and
+//! on-premises-overlap-risk.
 
-use serde_json::Value as J;
+use serde_json::{Value as J, json};
 
 use crate::model::effective::cluster_effective;
-use crate::model::facts::{VnetFact, address_prefixes};
-use crate::model::linked::{ClusterRef, IdIndex, SubnetEntry, written_last};
+use crate::model::facts::address_prefixes;
+use crate::model::linked::{Linked, written_last};
 use crate::model::world::object;
+use crate::source::Loc;
 use crate::value::Value;
+
+/// Ranges given by the configuration, with their place in the config file.
+#[derive(Debug, Default)]
+pub struct NetworkConfig {
+    /// More ranges nothing may overlap (read by reserved-range).
+    pub reserved: Vec<(String, Option<Loc>)>,
+    /// Ranges in use elsewhere, e.g. on-premises (read by cidr-overlap).
+    pub on_premises: Vec<(String, Option<Loc>)>,
+}
+
+/// A cluster's ranges as the world lists them.
+pub(crate) struct ClusterRanges {
+    /// `extraReserved`: the configured reserved ranges (reserved-range).
+    pub extra_reserved: Vec<J>,
+    /// `ownRanges`: its networks, then its pod and service ranges.
+    pub own: Vec<J>,
+    /// `ranges`: its networks, the peered VNets, the configured on-premises
+    /// ranges, then its pod and service ranges (cidr-overlap, on-premises-overlap-risk).
+    pub all: Vec<J>,
+}
+
+/// The ranges of cluster `ci`, with the configured ones.
+pub(crate) fn cluster_ranges(linked: &Linked, ci: usize, config: &NetworkConfig) -> ClusterRanges {
+    let (own, mut all) = network_ranges(ci, linked);
+    // Configured on-premises ranges sit with the networks, before pod and service ranges.
+    let first_own = all
+        .iter()
+        .position(|r| {
+            r.get("group")
+                .and_then(J::as_str)
+                .is_some_and(|g| g == "pods" || g == "services")
+        })
+        .unwrap_or(all.len());
+    for (k, (cidr, _)) in config.on_premises.iter().enumerate().rev() {
+        all.insert(
+            first_own,
+            json!({"kind": "the configured on-premises range", "cidr": cidr, "group": "on-premises",
+                   "at": format!("/config/onPremises/{k}"), "note": ""}),
+        );
+    }
+    let extra_reserved = config
+        .reserved
+        .iter()
+        .enumerate()
+        .map(|(k, (cidr, _))| json!({"cidr": cidr, "at": format!("/config/reserved/{k}")}))
+        .collect();
+    ClusterRanges {
+        extra_reserved,
+        own,
+        all,
+    }
+}
 
 /// One address range of a cluster's network, for overlap rules: what it is,
 /// the CIDR, a group (ranges of one group never conflict with each other, e.g.
@@ -27,14 +83,11 @@ fn range(kind: &str, cidr: &str, group: &str, at: String, note: &str) -> J {
 /// puts the VNets peered with them between the two. The cluster's own pod and
 /// service ranges come last, so they are a pair's later side: the value a
 /// finding points at, as the one to change.
-pub(crate) fn network_ranges(
-    ci: usize,
-    c: &ClusterRef,
-    subnets: &[SubnetEntry],
-    vnets: &[(&VnetFact, Vec<&Value>)],
-    vnet_of_subnet: &dyn Fn(&SubnetEntry) -> Option<usize>,
-    vnet_index: &IdIndex,
-) -> (Vec<J>, Vec<J>) {
+fn network_ranges(ci: usize, linked: &Linked) -> (Vec<J>, Vec<J>) {
+    let (subnets, vnets, vnet_index) = (&linked.subnets, &linked.vnets, &linked.vnet_index);
+    let Some(c) = linked.clusters.get(ci) else {
+        return (Vec::new(), Vec::new());
+    };
     let mut own = Vec::new();
     let mut peered = Vec::new();
     let mut seen_vnets: Vec<usize> = Vec::new();
@@ -51,7 +104,7 @@ pub(crate) fn network_ranges(
     for p in &c.pools {
         let Some(si) = p.subnet else { continue };
         let Some(s) = subnets.get(si) else { continue };
-        match vnet_of_subnet(s) {
+        match linked.subnet_vnet.get(si).copied().flatten() {
             Some(vi) => {
                 if seen_vnets.contains(&vi) {
                     continue;

@@ -5,7 +5,7 @@
 
 use serde_json::{Value as J, json};
 
-use crate::model::facts::{ClusterFact, RouteTableFact, id_of};
+use crate::model::facts::{RouteTableFact, id_of};
 use crate::model::linked::{ClusterRef, SubnetEntry};
 use crate::resource_id::last_name;
 use crate::value::{Kind, Value};
@@ -121,34 +121,4 @@ pub(crate) fn byo_route_table(c: &ClusterRef, subnets: &[SubnetEntry]) -> Option
             .unwrap_or_else(|| last_name(&rt).to_string());
         Some(json!({"name": name, "at": format!("/subnets/{si}/routeTable")}))
     })
-}
-
-/// The control-plane identity: `userAssigned`, `systemAssigned` (also when
-/// none is set), `servicePrincipal`, or Unknown.
-pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
-    let identity = c.identity.as_ref();
-    let origin = identity
-        .and_then(|i| i.get("type"))
-        .and_then(|t| t.origin)
-        .or(identity.and_then(|i| i.origin))
-        .or(Some(c.origin.loc));
-    let kind = match c
-        .identity
-        .as_ref()
-        .and_then(|i| i.get("type"))
-        .map(|t| &t.kind)
-    {
-        Some(Kind::Str(t)) if t.to_ascii_lowercase().contains("userassigned") => "userAssigned",
-        Some(Kind::Str(t)) if t.eq_ignore_ascii_case("SystemAssigned") => "systemAssigned",
-        Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
-        _ => match c.service_principal.as_ref().map(|v| &v.kind) {
-            Some(Kind::Str(id)) if !id.is_empty() && !id.eq_ignore_ascii_case("msi") => {
-                "servicePrincipal"
-            }
-            Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
-            // Without an identity or a service principal AKS creates a system-assigned identity.
-            _ => "systemAssigned",
-        },
-    };
-    Value::str(kind).with_origin(origin)
 }
