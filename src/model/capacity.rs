@@ -11,7 +11,8 @@ use crate::value::{Kind, Value};
 
 /// Subnet capacity against demand: `usableAddresses`, `nodeDemand` (nodes plus
 /// surge of every pool on it), `cniDemand` (with flat Azure CNI pools, one
-/// address per pod too), and `pools` (pointers to the pools on it).
+/// address per pod too), and `pools` (pointers to the pools on it). Read by
+/// subnet-too-small and azure-cni-subnet-capacity.
 pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRef]) {
     let prefixes = s
         .decl

@@ -25,7 +25,8 @@ pub fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
     }
 }
 
-/// What one pool will use.
+/// What one pool will use. Read by kubenet-max-pods (`maxPods`) and, as
+/// demand, by subnet-too-small and azure-cni-subnet-capacity.
 pub struct PoolEffective {
     pub max_nodes: Derived,
     pub surge: Derived,
@@ -142,6 +143,10 @@ fn setting(
 }
 
 /// `{plugin, overlay, podCidr, podCidrDefault, podBlocks, serviceCidr, …, nodeCeiling}` of a cluster.
+/// Read by the rules on the plugin (see [`derive::effective_plugin`]),
+/// kubenet-node-limit and pod-cidr-too-small (`nodeCeiling`, `podCidr`),
+/// dns-service-ip and service-cidr-too-large (`serviceCidr`, `dnsServiceIP`),
+/// and, through the cluster's ranges, reserved-range and cidr-overlap.
 pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)]) -> Value {
     let net = c.network.as_ref();
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));

@@ -10,7 +10,6 @@ pub mod identity;
 pub mod link;
 pub mod linked;
 pub mod nsg;
-pub mod nsg_check;
 pub mod ranges;
 pub mod routing;
 pub mod world;

@@ -1,4 +1,5 @@
-//! AKS017 `nsg-blocks-pod-traffic`: does an NSG deny traffic that kubenet needs?
+//! Whether an NSG's rules block a flow: read by nsg-blocks-pod-traffic, for
+//! the traffic kubenet needs.
 //!
 //! With kubenet, pod traffic leaves and enters the node NICs with pod IPs as source or
 //! destination, so an NSG on the node subnet sees it. AKS never edits subnet NSGs, so a

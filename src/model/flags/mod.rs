@@ -19,6 +19,9 @@
 //! | `nsgBlocks` | subnet | nsg-blocks-pod-traffic |
 
 mod gateways;
+mod network_role;
+mod nsg_blocks;
+mod route_tables;
 mod sharing;
 
 use std::collections::HashMap;
@@ -27,8 +30,7 @@ use serde_json::{Map, Value as J};
 
 use crate::model::identity::{self, Assignment};
 use crate::model::linked::Linked;
-use crate::model::nsg_check::nsg_blocks;
-use crate::model::routing;
+use nsg_blocks::nsg_blocks;
 
 /// Where a flag goes in its object: before or after a field, or last.
 #[derive(Clone, Copy, PartialEq)]
@@ -59,7 +61,7 @@ pub(crate) fn apply(linked: &Linked, doc: &mut J) {
             if first_on_subnet
                 && let Some(si) = p.subnet
                 && let Some(s) = linked.subnets.get(si)
-                && let Some(egress) = routing::udr_egress(si, s, &linked.route_tables)
+                && let Some(egress) = route_tables::udr_egress(si, s, &linked.route_tables)
             {
                 fields.push((Place::End, "udrEgress", egress));
             }
@@ -102,10 +104,10 @@ fn cluster_flags(
         return fields;
     };
     let after_identity = Place::After("controlPlaneIdentity");
-    if let Some(byo) = routing::byo_route_table(c, &linked.subnets) {
+    if let Some(byo) = route_tables::byo_route_table(c, &linked.subnets) {
         fields.push((after_identity, "byoRouteTable", byo));
     }
-    if let Some(mixed) = routing::mixed_route_tables(c, &linked.subnets) {
+    if let Some(mixed) = route_tables::mixed_route_tables(c, &linked.subnets) {
         fields.push((after_identity, "mixedRouteTables", mixed));
     }
     let depends_at = if c.facts.depends_on.is_empty() {
@@ -114,10 +116,10 @@ fn cluster_flags(
         format!("/clusters/{ci}/dependsOn")
     };
     let before_subnets = Place::Before("subnets");
-    for (key, value) in identity::network_role(c, &linked.subnets, assignments, &depends_at) {
+    for (key, value) in network_role::network_role(c, &linked.subnets, assignments, &depends_at) {
         fields.push((before_subnets, key, value));
     }
-    if let Some(order) = identity::route_table_order(c, &linked.subnets, &depends_at) {
+    if let Some(order) = network_role::route_table_order(c, &linked.subnets, &depends_at) {
         fields.push((before_subnets, "routeTableOrder", order));
     }
     let connected = gateways.connected(linked, c);

@@ -1,6 +1,6 @@
-//! AKS017 in the world: which rules of a node subnet's NSG deny traffic
-//! between the subnet and the pod range of a kubenet cluster on it
-//! (the analysis itself is [`crate::model::nsg`]).
+//! `nsgBlocks` (nsg-blocks-pod-traffic): which rules of a node subnet's NSG
+//! deny traffic between the subnet and the pod range of a kubenet cluster on
+//! it (whether a rule set blocks a flow is [`crate::model::nsg`]).
 
 use ipnet::IpNet;
 use serde_json::{Value as J, json};
@@ -35,7 +35,7 @@ fn cidrs(values: &[Value]) -> Option<Vec<IpNet>> {
 }
 
 /// `[{at, rule, direction, cluster, podCidr}]` for the subnet's NSG.
-pub(crate) fn nsg_blocks(
+pub(super) fn nsg_blocks(
     s: &SubnetEntry,
     clusters: &[ClusterRef],
     nsgs: &[(&NsgFact, Vec<&Value>)],
