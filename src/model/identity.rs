@@ -43,7 +43,7 @@ fn allows(pattern: &str, action: &str) -> bool {
 }
 
 /// The identity a principal id stands for, `Err` when it is not known.
-fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
+pub(crate) fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
     match &v.kind {
         Kind::Str(s) => Ok(s
             .strip_prefix(PRINCIPAL_PLACEHOLDER)

@@ -29,6 +29,16 @@ impl IdIndex {
             .map(|(_, i)| *i)
     }
 
+    /// Every entity inserted under an id matching `id`, in insertion order.
+    pub(crate) fn find_all<'s>(&'s self, id: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.buckets
+            .get(&link_key(id))
+            .into_iter()
+            .flatten()
+            .filter(move |(known, _)| ids_match(known, id))
+            .map(|(_, i)| *i)
+    }
+
     pub(crate) fn insert(&mut self, id: &str, idx: usize) {
         self.buckets
             .entry(link_key(id))
@@ -95,6 +105,8 @@ pub(crate) struct Linked<'a> {
     pub subnet_vnet: Vec<Option<usize>>,
     /// Per subnet: the distinct clusters on it, each with its first pool there.
     pub subnet_clusters: Vec<Vec<(usize, usize)>>,
+    /// Identity → the role assignments whose principal it is.
+    pub identity_assignments: IdIndex,
     /// Per route table, NSG and VNet: its subnets, in subnet order.
     pub rt_subnets: Vec<Vec<usize>>,
     pub nsg_subnets: Vec<Vec<usize>>,
@@ -116,6 +128,11 @@ impl Linked<'_> {
             // Without both names known, two declarations cannot be told apart.
             _ => None,
         }
+    }
+
+    /// The role assignments whose principal is identity `id`, in order.
+    pub(crate) fn assignments_of<'s>(&'s self, id: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.identity_assignments.find_all(id)
     }
 
     /// The distinct clusters on a subnet (with their first pool there).

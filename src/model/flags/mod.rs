@@ -28,7 +28,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as J};
 
-use crate::model::identity::{self, Assignment};
+use crate::model::identity;
 use crate::model::linked::Linked;
 use nsg_blocks::nsg_blocks;
 
@@ -46,11 +46,14 @@ type Fields = Vec<(Place, &'static str, J)>;
 pub(crate) fn apply(linked: &Linked, doc: &mut J) {
     let mut shared_subnet = sharing::shared_subnets(linked);
     let mut shared_rt = sharing::shared_route_tables(linked);
-    let assignments = identity::assignments(&linked.role_assignments, &linked.role_definitions);
+    let roles = network_role::Roles::new(identity::assignments(
+        &linked.role_assignments,
+        &linked.role_definitions,
+    ));
     let gateways = gateways::GatewayIndex::new(&linked.gateways);
     for (ci, c) in linked.clusters.iter().enumerate() {
         let cluster = doc.pointer_mut(&format!("/clusters/{ci}"));
-        place(cluster, cluster_flags(linked, ci, &assignments, &gateways));
+        place(cluster, cluster_flags(linked, ci, &roles, &gateways));
         for (pi, p) in c.pools.iter().enumerate() {
             let mut fields = Fields::new();
             if let Some(share) = shared_subnet.remove(&(ci, pi)) {
@@ -96,7 +99,7 @@ pub(crate) fn apply(linked: &Linked, doc: &mut J) {
 fn cluster_flags(
     linked: &Linked,
     ci: usize,
-    assignments: &[Assignment],
+    roles: &network_role::Roles,
     gateways: &gateways::GatewayIndex,
 ) -> Fields {
     let mut fields = Fields::new();
@@ -116,7 +119,7 @@ fn cluster_flags(
         format!("/clusters/{ci}/dependsOn")
     };
     let before_subnets = Place::Before("subnets");
-    for (key, value) in network_role::network_role(c, &linked.subnets, assignments, &depends_at) {
+    for (key, value) in network_role::network_role(linked, c, roles, &depends_at) {
         fields.push((before_subnets, key, value));
     }
     if let Some(order) = network_role::route_table_order(c, &linked.subnets, &depends_at) {

@@ -8,7 +8,7 @@ use serde_json::{Value as J, json};
 use crate::model::identity::{
     Assignment, DependencyTarget, ROLE_ASSIGNMENTS, cluster_identities, covers, missing_dependency,
 };
-use crate::model::linked::{ClusterRef, SubnetEntry};
+use crate::model::linked::{ClusterRef, Linked, SubnetEntry};
 use crate::resource_id::{ids_match, last_name};
 use crate::value::Value;
 
@@ -51,6 +51,19 @@ fn what(subnet: bool, route_table: bool) -> &'static str {
     }
 }
 
+/// The role assignments of the run, each once, and whether all are known.
+pub(super) struct Roles<'a> {
+    pub list: Vec<Assignment<'a>>,
+    pub all_known: bool,
+}
+
+impl<'a> Roles<'a> {
+    pub(super) fn new(list: Vec<Assignment<'a>>) -> Roles<'a> {
+        let all_known = list.iter().all(|a| a.known.is_ok());
+        Roles { list, all_known }
+    }
+}
+
 /// The role facts of a cluster on its own subnet: `networkRole`
 /// (pointer to the assignment that gives its identity rights on the subnet)
 /// when assignments cover the subnet and any route table it brings; else
@@ -61,45 +74,78 @@ fn what(subnet: bool, route_table: bool) -> &'static str {
 /// depend on it. `depends_at` is the world pointer a missing dependency is
 /// reported at.
 pub(super) fn network_role(
+    linked: &Linked,
     c: &ClusterRef,
-    subnets: &[SubnetEntry],
-    assignments: &[Assignment],
+    roles: &Roles,
     depends_at: &str,
 ) -> Vec<(&'static str, J)> {
     let identities = cluster_identities(c.facts);
-    let targets = targets(c, subnets);
+    let targets = targets(c, &linked.subnets);
     if identities.is_empty() || targets.is_empty() {
         return Vec::new();
     }
-    let all_known = assignments.iter().all(|a| a.known.is_ok());
-    // The first assignment covering each target.
-    let covering: Vec<Option<usize>> = targets
-        .iter()
-        .map(|t| {
-            assignments.iter().position(|a| {
-                let Ok((principal, grants, scope)) = &a.known else {
-                    return false;
-                };
-                let mine = principal
-                    .as_deref()
-                    .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
-                let grants = if t.route_table {
-                    grants.route_table
-                } else {
-                    grants.subnet
-                };
-                mine && grants && covers(scope, &t.id)
-            })
-        })
+    let covering = covering(linked, &identities, &targets, roles);
+    let mut out: Vec<(&'static str, J)> = order(c, &covering, roles, depends_at)
+        .map(|o| ("roleAssignmentOrder", o))
+        .into_iter()
         .collect();
-    let mut out = Vec::new();
+    if covering.iter().all(Option::is_some) {
+        if let Some(Some(k)) = covering.first() {
+            out.push(("networkRole", J::from(format!("/roleAssignments/{k}"))));
+        }
+        return out;
+    }
+    // An unknown assignment may be the missing one.
+    if !roles.all_known {
+        return out;
+    }
+    out.push(("missingNetworkRole", J::Bool(true)));
+    out.push(("networkRoleGap", gap(linked, c, &targets, &covering)));
+    out
+}
+
+/// For each target, the first assignment that gives one of the identities
+/// the right it needs there. Only the assignments whose principal is one of
+/// the identities are looked at (the linked model indexes them).
+fn covering(
+    linked: &Linked,
+    identities: &[String],
+    targets: &[Target],
+    roles: &Roles,
+) -> Vec<Option<usize>> {
+    let mut mine: Vec<usize> = identities
+        .iter()
+        .flat_map(|i| linked.assignments_of(i))
+        .collect();
+    mine.sort_unstable();
+    mine.dedup();
+    let grants = |k: usize, t: &Target| {
+        let Some(Ok((_, grants, scope))) = roles.list.get(k).map(|a| &a.known) else {
+            return false;
+        };
+        let grants = if t.route_table {
+            grants.route_table
+        } else {
+            grants.subnet
+        };
+        grants && covers(scope, &t.id)
+    };
+    targets
+        .iter()
+        .map(|t| mine.iter().copied().find(|&k| grants(k, t)))
+        .collect()
+}
+
+/// `roleAssignmentOrder`: the first covering assignment in the cluster's
+/// template that the cluster does not wait for.
+fn order(c: &ClusterRef, covering: &[Option<usize>], roles: &Roles, depends_at: &str) -> Option<J> {
     let mut seen: Vec<usize> = Vec::new();
-    for k in covering.iter().flatten() {
-        if seen.contains(k) {
+    for &k in covering.iter().flatten() {
+        if seen.contains(&k) {
             continue;
         }
-        seen.push(*k);
-        let Some(a) = assignments.get(*k) else {
+        seen.push(k);
+        let Some(a) = roles.list.get(k) else {
             continue;
         };
         let target = DependencyTarget {
@@ -113,43 +159,33 @@ pub(super) fn network_role(
                 .name
                 .as_str()
                 .unwrap_or("(name not known statically)");
-            out.push((
-                "roleAssignmentOrder",
+            return Some(
                 json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
-            ));
-            break;
+            );
         }
     }
-    if covering.iter().all(Option::is_some) {
-        if let Some(Some(k)) = covering.first() {
-            out.push(("networkRole", J::from(format!("/roleAssignments/{k}"))));
-        }
-        return out;
-    }
-    // An unknown assignment may be the missing one.
-    if !all_known {
-        return out;
-    }
+    None
+}
+
+/// `networkRoleGap`: what the identity needs rights on, what no assignment
+/// covers, and an assignment that covers only part of it.
+fn gap(linked: &Linked, c: &ClusterRef, targets: &[Target], covering: &[Option<usize>]) -> J {
+    let subnets = &linked.subnets;
     let has_rt = targets.iter().any(|t| t.route_table);
     let uncovered = |rt: bool| {
         targets
             .iter()
-            .zip(&covering)
+            .zip(covering)
             .any(|(t, k)| t.route_table == rt && k.is_none())
     };
     let (no_subnet, no_rt) = (uncovered(false), uncovered(true));
-    let subnet_name = c
-        .pools
-        .iter()
-        .find_map(|p| p.subnet.and_then(|si| subnets.get(si)))
-        .map(SubnetEntry::name)
-        .unwrap_or_default();
-    let rt_name = c
-        .pools
-        .iter()
-        .filter_map(|p| p.subnet.and_then(|si| subnets.get(si)))
-        .find_map(SubnetEntry::route_table_name);
-    let needs = match &rt_name {
+    let on = || {
+        c.pools
+            .iter()
+            .filter_map(|p| p.subnet.and_then(|si| subnets.get(si)))
+    };
+    let subnet_name = on().next().map(SubnetEntry::name).unwrap_or_default();
+    let needs = match on().find_map(SubnetEntry::route_table_name) {
         Some(rt) => format!("subnet '{subnet_name}' and route table '{rt}'"),
         None => format!("subnet '{subnet_name}'"),
     };
@@ -163,7 +199,7 @@ pub(super) fn network_role(
         "missing": format!("{}{scope}", what(no_subnet, no_rt)),
     });
     if has_rt
-        && let Some((t, Some(k))) = targets.iter().zip(&covering).find(|(_, k)| k.is_some())
+        && let Some((t, Some(k))) = targets.iter().zip(covering).find(|(_, k)| k.is_some())
         && let J::Object(o) = &mut gap
     {
         o.insert("partial".into(), J::from(format!("/roleAssignments/{k}")));
@@ -172,9 +208,7 @@ pub(super) fn network_role(
             J::from(what(!t.route_table, t.route_table)),
         );
     }
-    out.push(("missingNetworkRole", J::Bool(true)));
-    out.push(("networkRoleGap", gap));
-    out
+    gap
 }
 
 /// `routeTableOrder`: the first subnet with a route table that is declared in the

@@ -1,5 +1,6 @@
 //! Linking, step 3: the inverse relations — subnet → the distinct clusters
-//! on it, route table / NSG / VNet → their subnets.
+//! on it, route table / NSG / VNet → their subnets, identity → the role
+//! assignments whose principal it is.
 
 use std::collections::HashMap;
 
@@ -27,6 +28,12 @@ pub(super) fn relate(linked: &mut Linked) {
         let vnet = linked.subnet_vnet.get(si).copied().flatten();
         if let Some(list) = vnet.and_then(|v| vnet_subnets.get_mut(v)) {
             list.push(si);
+        }
+    }
+    for (k, ra) in linked.role_assignments.iter().enumerate() {
+        // `reference(identity).principalId`, as the evaluator stands it in.
+        if let Ok(Some(identity)) = crate::model::identity::principal_identity(&ra.principal_id) {
+            linked.identity_assignments.insert(&identity, k);
         }
     }
     linked.rt_subnets = rt_subnets;
