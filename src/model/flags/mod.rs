@@ -170,3 +170,26 @@ fn place(obj: Option<&mut J>, fields: Fields) {
     extend(&mut new, Some(end));
     *map = new;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_go_before_or_after_their_anchor_else_last() {
+        let mut obj = serde_json::json!({"a": 1, "b": 2, "c": 3});
+        let fields = vec![
+            (Place::End, "z", J::from(9)),
+            (Place::After("a"), "a2", J::from(1)),
+            (Place::Before("c"), "b2", J::from(2)),
+            (Place::Before("c"), "b3", J::from(2)),
+            (Place::After("missing"), "m", J::from(0)),
+        ];
+        place(Some(&mut obj), fields);
+        let keys: Vec<&str> = obj
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(keys, ["a", "a2", "b", "b2", "b3", "c", "z", "m"]);
+    }
+}

@@ -1,8 +1,8 @@
 //! Links the facts of every deployment of the run into one [`World`]. Linking
-//! is generic and knows no rule: [`merge`] declarations by canonical id
-//! (one entry per resource, however many sources declare it), [`resolve`]
-//! every reference to the entity it names, add the inverse [`relations`];
-//! then the linked model is written as the world document ([`emit`]), with
+//! is generic and knows no rule: `merge` declarations by canonical id
+//! (one entry per resource, however many sources declare it), `resolve`
+//! every reference to the entity it names, add the inverse `relations`;
+//! then the linked model is written as the world document (`emit`), with
 //! the named derivations of each concept (effective settings, ranges,
 //! capacity, control-plane identity). The rule flags still computed in Rust
 //! are added last, apart ([`crate::model::flags`]).
