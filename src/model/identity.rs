@@ -60,8 +60,7 @@ pub(crate) struct Grants {
     pub route_table: bool,
 }
 
-/// What the role grants on the network; `Err` when unknown. Read by
-/// missing-network-role (with [`covers`], at which scope).
+/// What the role grants on the network; `Err` when unknown.
 fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<Grants, ()> {
     let id = v.as_str().ok_or(())?.to_ascii_lowercase();
     let guid = last_name(&id).to_string();
@@ -91,9 +90,8 @@ fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<Grants, (
     })
 }
 
-/// Whether `scope` is `target` or one of its parents (placeholders match
-/// anything). Read by missing-network-role and role-assignment-order.
-pub(crate) fn covers(scope: &str, target: &str) -> bool {
+/// Whether `scope` is `target` or one of its parents (placeholders match anything).
+fn covers(scope: &str, target: &str) -> bool {
     let scope = scope.trim_end_matches('/');
     let n = scope.split('/').count();
     let prefix: Vec<&str> = target.split('/').take(n).collect();
@@ -105,6 +103,24 @@ pub(crate) struct Assignment<'a> {
     pub fact: &'a RoleAssignmentFact,
     /// `Err` when the principal, role or scope is not known.
     pub known: Result<(Option<String>, Grants, String), ()>,
+}
+
+impl Assignment<'_> {
+    /// Whether the assignment surely lets its principal join subnets
+    /// (`route_table` false) or write routes (`route_table` true) at `target`:
+    /// the role grants it, at `target` or a scope above it. Read by
+    /// missing-network-role and role-assignment-order.
+    pub(crate) fn grants_at(&self, target: &str, route_table: bool) -> bool {
+        let Ok((_, grants, scope)) = &self.known else {
+            return false;
+        };
+        let grants = if route_table {
+            grants.route_table
+        } else {
+            grants.subnet
+        };
+        grants && covers(scope, target)
+    }
 }
 
 pub(crate) fn assignments<'a>(

@@ -6,7 +6,7 @@
 use serde_json::{Value as J, json};
 
 use crate::model::identity::{
-    Assignment, DependencyTarget, ROLE_ASSIGNMENTS, cluster_identities, covers, missing_dependency,
+    Assignment, DependencyTarget, ROLE_ASSIGNMENTS, cluster_identities, missing_dependency,
 };
 use crate::model::linked::{ClusterRef, Linked, SubnetEntry};
 use crate::resource_id::{ids_match, last_name};
@@ -120,15 +120,10 @@ fn covering(
     mine.sort_unstable();
     mine.dedup();
     let grants = |k: usize, t: &Target| {
-        let Some(Ok((_, grants, scope))) = roles.list.get(k).map(|a| &a.known) else {
-            return false;
-        };
-        let grants = if t.route_table {
-            grants.route_table
-        } else {
-            grants.subnet
-        };
-        grants && covers(scope, &t.id)
+        roles
+            .list
+            .get(k)
+            .is_some_and(|a| a.grants_at(&t.id, t.route_table))
     };
     targets
         .iter()

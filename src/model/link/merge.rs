@@ -52,7 +52,9 @@ pub(super) fn merge(all: &[Facts]) -> Linked<'_> {
 }
 
 /// Clusters in order, each with its inline pools, then the pools declared
-/// as their own resources attached to their cluster.
+/// as their own resources attached to their cluster. Two derivations every
+/// later step reads are computed once here, by their own modules: a pool's
+/// effective settings and whether its cluster surely runs kubenet.
 fn clusters(all: &[Facts]) -> Vec<ClusterRef<'_>> {
     let mut clusters: Vec<ClusterRef> = Vec::new();
     let mut index = IdIndex::default();
