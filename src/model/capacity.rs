@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use serde_json::Value as J;
 
 use crate::model::derive;
-use crate::model::linked::{ClusterRef, SubnetEntry};
+use crate::model::linked::{ClusterRef, PoolRef, SubnetEntry};
 use crate::model::world::ObjWriter;
 use crate::value::{Kind, Value};
 
 /// Subnet capacity against demand: `usableAddresses`, `nodeDemand` (nodes plus
 /// surge of every pool on it), `cniDemand` (with flat Azure CNI pools, one
-/// address per pod too), and `pools` (pointers to the pools on it).
+/// address per pod too), and `pools` (pointers to the pools on it). Read by
+/// subnet-too-small and azure-cni-subnet-capacity.
 pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRef]) {
     let prefixes = s
         .decl
@@ -48,29 +49,8 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
                 None
             }
         };
-        let flat = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())
-            .is_ok_and(|(p, overlay)| p.as_deref() == Some("azure") && !overlay)
-            && p.fact
-                .props
-                .get("podSubnetID")
-                .is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""));
+        let (with_surge, pool_cni, flat) = pool_demand(c, p);
         any_flat |= flat;
-        let per_node = if flat {
-            p.eff
-                .max_pods
-                .as_ref()
-                .map(|(n, _)| n + 1)
-                .map_err(Clone::clone)
-        } else {
-            Ok(1)
-        };
-        let with_surge = match (&p.eff.max_nodes, &p.eff.surge) {
-            (Ok(n), Ok(sg)) => Ok(n.saturating_add(*sg)),
-            (Err(r), _) | (_, Err(r)) => Err(r.clone()),
-        };
-        let pool_cni = with_surge
-            .clone()
-            .and_then(|n| per_node.map(|k| n.saturating_mul(k)));
         match slot.and_then(|i| demand.get_mut(i)) {
             Some(d) => *d = (larger(&d.0, with_surge), larger(&d.1, pool_cni)),
             None => {
@@ -96,6 +76,36 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
         );
     }
     w.raw("pools", J::Array(pointers));
+}
+
+/// What one pool demands of its subnet: nodes (with upgrade surge), and
+/// addresses for nodes and pods (one per pod too with flat Azure CNI: the
+/// bool says whether it is). Read by subnet-too-small and
+/// azure-cni-subnet-capacity.
+pub(crate) fn pool_demand(c: &ClusterRef, p: &PoolRef) -> (derive::Derived, derive::Derived, bool) {
+    let flat = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())
+        .is_ok_and(|(p, overlay)| p.as_deref() == Some("azure") && !overlay)
+        && p.fact
+            .props
+            .get("podSubnetID")
+            .is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""));
+    let per_node = if flat {
+        p.eff
+            .max_pods
+            .as_ref()
+            .map(|(n, _)| n + 1)
+            .map_err(Clone::clone)
+    } else {
+        Ok(1)
+    };
+    let with_surge = match (&p.eff.max_nodes, &p.eff.surge) {
+        (Ok(n), Ok(sg)) => Ok(n.saturating_add(*sg)),
+        (Err(r), _) | (_, Err(r)) => Err(r.clone()),
+    };
+    let cni = with_surge
+        .clone()
+        .and_then(|n| per_node.map(|k| n.saturating_mul(k)));
+    (with_surge, cni, flat)
 }
 
 /// The larger of two demands; unknown when either is.

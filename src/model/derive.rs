@@ -46,6 +46,8 @@ fn bool_of(v: Option<&Value>) -> Result<bool, String> {
 }
 
 /// Most nodes a pool can reach: `maxCount` when autoscaling, else `count`.
+/// Read by kubenet-node-limit and pod-cidr-too-small (the cluster's
+/// `nodeCeiling`), subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_max_nodes(pool: &Value) -> Derived {
     if bool_of(pool.get("enableAutoScaling"))? {
         int(pool.get("maxCount"), "maxCount")
@@ -55,7 +57,8 @@ pub fn pool_max_nodes(pool: &Value) -> Derived {
 }
 
 /// Extra nodes during an upgrade: `upgradeSettings.maxSurge` as a count or a
-/// percentage of the pool (rounded up); 1 when unset.
+/// percentage of the pool (rounded up); 1 when unset. Read by
+/// subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
     let Some(surge) = pool.get_path(&["upgradeSettings", "maxSurge"]) else {
         return Ok(1);
@@ -120,7 +123,13 @@ pub fn is_automatic(sku: Option<&Value>) -> Result<bool, String> {
 /// The plugin AKS uses (`Ok(None)` when unset) and whether it is in overlay
 /// mode: as configured, except that AKS Automatic always runs Azure CNI
 /// Overlay. An unknown SKU leaves only an unset plugin unknown: a template
-/// that writes its plugin is not an Automatic one.
+/// that writes its plugin is not an Automatic one. Read (as the cluster's
+/// `effective.plugin`) by most rules: kubenet-windows-pool,
+/// kubenet-azure-network-policy, kubenet-virtual-nodes, kubenet-max-pods,
+/// kubenet-node-limit, pod-cidr-too-small, byo-route-table-identity,
+/// missing-network-role, mixed-route-tables, implicit-network-plugin,
+/// kubenet-retirement, overlay-needs-azure-plugin,
+/// route-table-association-order; pod-cidr-ignored reads `effective.overlay`.
 pub fn effective_plugin(
     network: Option<&Value>,
     sku: Option<&Value>,
@@ -137,8 +146,18 @@ pub fn effective_plugin(
     }
 }
 
+/// Whether AKS surely runs the cluster with kubenet (an AKS Automatic
+/// cluster is Azure CNI Overlay, whatever it writes). Read by
+/// kubenet-shared-subnet, shared-route-table and nsg-blocks-pod-traffic
+/// (through the subnets' `kubenetClusters` and the flags built on them).
+pub fn surely_kubenet(c: &crate::model::facts::ClusterFact) -> bool {
+    effective_plugin(c.network.as_ref(), c.sku.as_ref())
+        .is_ok_and(|(p, _)| p.as_deref() == Some("kubenet"))
+}
+
 /// `maxPods` of a pool, or the default of its cluster's plugin; the bool says
-/// whether the default was used.
+/// whether the default was used. Read by kubenet-max-pods (a pool's
+/// `effective.maxPods`) and azure-cni-subnet-capacity (addresses per node).
 pub fn max_pods(pool: &Value, plugin: Option<&str>, overlay: bool) -> Result<(i64, bool), String> {
     match pool.get("maxPods").map(|v| &v.kind) {
         None | Some(Kind::Null) => {}
@@ -161,7 +180,8 @@ pub fn parse_cidr(s: &str) -> Option<IpNet> {
 }
 
 /// Usable IPv4 addresses of a subnet's prefixes (each minus Azure's 5 reserved);
-/// `Ok(None)` when it has no IPv4 prefix.
+/// `Ok(None)` when it has no IPv4 prefix. Read by subnet-too-small and
+/// azure-cni-subnet-capacity (`usableAddresses`).
 pub fn usable_addresses(prefixes: &[Value]) -> Result<Option<i64>, String> {
     let mut total: Option<i64> = None;
     for p in prefixes {

@@ -17,7 +17,16 @@ pub fn derived_value(d: &Derived, origin: Option<Loc>) -> Value {
     .with_origin(origin)
 }
 
-/// What one pool will use.
+/// What a pool of cluster `c` will use, under the cluster's effective plugin.
+pub fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
+    match derive::effective_plugin(c.network.as_ref(), c.sku.as_ref()) {
+        Ok((plugin, overlay)) => PoolEffective::new(p, Ok(plugin.as_deref()), overlay),
+        Err(r) => PoolEffective::new(p, Err(&r), false),
+    }
+}
+
+/// What one pool will use. Read by kubenet-max-pods (`maxPods`) and, as
+/// demand, by subnet-too-small and azure-cni-subnet-capacity.
 pub struct PoolEffective {
     pub max_nodes: Derived,
     pub surge: Derived,
@@ -134,6 +143,10 @@ fn setting(
 }
 
 /// `{plugin, overlay, podCidr, podCidrDefault, podBlocks, serviceCidr, …, nodeCeiling}` of a cluster.
+/// Read by the rules on the plugin (see [`derive::effective_plugin`]),
+/// kubenet-node-limit and pod-cidr-too-small (`nodeCeiling`, `podCidr`),
+/// dns-service-ip and service-cidr-too-large (`serviceCidr`, `dnsServiceIP`),
+/// and, through the cluster's ranges, reserved-range and cidr-overlap.
 pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)]) -> Value {
     let net = c.network.as_ref();
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));

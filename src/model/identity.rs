@@ -1,15 +1,12 @@
-//! Control-plane identities, role assignments and deployment order, for the
-//! rules about bringing your own route table (AKS014, AKS015, AKS027).
+//! Control-plane identities, what role assignments grant on the network and
+//! at which scope, and what a cluster waits for before it deploys.
 //!
 //! A role assignment's `principalId` is a runtime value; the evaluator stands
 //! in `{principalId of <identity id>}` for `reference(identity).principalId`,
 //! which is how an assignment is matched with the cluster's identity.
 
-use serde_json::{Value as J, json};
-
 use crate::arm::eval::PRINCIPAL_PLACEHOLDER;
 use crate::model::facts::{ClusterFact, Origin, RoleAssignmentFact};
-use crate::model::linked::{ClusterRef, SubnetEntry};
 use crate::resource_id::{canonical, ids_match, last_name};
 use crate::value::{Kind, Value};
 
@@ -46,7 +43,7 @@ fn allows(pattern: &str, action: &str) -> bool {
 }
 
 /// The identity a principal id stands for, `Err` when it is not known.
-fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
+pub(crate) fn principal_identity(v: &Value) -> Result<Option<String>, ()> {
     match &v.kind {
         Kind::Str(s) => Ok(s
             .strip_prefix(PRINCIPAL_PLACEHOLDER)
@@ -108,6 +105,24 @@ pub(crate) struct Assignment<'a> {
     pub known: Result<(Option<String>, Grants, String), ()>,
 }
 
+impl Assignment<'_> {
+    /// Whether the assignment surely lets its principal join subnets
+    /// (`route_table` false) or write routes (`route_table` true) at `target`:
+    /// the role grants it, at `target` or a scope above it. Read by
+    /// missing-network-role and role-assignment-order.
+    pub(crate) fn grants_at(&self, target: &str, route_table: bool) -> bool {
+        let Ok((_, grants, scope)) = &self.known else {
+            return false;
+        };
+        let grants = if route_table {
+            grants.route_table
+        } else {
+            grants.subnet
+        };
+        grants && covers(scope, target)
+    }
+}
+
 pub(crate) fn assignments<'a>(
     all: &[&'a RoleAssignmentFact],
     custom: &[(Value, Vec<Value>)],
@@ -126,7 +141,7 @@ pub(crate) fn assignments<'a>(
 }
 
 /// The cluster's user-assigned control-plane identities (canonical ids).
-fn cluster_identities(c: &ClusterFact) -> Vec<String> {
+pub(crate) fn cluster_identities(c: &ClusterFact) -> Vec<String> {
     match c
         .identity
         .as_ref()
@@ -138,235 +153,57 @@ fn cluster_identities(c: &ClusterFact) -> Vec<String> {
     }
 }
 
-/// Something the identity needs rights on: a node subnet (a scope above it
-/// — its VNet, resource group — covers it too) or the route table you bring.
-struct Target {
-    id: String,
-    route_table: bool,
-}
-
-/// The cluster's node subnets and their route tables, each once.
-fn targets(c: &ClusterRef, subnets: &[SubnetEntry]) -> Vec<Target> {
-    let mut out: Vec<Target> = Vec::new();
-    let mut add = |id: String, route_table: bool| {
-        if !out.iter().any(|t| ids_match(&t.id, &id)) {
-            out.push(Target { id, route_table });
-        }
-    };
-    for p in &c.pools {
-        let Some(s) = p.subnet.and_then(|si| subnets.get(si)) else {
-            continue;
-        };
-        add(s.id.clone(), false);
-        if let Some(rt) = s
-            .decl
-            .and_then(|d| crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"])))
-        {
-            add(rt, true);
-        }
-    }
-    out
-}
-
-/// "the subnet", "the route table", "the subnet and the route table".
-fn what(subnet: bool, route_table: bool) -> &'static str {
-    match (subnet, route_table) {
-        (true, true) => "the subnet and the route table",
-        (false, true) => "the route table",
-        _ => "the subnet",
-    }
-}
-
-/// AKS014/AKS015 facts of a cluster on its own subnet: `networkRole`
-/// (pointer to the assignment that gives its identity rights on the subnet)
-/// when assignments cover the subnet and any route table it brings; else
-/// `missingNetworkRole: true` with `networkRoleGap` (`needs`, `missing`, and
-/// `partial`/`partialCovers` for an assignment that covers only one of them),
-/// when every assignment of the run is known. And `roleAssignmentOrder` when a
-/// covering assignment is in the cluster's template but the cluster does not
-/// depend on it. `depends_at` is the world pointer a missing dependency is
-/// reported at.
-pub(crate) fn network_role(
-    c: &ClusterRef,
-    subnets: &[SubnetEntry],
-    assignments: &[Assignment],
-    depends_at: &str,
-) -> Vec<(&'static str, J)> {
-    let identities = cluster_identities(c.facts);
-    let targets = targets(c, subnets);
-    if identities.is_empty() || targets.is_empty() {
-        return Vec::new();
-    }
-    let all_known = assignments.iter().all(|a| a.known.is_ok());
-    // The first assignment covering each target.
-    let covering: Vec<Option<usize>> = targets
-        .iter()
-        .map(|t| {
-            assignments.iter().position(|a| {
-                let Ok((principal, grants, scope)) = &a.known else {
-                    return false;
-                };
-                let mine = principal
-                    .as_deref()
-                    .is_some_and(|p| identities.iter().any(|i| ids_match(i, p)));
-                let grants = if t.route_table {
-                    grants.route_table
-                } else {
-                    grants.subnet
-                };
-                mine && grants && covers(scope, &t.id)
-            })
-        })
-        .collect();
-    let mut out = Vec::new();
-    let mut seen: Vec<usize> = Vec::new();
-    for k in covering.iter().flatten() {
-        if seen.contains(k) {
-            continue;
-        }
-        seen.push(*k);
-        let Some(a) = assignments.get(*k) else {
-            continue;
-        };
-        let target = DependencyTarget {
-            id: a.fact.id.as_deref(),
-            name: &a.fact.name,
-            resource_type: ROLE_ASSIGNMENTS,
-        };
-        if missing_dependency(c.facts, &a.fact.origin, &target) {
-            let name = a
-                .fact
-                .name
-                .as_str()
-                .unwrap_or("(name not known statically)");
-            out.push((
-                "roleAssignmentOrder",
-                json!({"assignment": format!("/roleAssignments/{k}"), "name": name, "at": depends_at}),
-            ));
-            break;
-        }
-    }
-    if covering.iter().all(Option::is_some) {
-        if let Some(Some(k)) = covering.first() {
-            out.push(("networkRole", J::from(format!("/roleAssignments/{k}"))));
-        }
-        return out;
-    }
-    // An unknown assignment may be the missing one.
-    if !all_known {
-        return out;
-    }
-    let has_rt = targets.iter().any(|t| t.route_table);
-    let uncovered = |rt: bool| {
-        targets
-            .iter()
-            .zip(&covering)
-            .any(|(t, k)| t.route_table == rt && k.is_none())
-    };
-    let (no_subnet, no_rt) = (uncovered(false), uncovered(true));
-    let subnet_name = c
-        .pools
-        .iter()
-        .find_map(|p| p.subnet.and_then(|si| subnets.get(si)))
-        .map(SubnetEntry::name)
-        .unwrap_or_default();
-    let rt_name = c
-        .pools
-        .iter()
-        .filter_map(|p| p.subnet.and_then(|si| subnets.get(si)))
-        .find_map(SubnetEntry::route_table_name);
-    let needs = match &rt_name {
-        Some(rt) => format!("subnet '{subnet_name}' and route table '{rt}'"),
-        None => format!("subnet '{subnet_name}'"),
-    };
-    let scope = match (no_subnet, no_rt) {
-        (true, true) => " (or a resource group holding both)",
-        (true, false) => " (or its VNet or resource group)",
-        _ => " (or its resource group)",
-    };
-    let mut gap = json!({
-        "needs": needs,
-        "missing": format!("{}{scope}", what(no_subnet, no_rt)),
-    });
-    if has_rt
-        && let Some((t, Some(k))) = targets.iter().zip(&covering).find(|(_, k)| k.is_some())
-        && let J::Object(o) = &mut gap
+/// The control-plane identity: `userAssigned`, `systemAssigned` (also when
+/// none is set), `servicePrincipal`, or Unknown. Read by
+/// byo-route-table-identity and missing-network-role (`controlPlaneIdentity`).
+pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
+    let identity = c.identity.as_ref();
+    let origin = identity
+        .and_then(|i| i.get("type"))
+        .and_then(|t| t.origin)
+        .or(identity.and_then(|i| i.origin))
+        .or(Some(c.origin.loc));
+    let kind = match c
+        .identity
+        .as_ref()
+        .and_then(|i| i.get("type"))
+        .map(|t| &t.kind)
     {
-        o.insert("partial".into(), J::from(format!("/roleAssignments/{k}")));
-        o.insert(
-            "partialCovers".into(),
-            J::from(what(!t.route_table, t.route_table)),
-        );
-    }
-    out.push(("missingNetworkRole", J::Bool(true)));
-    out.push(("networkRoleGap", gap));
-    out
+        Some(Kind::Str(t)) if t.to_ascii_lowercase().contains("userassigned") => "userAssigned",
+        Some(Kind::Str(t)) if t.eq_ignore_ascii_case("SystemAssigned") => "systemAssigned",
+        Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
+        _ => match c.service_principal.as_ref().map(|v| &v.kind) {
+            Some(Kind::Str(id)) if !id.is_empty() && !id.eq_ignore_ascii_case("msi") => {
+                "servicePrincipal"
+            }
+            Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),
+            // Without an identity or a service principal AKS creates a system-assigned identity.
+            _ => "systemAssigned",
+        },
+    };
+    Value::str(kind).with_origin(origin)
 }
 
-/// AKS027: the first subnet with a route table that is declared in the
-/// cluster's template but that the cluster does not depend on.
-pub(crate) fn route_table_order(
-    c: &ClusterRef,
-    subnets: &[SubnetEntry],
-    depends_at: &str,
-) -> Option<J> {
-    c.pools.iter().find_map(|p| {
-        let si = p.subnet?;
-        let s = subnets.get(si)?;
-        let d = s.decl?;
-        crate::model::facts::id_of(d.props.get_path(&["routeTable", "id"]))?;
-        let vnet = d
-            .vnet_id
-            .clone()
-            .or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
-        // Depending on the subnet or on its VNet both order the association first.
-        let subnet_name = Value::str(last_name(&s.id));
-        let on_subnet = missing_dependency(
-            c.facts,
-            &d.origin,
-            &DependencyTarget {
-                id: Some(&s.id),
-                name: &subnet_name,
-                resource_type: "Microsoft.Network/virtualNetworks/subnets",
-            },
-        );
-        let on_vnet = vnet.as_deref().map(|v| {
-            let vnet_name = Value::str(last_name(v));
-            missing_dependency(
-                c.facts,
-                &d.origin,
-                &DependencyTarget {
-                    id: Some(v),
-                    name: &vnet_name,
-                    resource_type: "Microsoft.Network/virtualNetworks",
-                },
-            )
-        });
-        (on_subnet && on_vnet.unwrap_or(true)).then(|| {
-            json!({
-                "subnet": s.name(),
-                "at": depends_at,
-                "routeTable": format!("/subnets/{si}/routeTable"),
-            })
-        })
-    })
-}
-
-const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
+pub(crate) const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
 
 /// What a cluster should depend on: its id and name when known, and its type.
-struct DependencyTarget<'t> {
-    id: Option<&'t str>,
-    name: &'t Value,
-    resource_type: &'t str,
+pub(crate) struct DependencyTarget<'t> {
+    pub id: Option<&'t str>,
+    pub name: &'t Value,
+    pub resource_type: &'t str,
 }
 
 /// Whether the cluster, deployed in the same template and scenario as
 /// `target`, surely does not list it in `dependsOn` (no entry is unknown or a
 /// nested deployment that could order it). A target whose id is unknown (a
 /// `guid()` name of deployment values) can still be told apart from entries
-/// that are ids of another type.
-fn missing_dependency(c: &ClusterFact, target_origin: &Origin, target: &DependencyTarget) -> bool {
+/// that are ids of another type. Read by role-assignment-order and
+/// route-table-association-order.
+pub(crate) fn missing_dependency(
+    c: &ClusterFact,
+    target_origin: &Origin,
+    target: &DependencyTarget,
+) -> bool {
     if c.origin.file != target_origin.file
         || c.origin.parameters_file != target_origin.parameters_file
     {

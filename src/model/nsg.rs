@@ -1,4 +1,5 @@
-//! AKS017 `nsg-blocks-pod-traffic`: does an NSG deny traffic that kubenet needs?
+//! Whether an NSG's rules block a flow, and the flows kubenet needs: read by
+//! nsg-blocks-pod-traffic.
 //!
 //! With kubenet, pod traffic leaves and enters the node NICs with pod IPs as source or
 //! destination, so an NSG on the node subnet sees it. AKS never edits subnet NSGs, so a
@@ -20,6 +21,10 @@ use std::ptr;
 
 use ipnet::IpNet;
 use serde_json::Value as J;
+
+use crate::model::derive::{DEFAULT_POD_CIDR, parse_cidr};
+use crate::model::facts::ClusterFact;
+use crate::value::Kind;
 
 /// Direction of a flow or security rule, as seen from the NSG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +49,33 @@ pub struct Flow {
 pub struct Block {
     pub rule: usize,
     pub flow: usize,
+}
+
+/// The pod range of a kubenet cluster: its `podCidr`, AKS's default when
+/// unset; `None` when not known. Read by nsg-blocks-pod-traffic.
+pub fn kubenet_pod_range(c: &ClusterFact) -> Option<IpNet> {
+    let net = c.network.as_ref();
+    match net.and_then(|n| n.get("podCidr")).map(|v| &v.kind) {
+        Some(Kind::Str(p)) if !p.is_empty() => parse_cidr(p),
+        None | Some(Kind::Null) => parse_cidr(DEFAULT_POD_CIDR),
+        _ => None,
+    }
+}
+
+/// The traffic kubenet needs through a node subnet's NSG: pods ↔ nodes, in
+/// both directions, inbound then outbound. Read by nsg-blocks-pod-traffic.
+pub fn kubenet_flows(pod: IpNet, nodes: &[IpNet]) -> [Flow; 4] {
+    let flow = |direction, source: Vec<IpNet>, destination: Vec<IpNet>| Flow {
+        direction,
+        source,
+        destination,
+    };
+    [
+        flow(Direction::Inbound, vec![pod], nodes.to_vec()),
+        flow(Direction::Inbound, nodes.to_vec(), vec![pod]),
+        flow(Direction::Outbound, vec![pod], nodes.to_vec()),
+        flow(Direction::Outbound, nodes.to_vec(), vec![pod]),
+    ]
 }
 
 /// Finds the deny rules that block (part of) a flow before any rule allows it.

@@ -1,14 +1,14 @@
-//! AKS017 in the world: which rules of a node subnet's NSG deny traffic
-//! between the subnet and the pod range of a kubenet cluster on it
-//! (the analysis itself is [`crate::model::nsg`]).
+//! `nsgBlocks` (nsg-blocks-pod-traffic): which rules of a node subnet's NSG
+//! deny traffic between the subnet and the pod range of a kubenet cluster on
+//! it (whether a rule set blocks a flow is [`crate::model::nsg`]).
 
 use ipnet::IpNet;
 use serde_json::{Value as J, json};
 
-use crate::model::derive::{self, parse_cidr};
+use crate::model::derive::parse_cidr;
 use crate::model::facts::{NsgFact, VnetFact, address_prefixes};
 use crate::model::linked::{ClusterRef, SubnetEntry};
-use crate::model::nsg::{Direction, Flow, blocking_rules};
+use crate::model::nsg;
 use crate::model::routing::RouteTables;
 use crate::resource_id::last_name;
 use crate::value::{Kind, Value};
@@ -35,7 +35,7 @@ fn cidrs(values: &[Value]) -> Option<Vec<IpNet>> {
 }
 
 /// `[{at, rule, direction, cluster, podCidr}]` for the subnet's NSG.
-pub(crate) fn nsg_blocks(
+pub(super) fn nsg_blocks(
     s: &SubnetEntry,
     clusters: &[ClusterRef],
     nsgs: &[(&NsgFact, Vec<&Value>)],
@@ -60,25 +60,7 @@ pub(crate) fn nsg_blocks(
         .chain(extra.iter().copied())
         .map(flat)
         .collect();
-    // The VirtualNetwork tag: the VNet, peered ranges, and route prefixes (kubenet's pod routes).
-    let mut tag: Vec<IpNet> = vnet
-        .and_then(|(v, _)| v.address_prefixes.as_ref())
-        .and_then(|p| p.as_array().and_then(cidrs))
-        .unwrap_or_default();
-    tag.extend(node_ranges.iter().copied());
-    if let Some(ri) = s.route_table.filter(|&r| r != usize::MAX)
-        && let Some((rt, extra)) = route_tables.get(ri)
-    {
-        for r in rt.routes.iter().chain(extra.iter().copied()) {
-            if let Some(p) = r
-                .get_path(&["properties", "addressPrefix"])
-                .and_then(Value::as_str)
-                .and_then(parse_cidr)
-            {
-                tag.push(p);
-            }
-        }
-    }
+    let tag = virtual_network_tag(s, &node_ranges, route_tables, vnet);
     let mut seen = Vec::new();
     for &(ci, _) in &s.users {
         if seen.contains(&ci) {
@@ -89,38 +71,13 @@ pub(crate) fn nsg_blocks(
         if !c.kubenet {
             continue;
         }
-        let net = c.facts.network.as_ref();
-        let pod = match net.and_then(|n| n.get("podCidr")).map(|v| &v.kind) {
-            Some(Kind::Str(p)) if !p.is_empty() => parse_cidr(p),
-            None | Some(Kind::Null) => parse_cidr(derive::DEFAULT_POD_CIDR),
-            _ => None,
+        let Some(pod) = nsg::kubenet_pod_range(c.facts) else {
+            continue;
         };
-        let Some(pod) = pod else { continue };
         let mut vn = tag.clone();
         // kubenet adds a route per node for its pod range: the tag covers it.
         vn.push(pod);
-        let flows = [
-            Flow {
-                direction: Direction::Inbound,
-                source: vec![pod],
-                destination: node_ranges.clone(),
-            },
-            Flow {
-                direction: Direction::Inbound,
-                source: node_ranges.clone(),
-                destination: vec![pod],
-            },
-            Flow {
-                direction: Direction::Outbound,
-                source: vec![pod],
-                destination: node_ranges.clone(),
-            },
-            Flow {
-                direction: Direction::Outbound,
-                source: node_ranges.clone(),
-                destination: vec![pod],
-            },
-        ];
+        let flows = nsg::kubenet_flows(pod, &node_ranges);
         let cluster = c
             .facts
             .name
@@ -128,7 +85,7 @@ pub(crate) fn nsg_blocks(
             .map(|n| last_name(n).to_string())
             .unwrap_or_default();
         let mut reported: Vec<usize> = Vec::new();
-        for b in blocking_rules(&rules, &flows, &vn) {
+        for b in nsg::blocking_rules(&rules, &flows, &vn) {
             if reported.contains(&b.rule) {
                 continue;
             }
@@ -151,4 +108,33 @@ pub(crate) fn nsg_blocks(
         }
     }
     out
+}
+
+/// The ranges the `VirtualNetwork` tag stands for at a subnet: its VNet, its
+/// own ranges, and its route table's prefixes (kubenet's pod routes).
+fn virtual_network_tag(
+    s: &SubnetEntry,
+    node_ranges: &[IpNet],
+    route_tables: &RouteTables,
+    vnet: Option<&(&VnetFact, Vec<&Value>)>,
+) -> Vec<IpNet> {
+    let mut tag: Vec<IpNet> = vnet
+        .and_then(|(v, _)| v.address_prefixes.as_ref())
+        .and_then(|p| p.as_array().and_then(cidrs))
+        .unwrap_or_default();
+    tag.extend(node_ranges.iter().copied());
+    if let Some(ri) = s.route_table.filter(|&r| r != usize::MAX)
+        && let Some((rt, extra)) = route_tables.get(ri)
+    {
+        for r in rt.routes.iter().chain(extra.iter().copied()) {
+            if let Some(p) = r
+                .get_path(&["properties", "addressPrefix"])
+                .and_then(Value::as_str)
+                .and_then(parse_cidr)
+            {
+                tag.push(p);
+            }
+        }
+    }
+    tag
 }

@@ -1,0 +1,285 @@
+//! The linked model written as the world document: one list per entity kind,
+//! each entity with its declared fields, its resolved references, its
+//! inverse relations and the named derivations of its concept, and the span
+//! of every value in the side table. No rule flags: those are added after
+//! ([`crate::model::flags`]).
+
+use std::collections::HashMap;
+
+use serde_json::Value as J;
+
+use super::emit_cluster::cluster;
+use super::{FileNames, NetworkConfig};
+use crate::model::capacity::capacity;
+use crate::model::facts::{Origin, address_prefixes, id_of};
+use crate::model::linked::Linked;
+use crate::model::world::{ObjWriter, World, push_token};
+use crate::source::Loc;
+use crate::value::{Kind, Value};
+
+type Spans = HashMap<String, Loc>;
+
+pub(super) fn str_json(s: &str) -> J {
+    J::String(s.to_string())
+}
+
+pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig) -> World {
+    let mut spans = HashMap::new();
+    let clusters = (0..linked.clusters.len())
+        .map(|ci| cluster(linked, ci, names, config, &mut spans))
+        .collect();
+    let subnets = (0..linked.subnets.len())
+        .map(|si| subnet(linked, si, names, &mut spans))
+        .collect();
+    let route_tables = (0..linked.route_tables.len())
+        .map(|ri| route_table(linked, ri, names, &mut spans))
+        .collect();
+    let nsgs = (0..linked.nsgs.len())
+        .map(|ni| nsg(linked, ni, names, &mut spans))
+        .collect();
+    let vnets = (0..linked.vnets.len())
+        .map(|vi| vnet(linked, vi, names, &mut spans))
+        .collect();
+    let (identities, role_assignments) = identities(linked, names, &mut spans);
+    let gateways = gateways(linked, names, &mut spans);
+    let config = config_doc(config, &mut spans);
+    // Moved in, not through `json!` (which would copy the whole document).
+    let doc: serde_json::Map<String, J> = [
+        ("clusters", J::Array(clusters)),
+        ("subnets", J::Array(subnets)),
+        ("vnets", J::Array(vnets)),
+        ("routeTables", J::Array(route_tables)),
+        ("nsgs", J::Array(nsgs)),
+        ("identities", J::Array(identities)),
+        ("roleAssignments", J::Array(role_assignments)),
+        ("gateways", J::Array(gateways)),
+        ("config", config),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    World {
+        doc: J::Object(doc),
+        spans,
+        clusters_by_id: std::sync::OnceLock::new(),
+    }
+}
+
+/// Ids of the listed entities (those with an id).
+fn ids<'a>(list: impl Iterator<Item = Option<&'a str>>) -> J {
+    J::Array(list.flatten().map(str_json).collect())
+}
+
+fn subnet_ids(linked: &Linked, sis: &[usize]) -> J {
+    ids(sis
+        .iter()
+        .map(|&si| linked.subnets.get(si).map(|s| s.id.as_str())))
+}
+
+/// `/subnets/{si}`: declared or only referenced, its clusters, its capacity.
+fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J {
+    let Some(s) = linked.subnets.get(si) else {
+        return J::Null;
+    };
+    let mut w = ObjWriter::new(format!("/subnets/{si}"), spans);
+    w.raw("id", str_json(&s.id));
+    w.raw("declared", J::Bool(s.decl.is_some()));
+    match s.decl {
+        Some(d) => {
+            w.at(Some(d.origin.loc));
+            w.value("name", &d.name);
+            common(&mut w, &d.origin, names);
+            w.raw("vnet", d.vnet_id.as_deref().map_or(J::Null, str_json));
+            let prefixes = address_prefixes(&d.props);
+            w.opt("addressPrefixes", prefixes.as_ref());
+            let rt_val = d.props.get_path(&["routeTable", "id"]);
+            w.raw_at(
+                "routeTable",
+                linked.route_table_id(s).map_or(J::Null, |id| str_json(&id)),
+                rt_val.and_then(|v| v.origin),
+            );
+            let nsg_val = d.props.get_path(&["networkSecurityGroup", "id"]);
+            w.raw_at(
+                "nsg",
+                id_of(nsg_val).map_or(J::Null, |id| str_json(&id)),
+                nsg_val.and_then(|v| v.origin),
+            );
+            w.opt("delegations", d.props.get("delegations"));
+        }
+        None => {
+            w.raw("name", str_json(&s.name()));
+        }
+    }
+    let clusters = linked.clusters_on(si).iter().map(|&(c, _)| c);
+    w.raw("clusters", ids(clusters.map(|c| linked.cluster_id(c))));
+    let kubenet = linked.kubenet_clusters_on(si);
+    w.raw(
+        "kubenetClusters",
+        ids(kubenet.into_iter().map(|c| linked.cluster_id(c))),
+    );
+    capacity(&mut w, s, &linked.clusters);
+    w.finish()
+}
+
+/// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
+fn route_table(linked: &Linked, ri: usize, names: FileNames, spans: &mut Spans) -> J {
+    let Some((rt, extra)) = linked.route_tables.get(ri) else {
+        return J::Null;
+    };
+    let mut w = ObjWriter::new(format!("/routeTables/{ri}"), spans);
+    w.at(Some(rt.origin.loc));
+    w.raw("id", rt.id.as_deref().map_or(J::Null, str_json));
+    w.value("name", &rt.name);
+    common(&mut w, &rt.origin, names);
+    let routes = rt.routes.iter().chain(extra.iter().copied());
+    let routes = items(&mut w, "routes", routes);
+    w.raw("routes", routes);
+    w.opt("disableBgpRoutePropagation", rt.disable_bgp.as_ref());
+    let sis = linked.rt_subnets.get(ri).map_or(&[][..], Vec::as_slice);
+    w.raw("subnets", subnet_ids(linked, sis));
+    let mut clusters: Vec<&str> = Vec::new();
+    let mut listed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for &si in sis {
+        for &(c, _) in linked.clusters_on(si) {
+            if let Some(id) = linked.cluster_id(c)
+                && listed.insert(id)
+            {
+                clusters.push(id);
+            }
+        }
+    }
+    w.raw("clusters", ids(clusters.into_iter().map(Some)));
+    w.finish()
+}
+
+/// `/nsgs/{ni}`: its security rules (inline and child resources) and subnets.
+fn nsg(linked: &Linked, ni: usize, names: FileNames, spans: &mut Spans) -> J {
+    let Some((n, extra)) = linked.nsgs.get(ni) else {
+        return J::Null;
+    };
+    let mut w = ObjWriter::new(format!("/nsgs/{ni}"), spans);
+    w.at(Some(n.origin.loc));
+    w.raw("id", n.id.as_deref().map_or(J::Null, str_json));
+    w.value("name", &n.name);
+    common(&mut w, &n.origin, names);
+    let rules = items(&mut w, "rules", n.rules.iter().chain(extra.iter().copied()));
+    w.raw("rules", rules);
+    let sis = linked.nsg_subnets.get(ni).map_or(&[][..], Vec::as_slice);
+    w.raw("subnets", subnet_ids(linked, sis));
+    w.finish()
+}
+
+/// `/vnets/{vi}`: its address space, subnets and peerings.
+fn vnet(linked: &Linked, vi: usize, names: FileNames, spans: &mut Spans) -> J {
+    let Some((v, peerings)) = linked.vnets.get(vi) else {
+        return J::Null;
+    };
+    let mut w = ObjWriter::new(format!("/vnets/{vi}"), spans);
+    w.at(Some(v.origin.loc));
+    w.raw("id", v.id.as_deref().map_or(J::Null, str_json));
+    w.value("name", &v.name);
+    common(&mut w, &v.origin, names);
+    w.opt("addressPrefixes", v.address_prefixes.as_ref());
+    let sis = linked.vnet_subnets.get(vi).map_or(&[][..], Vec::as_slice);
+    w.raw("subnets", subnet_ids(linked, sis));
+    let peerings = items(&mut w, "peerings", peerings.iter().copied());
+    w.raw("peerings", peerings);
+    w.finish()
+}
+
+/// `/identities/*` and `/roleAssignments/*`.
+fn identities(linked: &Linked, names: FileNames, spans: &mut Spans) -> (Vec<J>, Vec<J>) {
+    let mut identity_docs = Vec::new();
+    for (k, idn) in linked.identities.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/identities/{k}"), spans);
+        w.at(Some(idn.origin.loc));
+        w.raw("id", idn.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &idn.name);
+        common(&mut w, &idn.origin, names);
+        identity_docs.push(w.finish());
+    }
+    let mut ra_docs = Vec::new();
+    for (k, ra) in linked.role_assignments.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/roleAssignments/{k}"), spans);
+        w.at(Some(ra.origin.loc));
+        w.raw("id", ra.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &ra.name);
+        common(&mut w, &ra.origin, names);
+        w.value("scope", &ra.scope);
+        w.value("roleDefinitionId", &ra.role_definition_id);
+        w.value("principalId", &ra.principal_id);
+        w.value("principalType", &ra.principal_type);
+        ra_docs.push(w.finish());
+    }
+    (identity_docs, ra_docs)
+}
+
+/// `/gateways/*`: what connects a network to on-premises.
+fn gateways(linked: &Linked, names: FileNames, spans: &mut Spans) -> Vec<J> {
+    let mut docs = Vec::new();
+    for (k, g) in linked.gateways.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/gateways/{k}"), spans);
+        w.at(Some(g.origin.loc));
+        w.raw("id", g.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &g.name);
+        w.raw("type", str_json(&g.resource_type));
+        w.raw("vnet", g.vnet_id.as_deref().map_or(J::Null, str_json));
+        common(&mut w, &g.origin, names);
+        docs.push(w.finish());
+    }
+    docs
+}
+
+/// `/config`: the configured ranges, located in the configuration file.
+fn config_doc(config: &NetworkConfig, spans: &mut Spans) -> J {
+    let mut w = ObjWriter::new("/config".into(), spans);
+    for (key, list) in [
+        ("reserved", &config.reserved),
+        ("onPremises", &config.on_premises),
+    ] {
+        let items: Vec<Value> = list
+            .iter()
+            .map(|(cidr, loc)| Value::str(cidr.clone()).with_origin(*loc))
+            .collect();
+        w.value(key, &Value::array(items));
+    }
+    w.finish()
+}
+
+/// `file`, `scenario` and `conditional` of a declaration.
+pub(super) fn common(w: &mut ObjWriter, origin: &Origin, names: FileNames) {
+    w.raw("file", J::String(names(origin.file)));
+    w.raw_at(
+        "scenario",
+        origin
+            .parameters_file
+            .map_or(J::Null, |f| J::String(names(f))),
+        origin.parameters_loc,
+    );
+    w.raw("conditional", J::Bool(origin.conditional));
+}
+
+/// Items with `name` and `properties` (routes, security rules, peerings),
+/// each as one flat object under `key`.
+fn items<'v>(w: &mut ObjWriter, key: &str, list: impl Iterator<Item = &'v Value>) -> J {
+    let ptr = push_token(w.ptr(), key);
+    let spans = w.spans_mut();
+    J::Array(
+        list.enumerate()
+            .map(|(i, item)| flatten_item(&push_token(&ptr, &i.to_string()), item, spans))
+            .collect(),
+    )
+}
+
+/// An item with `name` and `properties` (route, security rule, peering) as one flat object.
+fn flatten_item(ptr: &str, item: &Value, spans: &mut Spans) -> J {
+    let mut w = ObjWriter::new(ptr.to_string(), spans);
+    w.at(item.origin);
+    w.opt("name", item.get("name"));
+    if let Some(Kind::Object(props)) = item.get("properties").map(|p| &p.kind) {
+        for (k, v) in props.iter() {
+            w.value(k, v);
+        }
+    }
+    w.finish()
+}

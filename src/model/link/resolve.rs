@@ -1,0 +1,79 @@
+//! Linking, step 2: every reference field resolved to the entity it names —
+//! a pool's `vnetSubnetID` to its subnet (a subnet only referenced gets an
+//! entry too), a subnet's `routeTable.id` and `networkSecurityGroup.id` to
+//! the declared table and NSG, a subnet to its VNet.
+
+use crate::model::facts::id_of;
+use crate::model::linked::{Linked, SubnetEntry};
+use crate::value::Value;
+
+pub(super) fn resolve(linked: &mut Linked) {
+    pool_subnets(linked);
+    subnet_references(linked);
+}
+
+/// Each pool's subnet; the subnet lists its pools (users) in world order.
+fn pool_subnets(linked: &mut Linked) {
+    let Linked {
+        clusters,
+        subnets,
+        subnet_index,
+        ..
+    } = linked;
+    for (ci, c) in clusters.iter_mut().enumerate() {
+        for (pi, p) in c.pools.iter_mut().enumerate() {
+            let Some(id) = id_of(p.fact.props.get("vnetSubnetID")) else {
+                continue;
+            };
+            let idx = match subnet_index.find(&id) {
+                Some(i) => i,
+                None => {
+                    subnet_index.insert(&id, subnets.len());
+                    subnets.push(SubnetEntry {
+                        id: id.clone(),
+                        ..SubnetEntry::default()
+                    });
+                    subnets.len() - 1
+                }
+            };
+            p.subnet = Some(idx);
+            if let Some(s) = subnets.get_mut(idx) {
+                s.users.push((ci, pi));
+                if s.written.is_none() {
+                    s.written = p
+                        .fact
+                        .props
+                        .get("vnetSubnetID")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                }
+            }
+        }
+    }
+}
+
+/// A declared subnet's route table and NSG (`usize::MAX` when named but not
+/// declared), and every subnet's VNet (its declaration's, else its id's parent).
+fn subnet_references(linked: &mut Linked) {
+    let Linked {
+        subnets,
+        rt_index,
+        nsg_index,
+        vnet_index,
+        subnet_vnet,
+        ..
+    } = linked;
+    for s in subnets.iter_mut() {
+        if let Some(d) = s.decl {
+            s.route_table = id_of(d.props.get_path(&["routeTable", "id"]))
+                .map(|id| rt_index.find(&id).unwrap_or(usize::MAX));
+            s.nsg = id_of(d.props.get_path(&["networkSecurityGroup", "id"]))
+                .map(|id| nsg_index.find(&id).unwrap_or(usize::MAX));
+        }
+        let vnet = s
+            .decl
+            .and_then(|d| d.vnet_id.clone())
+            .or_else(|| crate::resource_id::parent(&s.id).map(str::to_string));
+        subnet_vnet.push(vnet.and_then(|v| vnet_index.find(&v)));
+    }
+}
