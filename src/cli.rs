@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
-use crate::pipeline::{self, Outcome};
-use crate::report::neutral::{MESSAGE_CHARS, capped};
+use crate::neutral::{MESSAGE_CHARS, capped};
+use crate::outcome::Outcome;
+use crate::pipeline;
 use crate::report::{self, Format};
 use crate::rules::doc::RulesFormat;
 use crate::rules::load::{Rule, RuleError, load_rules};
@@ -270,7 +271,7 @@ fn render_toml_error(
     message: &str,
     span: Option<std::ops::Range<usize>>,
 ) -> String {
-    use crate::report::neutral::TOKEN_CHARS;
+    use crate::neutral::TOKEN_CHARS;
     let file = capped(file, MESSAGE_CHARS);
     let message = capped(message, MESSAGE_CHARS);
     let Some(span) = span else {
@@ -554,7 +555,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     if let Some(coverage) = &outcome.coverage {
         let place = |loc: crate::source::Loc| {
             let at = report::locate(&outcome.sources, loc);
-            let file = report::neutral::visible(at.file);
+            let file = crate::neutral::visible(at.file);
             format!("{file}:{}:{}", at.start.line, at.start.column)
         };
         eprint!("{}", coverage.render(15, &place));
@@ -615,7 +616,7 @@ fn world(args: &WorldArgs) -> ExitCode {
         Err(code) => return code,
     };
     // Template text in it is escaped like the json report's: safe to print.
-    let mut text = report::neutral::json_text(
+    let mut text = crate::neutral::json_text(
         serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default(),
     );
     text.push('\n');
@@ -633,8 +634,8 @@ fn rules_list(args: &RulesArgs) -> ExitCode {
     let text = crate::rules::doc::list(&rules, config.as_ref(), args.format);
     // Rule folders are repository content: nothing in them reaches the terminal raw.
     let text = match args.format {
-        RulesFormat::Json => report::neutral::json_text(text),
-        _ => report::neutral::visible_lines(&text).into_owned(),
+        RulesFormat::Json => crate::neutral::json_text(text),
+        _ => crate::neutral::visible_lines(&text).into_owned(),
     };
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
@@ -681,7 +682,7 @@ fn rule(args: &RuleArgs) -> ExitCode {
             }
         },
     };
-    let text = report::neutral::visible_lines(&text);
+    let text = crate::neutral::visible_lines(&text);
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),

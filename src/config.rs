@@ -340,7 +340,7 @@ fn build(pattern: &str) -> Result<globset::Glob, String> {
 /// A value from the file quoted in a message: neutralised, at most a few
 /// dozen characters (the file is pull-request content).
 fn token(v: &str) -> String {
-    crate::report::neutral::capped(v, crate::report::neutral::TOKEN_CHARS)
+    crate::neutral::capped(v, crate::neutral::TOKEN_CHARS)
 }
 
 /// A list of globs compiled into one matcher (linear-time: globset matches

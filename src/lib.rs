@@ -4,16 +4,20 @@
 //! # Architecture
 //!
 //! ```text
-//! paths ─► discover ─► load ─► evaluate ─► extract ─► link ─► world ─► rules ─► findings ─► report
+//! paths ─► discover ─► ingest ─► evaluate ─► extract ─► link ─► world ─► rules ─► findings ─► report
 //!         (walkdir)   (rayon, per file)                (all files)    (rayon, per rule)
 //! ```
 //!
-//! Data flows one way; no stage reaches back into an earlier one.
+//! Data flows one way; no stage reaches back into an earlier one. Modules
+//! depend one way too: [`cli`] drives [`pipeline`], which drives the stages;
+//! [`report`] and [`narrow`] read only the [`outcome`] a run produced, never
+//! the pipeline that produced it. No two top-level modules depend on each
+//! other in a cycle (`tests/layers.rs` checks it).
 //!
 //! | module | in → out |
 //! |---|---|
 //! | [`discover`] | paths → sorted `Input`s (by extension; skips `.git`, `node_modules`, `target`, hidden folders) |
-//! | [`load`] | file → `Content`: ARM template / parameter file (by `$schema`), Bicep file or `.bicepparam` (compiled, see below), skipped, or broken (→ TDN001) |
+//! | [`ingest`] | one discovered file → `Content`: ARM template / parameter file (by `$schema`), Bicep file or `.bicepparam` (compiled, see below), skipped, or broken (→ TDN001) |
 //! | [`bicep`] | `.bicep` text → [`bicep::syntax`] tree (error-tolerant [`bicep::parser`]: many TDN001 per file) → [`bicep::lower`]: the ARM template the Bicep compiler would emit, as a `Node` tree whose spans point into the Bicep text; modules become linked deployments, local `import`s copy in the other file's exported variables and functions, `.bicepparam` a parameter document of expressions |
 //! | [`json`] | text → `Node` tree with byte spans (JSON with comments and trailing commas) |
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
@@ -21,7 +25,7 @@
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
 //! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template names is read only if it resolves inside it and outside `.git` |
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
-//! | [`loader`] | linked templates, Bicep modules and parameter files by path, from the run or from disk |
+//! | [`referenced`] | files a template names (linked templates, Bicep modules, parameter files) by path, during evaluation: from the run, else read from disk inside the project root |
 //! | [`missing`] | TDN006 / TDN007: module, import, `using`/`extends`, `load*Content` and linked-template paths that name no file, or a file outside the project root (as written after load; as resolved during evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`symbol`] | deploy-time values fixed at deployment but not known before it (`uniqueString(resourceGroup().id)`, `resourceGroup().location`, `deployment().name`) as symbol tokens inside strings: equal exactly when built the same way |
@@ -32,12 +36,15 @@
 //! | [`rules`] | TOML rule files (built in via `build.rs`, plus `--rules` folders) run over the world → [`finding::Finding`]s; `rules::unresolved` derives the `--report-unresolved` probes from each rule's selection |
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions, and the suppressed findings with their reasons (SARIF `inSource`, the summary's count) |
 //! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted; what was hidden counted) |
-//! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes `report::neutral` (no control characters, no forged CI command lines) |
+//! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes [`neutral`] (no control characters, no forged CI command lines) |
 //! | [`report_file`] | `--output FILE`: a new file (temporary, then renamed), never written through a symlink |
 //! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
 //! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings (errors point into the TOML) |
 //! | [`selection`] | rule patterns (ids, slugs, `AKS01*`) and their two layers: the configuration's `select`/`ignore`, then `--select`/`--extend-select`/`--ignore`; unknown names with a did-you-mean |
-//! | [`pipeline`] | runs the stages in order and times them; [`cli`] parses arguments and maps outcomes to exit codes |
+//! | [`pipeline`] | runs the stages in order and times them → [`outcome::Outcome`] |
+//! | [`neutral`] | untrusted text (file names, template values, rule and configuration text) made safe to print: control characters escaped, lengths capped |
+//! | [`outcome`] | what a run produced: sorted findings and their sources, suppressed findings, the summary, the world, timings, coverage |
+//! | [`cli`] | parses arguments, runs the pipeline, narrows and reports the outcome, maps it to exit codes |
 //!
 //! Bicep is not evaluated by a second evaluator: lowering produces the same
 //! ARM template model, so copy loops, conditions, modules (inner-scope
@@ -63,14 +70,16 @@ pub mod discover;
 pub mod evaluate;
 pub mod finding;
 pub mod fsread;
+pub mod ingest;
 pub mod json;
-pub mod load;
-pub mod loader;
 pub mod missing;
 pub mod model;
 pub mod narrow;
+pub mod neutral;
+pub mod outcome;
 pub mod pairing;
 pub mod pipeline;
+pub mod referenced;
 pub mod report;
 pub mod report_file;
 pub mod resource_id;

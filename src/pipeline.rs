@@ -13,49 +13,17 @@ use crate::confine::ProjectRoot;
 use crate::discover::{self, DiscoverError, Input};
 use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
+use crate::ingest::{self, Content};
 use crate::json::Node;
-use crate::load::{self, Content};
 use crate::model::link;
-use crate::model::world::World;
+use crate::outcome::{Outcome, Summary};
 use crate::rules::engine;
 use crate::rules::load::Rule;
 use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
-use crate::stats::Coverage;
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Summary {
-    pub files: usize,
-    pub templates: usize,
-    pub parameter_files: usize,
-    pub bicep_files: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// Findings silenced by suppressions in the sources.
-    pub suppressed: usize,
-    /// Findings hidden because the baseline records them.
-    pub baselined: usize,
-    /// Findings hidden because `--changed-since` left their files out.
-    pub unchanged: usize,
-}
-
-pub struct Outcome {
-    pub sources: SourceMap,
-    pub findings: Vec<Finding>,
-    /// Findings silenced in the sources (SARIF reports them as suppressed).
-    pub suppressed: Vec<crate::suppress::Suppressed>,
-    pub world: World,
-    pub summary: Summary,
-    pub timings: Vec<(&'static str, Duration)>,
-    /// Problems that are not findings (an unreadable folder below a named path).
-    pub warnings: Vec<String>,
-    /// Evaluation coverage, when `Options::stats` asked for it.
-    pub coverage: Option<Coverage>,
-}
 
 struct LoadedFile {
     input: Input,
-    result: Result<load::Loaded, String>,
+    result: Result<ingest::Loaded, String>,
 }
 
 /// What a run should do besides linting.
@@ -113,7 +81,7 @@ pub fn run_with(
     let loaded: Vec<LoadedFile> = inputs
         .into_par_iter()
         .map(|input| {
-            let result = load::load(&input, &root);
+            let result = ingest::load(&input, &root);
             LoadedFile { input, result }
         })
         .collect();

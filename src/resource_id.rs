@@ -6,6 +6,26 @@
 //! id in another meet. All templates of a run are assumed to deploy to one
 //! subscription and one resource group unless they say otherwise.
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScopeLevel {
+    #[default]
+    ResourceGroup,
+    Subscription,
+    ManagementGroup,
+    Tenant,
+}
+
+/// Stands in for the deployment's subscription id inside ids when unknown.
+pub const SUBSCRIPTION_PLACEHOLDER: &str = "{subscriptionId}";
+/// Stands in for the deployment's resource group name inside ids when unknown.
+pub const RESOURCE_GROUP_PLACEHOLDER: &str = "{resourceGroupName}";
+/// Starts the stand-in for a managed identity's principal id, known only at
+/// deployment: `{principalId of <identity id>}`. It lets a role assignment's
+/// `principalId` be matched with the identity it names.
+pub const PRINCIPAL_PLACEHOLDER: &str = "{principalId of ";
+/// Likewise for a managed identity's client id.
+pub const CLIENT_PLACEHOLDER: &str = "{clientId of ";
+
 pub const SUBSCRIPTION: &str = "{subscriptionId}";
 pub const RESOURCE_GROUP: &str = "{resourceGroupName}";
 pub const MANAGEMENT_GROUP: &str = "{managementGroupName}";
@@ -55,11 +75,10 @@ pub fn ids_match(a: &str, b: &str) -> bool {
 
 /// Scope prefix of a deployment: `/subscriptions/s/resourceGroups/g`, `/subscriptions/s`, ….
 pub fn scope_prefix(
-    level: crate::arm::eval::ScopeLevel,
+    level: ScopeLevel,
     subscription: Option<&str>,
     resource_group: Option<&str>,
 ) -> String {
-    use crate::arm::eval::ScopeLevel;
     let sub = subscription.unwrap_or(SUBSCRIPTION);
     match level {
         ScopeLevel::ResourceGroup => format!(
@@ -170,7 +189,6 @@ pub fn resolve_scope(prefix: &str, scope: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arm::eval::ScopeLevel;
 
     #[test]
     fn types_of_ids() {

@@ -4,7 +4,7 @@
 //! and `ignore`, then the command line's `--select` (which starts afresh),
 //! `--extend-select` (adds) and `--ignore` (removes, last).
 
-use crate::report::neutral::{TOKEN_CHARS, capped};
+use crate::neutral::{TOKEN_CHARS, capped};
 
 fn token(v: &str) -> String {
     capped(v, TOKEN_CHARS)

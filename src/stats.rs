@@ -169,7 +169,7 @@ impl Coverage {
 /// A reason or path as `--stats` prints it: reasons may quote template text,
 /// so no control character and no more than a line's worth of it.
 fn shown(s: &str) -> String {
-    use crate::report::neutral::{MESSAGE_CHARS, capped};
+    use crate::neutral::{MESSAGE_CHARS, capped};
     capped(s, MESSAGE_CHARS)
 }
 

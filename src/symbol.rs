@@ -25,7 +25,7 @@
 
 use std::borrow::Cow;
 
-use crate::arm::eval::{RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER};
+use crate::resource_id::{RESOURCE_GROUP_PLACEHOLDER, SUBSCRIPTION_PLACEHOLDER};
 
 const SLASH: char = '\u{2215}';
 const COMMA: char = '\u{FF0C}';

@@ -23,7 +23,7 @@ use serde_json::Value as J;
 use tendon::arm::template::{self, Deployment};
 use tendon::confine::ProjectRoot;
 use tendon::json::{Member, Node, NodeKind};
-use tendon::loader::DiskLoader;
+use tendon::referenced::DiskLoader;
 
 /// Folders that differ for a reason tendon cannot remove, with that reason.
 const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[(

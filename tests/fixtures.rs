@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use tendon::pipeline::{self, Outcome};
+use tendon::outcome::Outcome;
+use tendon::pipeline;
 use tendon::report::locate;
 use tendon::rules::load::load_rules;
 

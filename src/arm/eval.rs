@@ -19,25 +19,12 @@ pub struct DeployScope {
     pub resource_group: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ScopeLevel {
-    #[default]
-    ResourceGroup,
-    Subscription,
-    ManagementGroup,
-    Tenant,
-}
-
-/// Stands in for the deployment's subscription id inside ids when unknown.
-pub const SUBSCRIPTION_PLACEHOLDER: &str = "{subscriptionId}";
-/// Stands in for the deployment's resource group name inside ids when unknown.
-pub const RESOURCE_GROUP_PLACEHOLDER: &str = "{resourceGroupName}";
-/// Starts the stand-in for a managed identity's principal id, known only at
-/// deployment: `{principalId of <identity id>}`. It lets a role assignment's
-/// `principalId` be matched with the identity it names.
-pub const PRINCIPAL_PLACEHOLDER: &str = "{principalId of ";
-/// Likewise for a managed identity's client id.
-pub const CLIENT_PLACEHOLDER: &str = "{clientId of ";
+// Scopes and the stand-ins for deploy-time values inside ids belong to
+// resource ids; expressions build them.
+pub use crate::resource_id::{
+    CLIENT_PLACEHOLDER, PRINCIPAL_PLACEHOLDER, RESOURCE_GROUP_PLACEHOLDER,
+    SUBSCRIPTION_PLACEHOLDER, ScopeLevel,
+};
 
 /// What an expression can see of its template. Implemented by the template evaluator.
 pub trait ExprEnv {

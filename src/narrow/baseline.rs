@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::display_path;
 use crate::finding::Finding;
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 use crate::source::{FileId, SourceFile};
 
 pub const VERSION: u64 = 1;

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::finding::Severity;
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 
 /// What to narrow to, prepared before the run so a bad baseline file or git
 /// ref fails fast.

@@ -5,8 +5,9 @@
 
 use std::fmt::Write;
 
-use crate::pipeline::Outcome;
-use crate::report::{locate, neutral, severity_word};
+use crate::neutral;
+use crate::outcome::Outcome;
+use crate::report::{locate, severity_word};
 
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();

@@ -9,8 +9,9 @@
 use std::fmt::Write;
 
 use crate::finding::Severity;
-use crate::pipeline::Outcome;
-use crate::report::{locate, neutral};
+use crate::neutral;
+use crate::outcome::Outcome;
+use crate::report::locate;
 
 /// Escaping of the message part of a workflow command.
 fn escape_data(s: &str) -> String {

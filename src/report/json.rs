@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::ser::Serializer;
 
 use crate::finding::Finding;
-use crate::pipeline::{Outcome, Summary};
+use crate::outcome::{Outcome, Summary};
 use crate::report::{Located, locate};
 use crate::source::SourceMap;
 
@@ -139,9 +139,8 @@ pub fn render(outcome: &Outcome) -> String {
         },
         summary: SummaryView::from(&outcome.summary),
     };
-    let mut out = crate::report::neutral::json_text(
-        serde_json::to_string_pretty(&report).unwrap_or_default(),
-    );
+    let mut out =
+        crate::neutral::json_text(serde_json::to_string_pretty(&report).unwrap_or_default());
     out.push('\n');
     out
 }

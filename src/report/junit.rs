@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::finding::{Finding, Severity};
-use crate::pipeline::Outcome;
-use crate::report::{locate, neutral, severity_word};
+use crate::neutral;
+use crate::outcome::Outcome;
+use crate::report::{locate, severity_word};
 
 /// Text as XML 1.0 character data or attribute value, well-formed for any
 /// input: [`neutral::visible`] first (no control characters, U+FFFE or

@@ -6,7 +6,6 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod neutral;
 pub mod sarif;
 pub mod statistics;
 

@@ -7,7 +7,7 @@
 use serde_json::{Value as J, json};
 
 use crate::finding::{Finding, Severity};
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 use crate::report::locate;
 use crate::rules::doc::BUILTIN;
 use crate::rules::load::Rule;
@@ -182,8 +182,7 @@ pub fn render(outcome: &Outcome, rules: &[Rule]) -> String {
             "results": results,
         }]
     });
-    let mut out =
-        crate::report::neutral::json_text(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    let mut out = crate::neutral::json_text(serde_json::to_string_pretty(&doc).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::finding::Severity;
-use crate::pipeline::Outcome;
-use crate::report::neutral;
+use crate::neutral;
+use crate::outcome::Outcome;
 
 #[derive(Serialize)]
 struct Row<'a> {

@@ -69,7 +69,7 @@ pub struct RuleError {
 
 /// A value from the file quoted in a message: neutralised and short.
 fn token(v: &str) -> String {
-    crate::report::neutral::capped(v, crate::report::neutral::TOKEN_CHARS)
+    crate::neutral::capped(v, crate::neutral::TOKEN_CHARS)
 }
 
 pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {

@@ -171,7 +171,7 @@ impl Predicate {
             }
             other => Err(format!(
                 "unknown predicate '{}' (known: {NAMES})",
-                crate::report::neutral::capped(other, crate::report::neutral::TOKEN_CHARS)
+                crate::neutral::capped(other, crate::neutral::TOKEN_CHARS)
             )),
         }
     }

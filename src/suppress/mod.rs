@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::finding::{Finding, Severity, builtin};
 use crate::json::Node;
-use crate::report::neutral::{MESSAGE_CHARS, capped};
+use crate::neutral::{MESSAGE_CHARS, capped};
 use crate::rules::load::Rule;
 use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
 

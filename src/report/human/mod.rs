@@ -12,7 +12,7 @@
 //! The layout follows the width ([`terminal_width`]): excerpt lines are cut
 //! to it around their marks, help text wraps at it. Without a width nothing
 //! wraps, and only lines wider than [`UNBOUNDED`] columns are cut.
-//! Messages, labels, file names and source lines are [`super::neutral`]: a
+//! Messages, labels, file names and source lines are [`crate::neutral`]: a
 //! control character from a template or a file name shows escaped.
 
 mod snippet;
@@ -24,8 +24,8 @@ use std::io::IsTerminal;
 use unicode_width::UnicodeWidthStr;
 
 use crate::finding::{Finding, Severity};
-use crate::pipeline::{Outcome, Summary};
-use crate::report::neutral::visible;
+use crate::neutral::visible;
+use crate::outcome::{Outcome, Summary};
 use crate::report::{locate, severity_word};
 use crate::source::{Loc, SourceMap};
 use snippet::{Layout, Mark};

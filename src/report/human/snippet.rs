@@ -14,7 +14,7 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthChar;
 
 use super::Paint;
-use crate::report::neutral::{hidden, push_escaped};
+use crate::neutral::{hidden, push_escaped};
 use crate::source::SourceFile;
 
 /// A place to underline, in byte offsets of the file's text.

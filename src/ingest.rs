@@ -1,5 +1,5 @@
 //! Reads one discovered file and classifies it by content: ARM template, ARM
-//! parameter file, Bicep (counted only for now), or something to skip.
+//! parameter file, Bicep file or parameters (lowered), or something to skip.
 //! Unreadable or malformed templates become findings, never errors of the run.
 
 use std::path::Path;

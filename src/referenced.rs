@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use crate::arm::template::{LinkedTemplate, TemplateLoader};
 use crate::confine::{ProjectRoot, Refusal};
 use crate::discover::{FileKind, Input};
+use crate::ingest::{self, Content};
 use crate::json::Node;
-use crate::load::{self, Content};
 use crate::source::{FileId, SourceFile};
 
 #[derive(Default)]
@@ -99,7 +99,7 @@ impl TemplateLoader for DiskLoader {
             path: canon.clone(),
             kind,
         };
-        let loaded = load::load(&input, &self.root).ok();
+        let loaded = ingest::load(&input, &self.root).ok();
         let linked = loaded.and_then(|l| match l.content {
             Content::Template(node)
             | Content::Parameters(node)
