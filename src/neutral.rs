@@ -37,12 +37,17 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
 /// `s` on one line with nothing hidden: `\n`, `\r`, `\t`, `\u{1b}`,
 /// `\u{2028}` as visible text. Borrowed when nothing needs escaping.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(hidden) {
+    escaped(s, hidden)
+}
+
+/// `s` with every character `shown` picks written as an escape.
+fn escaped(s: &str, shown: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&shown) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if hidden(c) {
+        if shown(c) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -55,19 +60,7 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 /// request may change) with its line breaks and tabs kept and everything
 /// else [`visible`] would escape shown escaped.
 pub fn visible_lines(s: &str) -> Cow<'_, str> {
-    let shown = |c: char| hidden(c) && c != '\n' && c != '\t';
-    if !s.chars().any(shown) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if shown(c) {
-            push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escaped(s, |c| hidden(c) && c != '\n' && c != '\t')
 }
 
 /// [`visible`], cut to at most `max` characters (then ending in `…`): for
