@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{stderr, stdout, tendon};
+use common::{scratch, stderr, stdout, tendon};
 
 use std::path::Path;
 
@@ -94,7 +94,13 @@ fn the_world_of_every_fixture_folder_satisfies_the_schema() {
 fn the_world_of_the_corpus_satisfies_the_schema() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !corpus.is_dir() {
-        println!("SKIPPED: {} is absent", corpus.display());
+        // Past the harness's capture, so the skip shows in a plain `cargo test`.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: the corpus world: {} is absent",
+            corpus.display()
+        );
         return;
     }
     let world = world_of(&corpus);
@@ -102,6 +108,38 @@ fn the_world_of_the_corpus_satisfies_the_schema() {
     if let Some(e) = first_error(&validator(), &world) {
         panic!("corpus: {e}");
     }
+}
+
+#[test]
+fn a_world_with_configured_ranges_satisfies_the_schema() {
+    // `tendon world` reads no tendon.toml, so no fixture's world has
+    // configured ranges: build one through the library, as `check` does.
+    let dir = scratch("world-schema-config");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/AKS008/fail/azuredeploy.json");
+    std::fs::copy(&fixture, dir.join("azuredeploy.json")).unwrap();
+    let text = "[network]\nreserved = [\"100.64.0.0/10\"]\non-premises = [\"10.0.0.0/8\"]\n";
+    let config = tendon::config::parse("tendon.toml", text, &dir).unwrap();
+    let options = tendon::pipeline::Options {
+        config: Some(&config),
+        ..Default::default()
+    };
+    let outcome = tendon::pipeline::run_with(std::slice::from_ref(&dir), &[], options).unwrap();
+    let world = &outcome.world.doc;
+    assert_eq!(world["config"]["reserved"][0], "100.64.0.0/10");
+    assert_eq!(world["config"]["onPremises"][0], "10.0.0.0/8");
+    assert_eq!(
+        world["clusters"][0]["extraReserved"][0]["cidr"],
+        "100.64.0.0/10"
+    );
+    assert_eq!(first_error(&validator(), world), None);
+}
+
+#[test]
+fn format_needs_schema() {
+    let o = tendon(&["world", "--format", "markdown", "fixtures/AKS001/fail"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--schema"), "{}", stderr(&o));
 }
 
 #[test]
