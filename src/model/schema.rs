@@ -451,10 +451,12 @@ pub fn schema() -> J {
     doc
 }
 
-/// A type in a table cell: `string`, `integer \| unknown`, `array of pool`.
+/// A type in a table cell: `string`, `integer \| unknown`, `array of pool`
+/// (entity names link to their table).
 fn type_text(t: &J) -> String {
     if let Some(r) = t.get("$ref").and_then(J::as_str) {
-        return r.rsplit('/').next().unwrap_or(r).to_string();
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("[{name}](#world-{})", name.to_ascii_lowercase());
     }
     if let Some(parts) = t.get("anyOf").and_then(J::as_array) {
         let texts: Vec<String> = parts.iter().map(type_text).collect();
@@ -500,6 +502,7 @@ fn table(out: &mut String, def: &J) {
             " (optional)"
         };
         let desc = t.get("description").and_then(J::as_str).unwrap_or_default();
+        let desc = desc.replace('|', "\\|");
         out.push_str(&format!("| `{name}`{opt} | {} | {desc} |\n", type_text(t)));
     }
 }
@@ -516,7 +519,10 @@ pub fn markdown() -> String {
             .get("description")
             .and_then(J::as_str)
             .unwrap_or_default();
-        out.push_str(&format!("\n**{name}** — {desc}"));
+        let anchor = name.to_ascii_lowercase();
+        out.push_str(&format!(
+            "\n<a id=\"world-{anchor}\"></a>**{name}** — {desc}"
+        ));
         if name == "unknown" {
             out.push_str(": `{\"$unknown\": \"reason\"}`.\n");
             continue;
