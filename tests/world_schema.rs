@@ -19,6 +19,7 @@ fn schema() -> Value {
 
 fn validator() -> jsonschema::Validator {
     jsonschema::draft202012::options()
+        .should_validate_formats(true)
         .build(&schema())
         .expect("the world schema compiles")
 }
@@ -148,7 +149,7 @@ fn the_schema_rejects_a_broken_world() {
     let v = validator();
     let good = world_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/AKS001/fail"));
     assert_eq!(first_error(&v, &good), None);
-    let cases: [(&str, Value, &str); 6] = [
+    let cases: [(&str, Value, &str); 7] = [
         ("/clusters/0/colour", json!("red"), "/clusters/0"),
         (
             "/clusters/0/pools/0/count",
@@ -171,6 +172,11 @@ fn the_schema_rejects_a_broken_world() {
             "/clusters/0/controlPlaneIdentity",
         ),
         ("/subnets", json!({}), "/subnets"),
+        (
+            "/clusters/0/ranges/0/at",
+            json!("clusters/0"),
+            "/clusters/0/ranges/0/at",
+        ),
     ];
     for (at, value, pointer) in cases {
         let mut bad = good.clone();
@@ -201,9 +207,18 @@ fn readme_world_reference_is_generated_from_the_schema() {
         + "<!-- world:start -->\n".len();
     let end = readme.find("<!-- world:end -->").expect("end marker");
     let o = tendon(&["world", "--schema", "--format", "markdown"]);
-    assert_eq!(
-        &readme[start..end],
-        stdout(&o),
-        "README's world reference is stale: replace it with `tendon world --schema --format markdown`"
+    let fresh = stdout(&o);
+    let old = &readme[start..end];
+    // The first differing line, not two pages of tables.
+    let differs = old
+        .lines()
+        .zip(fresh.lines())
+        .find(|(a, b)| a != b)
+        .map(|(a, b)| format!("README: {a}\nschema: {b}"))
+        .unwrap_or_else(|| "one is longer".into());
+    assert!(
+        old == fresh,
+        "README's world reference is stale: replace it with \
+         `tendon world --schema --format markdown`\n{differs}"
     );
 }

@@ -43,6 +43,10 @@ fn or_null(t: J) -> J {
 fn written(t: J) -> J {
     json!({"anyOf": [t, {"type": "null"}, {"$ref": "#/$defs/unknown"}]})
 }
+/// A JSON Pointer into the world document (`/clusters/0/pools/1`).
+fn pointer() -> J {
+    json!({"type": "string", "format": "json-pointer", "pattern": "^/"})
+}
 /// Any JSON object, as written in the template.
 fn open_object() -> J {
     json!({"type": "object"})
@@ -98,7 +102,7 @@ fn cluster() -> Vec<Field> {
         ("dependsOn", OPT, array(unknown_or(string())), "ids of the resources it waits for, as declared"),
         ("byoRouteTable", OPT, entity("byoRouteTable"), "flag: a kubenet cluster's subnet brings its own route table"),
         ("mixedRouteTables", OPT, entity("mixedRouteTables"), "flag: its kubenet pools' subnets use different route tables"),
-        ("networkRole", OPT, string(), "flag: pointer to the role assignment granting the control plane network write (`/roleAssignments/N`)"),
+        ("networkRole", OPT, pointer(), "flag: the role assignment granting the control plane network write (`/roleAssignments/N`)"),
         ("missingNetworkRole", OPT, boolean(), "flag: no role assignment grants the control plane identity network write"),
         ("networkRoleGap", OPT, entity("networkRoleGap"), "flag: what the missing network role must cover"),
         ("roleAssignmentOrder", OPT, entity("roleAssignmentOrder"), "flag: the network role is assigned but the cluster does not wait for it"),
@@ -106,7 +110,7 @@ fn cluster() -> Vec<Field> {
         ("subnets", REQ, array(string()), "ids of its pools' subnets (→ `subnets[].id`), in pool order"),
         ("routeTables", REQ, array(string()), "ids of those subnets' route tables (→ `routeTables[].id`)"),
         ("onPremisesGateways", OPT, integer(), "flag: how many gateways connect its network to on-premises"),
-        ("firstGateway", OPT, string(), "flag: pointer to the first of them (`/gateways/N`)"),
+        ("firstGateway", OPT, pointer(), "flag: the first of them (`/gateways/N`)"),
     ])
 }
 
@@ -201,7 +205,7 @@ fn range() -> Vec<Field> {
         ("kind", REQ, string(), "what the range is, for messages"),
         ("cidr", REQ, string(), "the range"),
         ("group", REQ, string(), "ranges of one group never conflict (a VNet and its subnets)"),
-        ("at", REQ, string(), "pointer to the value in the world"),
+        ("at", REQ, pointer(), "where the range is written in the world"),
         ("note", REQ, string(), "message text saying it is a default, or empty"),
     ]
 }
@@ -210,7 +214,7 @@ fn range() -> Vec<Field> {
 fn reserved_range() -> Vec<Field> {
     vec![
         ("cidr", REQ, string(), "the reserved range"),
-        ("at", REQ, string(), "pointer to it (`/config/reserved/N`)"),
+        ("at", REQ, pointer(), "the configured range (`/config/reserved/N`)"),
     ]
 }
 
@@ -234,7 +238,7 @@ fn subnet() -> Vec<Field> {
         ("usableAddresses", OPT, unknown_or(integer()), "addresses Azure leaves for use"),
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
-        ("pools", REQ, array(string()), "pointers to its pools (`/clusters/N/pools/M`)"),
+        ("pools", REQ, array(pointer()), "its pools (`/clusters/N/pools/M`)"),
         ("nsgBlocks", OPT, array(entity("nsgBlock")), "flag: NSG rules that block pod traffic"),
     ]
 }
@@ -305,53 +309,54 @@ fn item() -> Vec<Field> {
 #[rustfmt::skip]
 fn flag_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
     let s = |name, desc| (name, REQ, string(), desc);
+    let p = |name, desc| (name, REQ, pointer(), desc);
     vec![
         ("byoRouteTable", "flag: the route table a kubenet cluster brings", vec![
             s("name", "the route table's name"),
-            s("at", "pointer to where the subnet names it"),
+            p("at", "where the subnet names it"),
         ]),
         ("mixedRouteTables", "flag: two kubenet subnets of one cluster with different route tables", vec![
             s("subnet", "the later subnet's name"),
             s("routeTable", "its route table, for messages"),
-            s("at", "pointer to where it names it"),
+            p("at", "where it names it"),
             s("firstSubnet", "the first subnet's name"),
             s("firstRouteTable", "its route table, for messages"),
-            s("firstAt", "pointer to where it names it"),
+            p("firstAt", "where it names it"),
         ]),
         ("networkRoleGap", "flag: the network role the control plane identity lacks", vec![
             s("needs", "what the role must cover"),
             s("missing", "what no assignment covers"),
-            ("partial", OPT, string(), "pointer to an assignment covering only part (`/roleAssignments/N`)"),
+            ("partial", OPT, pointer(), "an assignment covering only part (`/roleAssignments/N`)"),
             ("partialCovers", OPT, string(), "what that assignment covers"),
         ]),
         ("roleAssignmentOrder", "flag: a network role assignment the cluster does not wait for", vec![
-            s("assignment", "pointer to the assignment (`/roleAssignments/N`)"),
+            p("assignment", "the assignment (`/roleAssignments/N`)"),
             s("name", "its name"),
-            s("at", "pointer to where to add the dependency"),
+            p("at", "where to add the dependency"),
         ]),
         ("routeTableOrder", "flag: a route table association the cluster does not wait for", vec![
             s("subnet", "the subnet's name"),
-            s("routeTable", "pointer to the subnet's route table (`/subnets/N/routeTable`)"),
-            s("at", "pointer to where to add the dependency"),
+            p("routeTable", "the subnet's route table (`/subnets/N/routeTable`)"),
+            p("at", "where to add the dependency"),
         ]),
         ("sharedSubnet", "flag: the pool's subnet is used by another cluster first", vec![
             s("subnet", "the subnet's name"),
             ("clusters", REQ, array(string()), "names of the clusters using it"),
             s("firstCluster", "the first cluster's name"),
-            s("firstUse", "pointer to its first use"),
+            p("firstUse", "its first use"),
             ("anyKubenet", REQ, boolean(), "one of them uses kubenet"),
         ]),
         ("udrEgress", "flag: why the pool's subnet cannot carry `userDefinedRouting` egress", vec![
             s("subnet", "the subnet's name"),
             s("problem", "what is wrong, for messages"),
-            s("at", "pointer to what must change"),
+            p("at", "what must change"),
         ]),
         ("sharedRouteTable", "flag: a route table another kubenet cluster uses first", vec![
             s("routeTable", "the route table's name"),
             s("cluster", "this subnet's cluster's name"),
             s("firstCluster", "the first cluster's name"),
             s("firstSubnet", "the first cluster's subnet's name"),
-            s("firstUse", "pointer to its first use"),
+            p("firstUse", "its first use"),
         ]),
         ("nsgBlock", "flag: an NSG rule that blocks pod traffic", vec![
             s("nsg", "the NSG's name"),
@@ -360,7 +365,7 @@ fn flag_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             s("podCidr", "the pod range it blocks"),
             s("cluster", "the cluster's name"),
             s("subnet", "the subnet's name"),
-            s("at", "pointer to the rule (`/nsgs/N/rules/M`)"),
+            p("at", "the rule (`/nsgs/N/rules/M`)"),
         ]),
     ]
 }
@@ -468,6 +473,9 @@ fn type_text(t: &J) -> String {
             .map(|v| format!("`{}`", v.as_str().unwrap_or_default()))
             .collect();
         return texts.join(" \\| ");
+    }
+    if t.get("format").and_then(J::as_str) == Some("json-pointer") {
+        return "pointer".into();
     }
     match t.get("type").and_then(J::as_str) {
         Some("array") => {
