@@ -168,6 +168,18 @@ impl SelectionArgs {
 pub struct WorldArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Print the JSON Schema of the world document instead (PATHS are not read).
+    #[arg(long)]
+    pub schema: bool,
+    /// Format of `--schema`: the JSON Schema, or the README's Markdown tables.
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Json, requires = "schema")]
+    pub format: SchemaFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Json,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -611,6 +623,9 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 }
 
 fn world(args: &WorldArgs) -> ExitCode {
+    if args.schema {
+        return world_schema(args.format);
+    }
     let outcome = match run_pipeline(&args.common, &[], pipeline::Options::default()) {
         Ok(o) => o,
         Err(code) => return code,
@@ -620,6 +635,20 @@ fn world(args: &WorldArgs) -> ExitCode {
         serde_json::to_string_pretty(&outcome.world.doc).unwrap_or_default(),
     );
     text.push('\n');
+    match write_stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(RUN_FAILED),
+    }
+}
+
+fn world_schema(format: SchemaFormat) -> ExitCode {
+    let text = match format {
+        SchemaFormat::Json => {
+            let schema = crate::model::schema::schema();
+            serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+        }
+        SchemaFormat::Markdown => crate::model::schema::markdown(),
+    };
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),

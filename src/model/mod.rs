@@ -12,4 +12,5 @@ pub mod linked;
 pub mod nsg;
 pub mod ranges;
 pub mod routing;
+pub mod schema;
 pub mod world;
