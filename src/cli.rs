@@ -168,6 +168,10 @@ impl SelectionArgs {
 pub struct WorldArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Configuration file (its ranges and pairings shape the world, as for check)
+    /// [default: tendon.toml or .tendon.toml here or above].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Print the JSON Schema of the world document instead (PATHS are not read).
     #[arg(long)]
     pub schema: bool,
@@ -626,7 +630,17 @@ fn world(args: &WorldArgs) -> ExitCode {
     if args.schema {
         return world_schema(args.format);
     }
-    let outcome = match run_pipeline(&args.common, &[], pipeline::Options::default()) {
+    // The world the rules of `check` see: the configuration's ranges,
+    // pairings and excludes apply.
+    let config = match config_or_exit(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let options = pipeline::Options {
+        config: config.as_ref(),
+        ..pipeline::Options::default()
+    };
+    let outcome = match run_pipeline(&args.common, &[], options) {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -279,6 +279,27 @@ fn world_prints_the_linked_document() {
     );
 }
 
+/// `world` shows what the rules of `check` see: the configuration's ranges apply.
+#[test]
+fn world_applies_the_configuration() {
+    let dir = scratch("world-config");
+    std::fs::copy("fixtures/AKS011/fail/cluster-a.json", dir.join("a.json")).unwrap();
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "[network]\non-premises = [\"10.0.0.0/8\"]\n",
+    )
+    .unwrap();
+    let config = |o: &std::process::Output| {
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        doc["config"]["onPremises"].clone()
+    };
+    let o = tendon_in(&dir, &["world", "."]);
+    assert_eq!(config(&o), serde_json::json!(["10.0.0.0/8"]));
+    std::fs::write(dir.join("other.toml"), "").unwrap();
+    let o = tendon_in(&dir, &["world", ".", "--config", "other.toml"]);
+    assert_eq!(config(&o), serde_json::json!([]));
+}
+
 #[test]
 fn rule_docs_and_list() {
     let o = tendon(&["rule", "AKS011"]);
