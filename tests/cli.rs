@@ -273,10 +273,9 @@ fn world_prints_the_linked_document() {
     assert_eq!(clusters.len(), 2);
     assert_eq!(doc["subnets"].as_array().unwrap().len(), 1);
     assert_eq!(doc["subnets"][0]["clusters"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        clusters[1]["pools"][0]["sharedSubnet"]["firstCluster"],
-        "aks-a"
-    );
+    let uses = &doc["subnets"][0]["clusterPools"];
+    assert_eq!(uses[0]["cluster"], "aks-a");
+    assert_eq!(uses[1]["at"], "/clusters/1/pools/0/subnet");
 }
 
 /// `world` shows what the rules of `check` see: the configuration's ranges apply.

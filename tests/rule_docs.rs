@@ -87,7 +87,7 @@ fn help_without_a_finding_has_no_placeholders() {
             .ends_with(" Prevents the Azure deployment error DnsServiceIpOutOfServiceCidr."),
         "{aks010}"
     );
-    assert!(!sarif.contains("{sharedSubnet"), "an unfilled placeholder");
+    assert!(!sarif.contains("{clusterPools"), "an unfilled placeholder");
 }
 
 #[test]

@@ -183,7 +183,6 @@ fn pool() -> Vec<Field> {
         ("podSubnetID", OPT, written(string()), "the pod subnet id as written"),
         ("effective", REQ, entity("poolEffective"), "what AKS will use, defaults included"),
         ("subnet", REQ, or_null(string()), "id of its subnet (→ `subnets[].id`), or null"),
-        ("sharedSubnet", OPT, entity("sharedSubnet"), "flag: another cluster uses its subnet earlier"),
         ("udrEgress", OPT, entity("udrEgress"), "flag: why its subnet cannot carry `userDefinedRouting` egress"),
     ]
 }
@@ -234,6 +233,7 @@ fn subnet() -> Vec<Field> {
         ("delegations", OPT, written(array(open_object())), "`delegations` as written"),
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),
+        ("clusterPools", REQ, array(entity("clusterPool")), "the distinct clusters on it, in order, each with its first pool there"),
         ("sharedRouteTable", OPT, entity("sharedRouteTable"), "flag: its route table serves another kubenet cluster"),
         ("usableAddresses", OPT, unknown_or(integer()), "addresses Azure leaves for use"),
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
@@ -339,12 +339,12 @@ fn flag_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             p("routeTable", "the subnet's route table (`/subnets/N/routeTable`)"),
             p("at", "where to add the dependency"),
         ]),
-        ("sharedSubnet", "flag: the pool's subnet is used by another cluster first", vec![
-            s("subnet", "the subnet's name"),
-            ("clusters", REQ, array(string()), "names of the clusters using it"),
-            s("firstCluster", "the first cluster's name"),
-            p("firstUse", "its first use"),
-            ("anyKubenet", REQ, boolean(), "one of them uses kubenet"),
+        ("clusterPool", "a cluster on a subnet, with its first pool there", vec![
+            ("cluster", REQ, written(string()), "the cluster's name"),
+            ("pool", REQ, written(string()), "the pool's name"),
+            ("kubenet", REQ, boolean(), "the cluster surely uses kubenet"),
+            ("subnetName", REQ, written(string()), "the subnet's name as that pool's `vnetSubnetID` writes it"),
+            p("at", "the pool's subnet reference (`/clusters/N/pools/M/subnet`)"),
         ]),
         ("udrEgress", "flag: why the pool's subnet cannot carry `userDefinedRouting` egress", vec![
             s("subnet", "the subnet's name"),

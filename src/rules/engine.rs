@@ -206,8 +206,14 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &Bound) -> Option<Findi
             message: "the value is used here".into(),
         });
     }
+    // The entity the finding is about: the match, unless the rule names another.
+    let about = rule
+        .about_pointer
+        .as_ref()
+        .and_then(|p| value.field(p)?.as_str())
+        .unwrap_or(ptr);
     let mut message = fill(&rule.message, value);
-    if conditional(world, ptr) || conditional(world, &at_ptr) {
+    if conditional(world, about) || conditional(world, &at_ptr) {
         message.push_str(" (if deployed: a condition or copy count is not known statically)");
     }
     Some(Finding {
@@ -217,12 +223,12 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &Bound) -> Option<Findi
         message,
         loc,
         help: rule.help.as_deref().map(|h| fill(h, value)),
-        docs: network_kind(world, ptr)
+        docs: network_kind(world, about)
             .and_then(|k| rule.docs_for.get(k))
             .map(str::to_string)
             .or_else(|| rule.docs.clone()),
         related,
-        scenarios: scenario(world, ptr).into_iter().collect(),
+        scenarios: scenario(world, about).into_iter().collect(),
     })
 }
 
@@ -359,8 +365,7 @@ pub fn fill<M: Fields + ?Sized>(template: &str, m: &M) -> String {
         } else if let Some(stripped) = tail.strip_prefix('{')
             && let Some(end) = stripped.find('}')
         {
-            let path = crate::rules::load::field_path(stripped.get(..end).unwrap_or(""));
-            out.push_str(&display(m.field(&path)));
+            out.push_str(&placeholder(stripped.get(..end).unwrap_or(""), m));
             rest = stripped.get(end + 1..).unwrap_or("");
         } else {
             out.push_str(tail.get(..1).unwrap_or(""));
@@ -369,6 +374,42 @@ pub fn fill<M: Fields + ?Sized>(template: &str, m: &M) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// One placeholder's text: `path`, or `path:N` for a list shown up to N
+/// elements then "… and M more". A path through a list reads that field of
+/// each element (`{users.name}`).
+fn placeholder<M: Fields + ?Sized>(spec: &str, m: &M) -> String {
+    let (path, cap) = match spec.rsplit_once(':') {
+        Some((p, n)) if n.parse::<usize>().is_ok() => (p, n.parse::<usize>().ok()),
+        _ => (spec, None),
+    };
+    let path = crate::rules::load::field_path(path);
+    let projected;
+    let mut value = m.field(&path);
+    if value.is_none() {
+        // The longest prefix that is a list: project the rest over its elements.
+        let list = (1..path.len()).rev().find_map(|i| {
+            let list = m.field(path.get(..i)?)?.as_array()?;
+            Some((list, path.get(i..)?))
+        });
+        if let Some((list, rest)) = list {
+            projected = J::Array(
+                list.iter()
+                    .map(|e| field(e, rest).cloned().unwrap_or(J::Null))
+                    .collect(),
+            );
+            value = Some(&projected);
+        }
+    }
+    match (value, cap) {
+        (Some(J::Array(a)), Some(n)) if a.len() > n => {
+            let mut shown: Vec<J> = a.iter().take(n).cloned().collect();
+            shown.push(J::String(format!("… and {} more", a.len() - n)));
+            display(Some(&J::Array(shown)))
+        }
+        _ => display(value),
+    }
 }
 
 fn display(v: Option<&J>) -> String {
@@ -398,5 +439,10 @@ mod tests {
             "pool 'np1' b=3 u=(unknown) (unset) {lit} x, y"
         );
         assert_eq!(fill("open { brace", &m), "open { brace");
+        let m = json!({"l": [{"n": "a"}, {"n": "b"}, {"n": "c"}], "s": ["x", "y", "z"]});
+        assert_eq!(fill("{l.n}", &m), "a, b, c");
+        assert_eq!(fill("{l.n:2}", &m), "a, b, … and 1 more");
+        assert_eq!(fill("{s:3} {s:9}", &m), "x, y, z x, y, z");
+        assert_eq!(fill("{l.1.n} {l.zz}", &m), "b (unset), (unset), (unset)");
     }
 }

@@ -12,7 +12,7 @@ use crate::rules::schema::{DocsFor, FailsAt, Failure, RuleDoc, RuleFile};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// A field path relative to a match: `sharedSubnet.firstUse` → `["sharedSubnet", "firstUse"]`.
+/// A field path relative to a match: `use.first.at` → `["use", "first", "at"]`.
 pub type FieldPath = Vec<String>;
 
 pub fn field_path(s: &str) -> FieldPath {
@@ -47,6 +47,7 @@ pub struct Rule {
     pub message: String,
     pub at: Option<FieldPath>,
     pub at_pointer: Option<FieldPath>,
+    pub about_pointer: Option<FieldPath>,
     pub related: Vec<RelatedRule>,
     pub help: Option<String>,
     pub docs: Option<String>,
@@ -182,6 +183,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         message: file.message,
         at: file.at.as_deref().map(field_path),
         at_pointer: file.at_pointer.as_deref().map(field_path),
+        about_pointer: file.about_pointer.as_deref().map(field_path),
         related,
         help: file.help,
         docs: file.docs,

@@ -38,6 +38,9 @@ pub enum Predicate {
     /// whose `cidr` overlaps one of the given ranges (or of the elements
     /// `{cidr, at}` of a list field named with `@`), bound as `{range, with, withAt}`.
     OverlappingRanges(FieldPath, Vec<IpNet>, Vec<FieldPath>),
+    /// Generator `after_first(list)`: every element of a list after its
+    /// first, bound as `{first, item}` (list order).
+    AfterFirst(FieldPath),
 }
 
 /// How many overlapping pairs one range yields before "(and N more)".
@@ -45,7 +48,7 @@ pub const MAX_PAIRS: usize = 10;
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
-     overlapping_ranges";
+     overlapping_ranges, after_first";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
@@ -146,6 +149,10 @@ impl Predicate {
                 arity(name, args, 1)?;
                 Ok(Predicate::OverlappingPairs(field_arg(args, 0)?))
             }
+            "after_first" => {
+                arity(name, args, 1)?;
+                Ok(Predicate::AfterFirst(field_arg(args, 0)?))
+            }
             "overlapping_ranges" => {
                 if args.len() < 2 {
                     return Err(
@@ -183,6 +190,7 @@ impl Predicate {
             Predicate::OverlappingPairs(_)
                 | Predicate::OverlappingRanges(..)
                 | Predicate::AddressProblem(..)
+                | Predicate::AfterFirst(_)
         )
     }
 
@@ -194,6 +202,7 @@ impl Predicate {
             | Predicate::OneOfIgnoreCase(f, _)
             | Predicate::PrefixShorterThan(f, _)
             | Predicate::OverlappingPairs(f)
+            | Predicate::AfterFirst(f)
             | Predicate::OverlappingRanges(f, _, _) => vec![f],
             Predicate::FewerBlocksThan(a, b, _)
             | Predicate::Outside(a, b)
@@ -247,7 +256,8 @@ impl Predicate {
             },
             Predicate::OverlappingPairs(_)
             | Predicate::OverlappingRanges(..)
-            | Predicate::AddressProblem(..) => true,
+            | Predicate::AddressProblem(..)
+            | Predicate::AfterFirst(_) => true,
         }
     }
 
@@ -322,6 +332,15 @@ impl Predicate {
                                 })
                             })
                     })
+                    .collect()
+            }
+            Predicate::AfterFirst(list) => {
+                let items = m.field(list).and_then(J::as_array);
+                let Some((first, rest)) = items.and_then(|a| a.split_first()) else {
+                    return Vec::new();
+                };
+                rest.iter()
+                    .map(|item| json!({"first": first, "item": item}))
                     .collect()
             }
             _ => Vec::new(),
@@ -507,5 +526,23 @@ mod tests {
         assert_eq!(hits.len(), 2);
         assert_eq!(hits[0]["with"], "10.0.0.0/24");
         assert!(Predicate::parse("overlapping_ranges", &[s("ranges"), s("nope")]).is_err());
+    }
+
+    #[test]
+    fn after_first_binds_each_later_element_with_the_first() {
+        let m = json!({"l": ["a", "b", "c"], "one": ["a"], "u": {"$unknown": "x"}});
+        let g = p("after_first", vec![s("l")]);
+        assert!(g.is_generator());
+        assert_eq!(
+            g.expand(&m),
+            vec![
+                json!({"first": "a", "item": "b"}),
+                json!({"first": "a", "item": "c"})
+            ]
+        );
+        assert!(p("after_first", vec![s("one")]).expand(&m).is_empty());
+        assert!(p("after_first", vec![s("u")]).expand(&m).is_empty());
+        assert!(p("after_first", vec![s("missing")]).expand(&m).is_empty());
+        assert!(Predicate::parse("after_first", &[]).is_err());
     }
 }

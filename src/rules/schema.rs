@@ -26,6 +26,10 @@ pub struct RuleFile {
     /// Or a field holding a JSON Pointer into the world to point at (e.g. a bound `pair.b.at`).
     #[serde(default)]
     pub at_pointer: Option<String>,
+    /// A field holding the JSON Pointer of the entity the finding is about,
+    /// when not the match (its scenario, condition and network kind).
+    #[serde(default)]
+    pub about_pointer: Option<String>,
     #[serde(default)]
     pub related: Vec<RelatedSpec>,
     #[serde(default)]
@@ -130,7 +134,7 @@ pub struct PredicateSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelatedSpec {
-    /// A field of the match holding a JSON Pointer into the world (e.g. `sharedSubnet.firstUse`).
+    /// A field of the match holding a JSON Pointer into the world (e.g. `use.first.at`).
     #[serde(default)]
     pub pointer: Option<String>,
     /// Or a field of the match itself.

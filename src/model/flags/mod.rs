@@ -7,7 +7,6 @@
 //!
 //! | flag | on | read by |
 //! |---|---|---|
-//! | `sharedSubnet` | pool | kubenet-shared-subnet |
 //! | `udrEgress` | pool | udr-default-route |
 //! | `byoRouteTable` | cluster | byo-route-table-identity, missing-network-role |
 //! | `mixedRouteTables` | cluster | mixed-route-tables |
@@ -44,7 +43,6 @@ type Fields = Vec<(Place, &'static str, J)>;
 
 /// Adds every rule flag to the world document of `linked`.
 pub(crate) fn apply(linked: &Linked, doc: &mut J) {
-    let mut shared_subnet = sharing::shared_subnets(linked);
     let mut shared_rt = sharing::shared_route_tables(linked);
     let roles = network_role::Roles::new(identity::assignments(
         &linked.role_assignments,
@@ -56,9 +54,6 @@ pub(crate) fn apply(linked: &Linked, doc: &mut J) {
         place(cluster, cluster_flags(linked, ci, &roles, &gateways));
         for (pi, p) in c.pools.iter().enumerate() {
             let mut fields = Fields::new();
-            if let Some(share) = shared_subnet.remove(&(ci, pi)) {
-                fields.push((Place::End, "sharedSubnet", share));
-            }
             // Egress problems are reported once per cluster and subnet.
             let first_on_subnet = c.pools.iter().position(|q| q.subnet == p.subnet) == Some(pi);
             if first_on_subnet

@@ -12,7 +12,7 @@ use super::emit_cluster::cluster;
 use super::{FileNames, NetworkConfig};
 use crate::model::capacity::capacity;
 use crate::model::facts::{Origin, address_prefixes, id_of};
-use crate::model::linked::Linked;
+use crate::model::linked::{Linked, SubnetEntry, written_last};
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::source::Loc;
 use crate::value::{Kind, Value};
@@ -117,8 +117,40 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J 
         "kubenetClusters",
         ids(kubenet.into_iter().map(|c| linked.cluster_id(c))),
     );
+    let ptr = w.ptr().to_string();
+    let uses = cluster_pools(linked, si, &ptr, w.spans_mut());
+    w.raw("clusterPools", uses);
     capacity(&mut w, s, &linked.clusters);
     w.finish()
+}
+
+/// `/subnets/{si}/clusterPools`: the distinct clusters on the subnet, in
+/// order, each with its first pool there: `{cluster, pool, kubenet,
+/// subnetName, at}` (`subnetName` as that pool writes it, `at` the pointer
+/// of the pool's reference to the subnet).
+fn cluster_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut Spans) -> J {
+    let list = push_token(ptr, "clusterPools");
+    let subnet = linked.subnets.get(si);
+    let uses = linked.clusters_on(si).iter().enumerate();
+    J::Array(
+        uses.filter_map(|(k, &(ci, pi))| {
+            let c = linked.clusters.get(ci)?;
+            let p = c.pools.get(pi)?;
+            let mut w = ObjWriter::new(push_token(&list, &k.to_string()), spans);
+            w.value("cluster", &c.facts.name);
+            w.value("pool", &p.fact.name);
+            w.raw("kubenet", J::Bool(c.kubenet));
+            let written = p.fact.props.get("vnetSubnetID").and_then(Value::as_str);
+            let name = written.map_or_else(
+                || subnet.map(SubnetEntry::name).unwrap_or_default(),
+                |id| written_last(id).to_string(),
+            );
+            w.raw("subnetName", J::String(name));
+            w.raw("at", J::String(format!("/clusters/{ci}/pools/{pi}/subnet")));
+            Some(w.finish())
+        })
+        .collect(),
+    )
 }
 
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
