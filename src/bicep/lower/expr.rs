@@ -34,6 +34,11 @@ impl<'p> Lowerer<'p> {
         let out = self.expr_inner(e, env);
         self.depth -= 1;
         self.emitted += out.len();
+        // Past the budget the text is dropped here, so the expressions that
+        // enclose it (each copying its children, a loop twice) stay small.
+        if self.emitted > self.budget {
+            return unknown("evaluation limit: the Bicep file lowers to too large a template");
+        }
         out
     }
 
