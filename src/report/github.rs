@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::finding::Severity;
 use crate::neutral;
 use crate::outcome::Outcome;
-use crate::report::locate;
+use crate::report::{locate, related_line};
 
 /// Escaping of the message part of a workflow command.
 fn escape_data(s: &str) -> String {
@@ -34,11 +34,7 @@ fn annotation(outcome: &Outcome, f: &crate::finding::Finding) -> String {
     let mut text = escape_data(&f.message);
     let count = f.all_related().count();
     for r in f.all_related().take(MAX_RELATED) {
-        let at = locate(&outcome.sources, r.loc);
-        let line = format!(
-            "related: {}:{}:{}: {}",
-            at.file, at.start.line, at.start.column, r.message
-        );
+        let line = related_line(&outcome.sources, r);
         let _ = write!(text, "%0A{}", escape_data(&line));
     }
     if count > MAX_RELATED {

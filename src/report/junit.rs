@@ -15,7 +15,7 @@ use std::fmt::Write;
 use crate::finding::{Finding, Severity};
 use crate::neutral;
 use crate::outcome::Outcome;
-use crate::report::{locate, severity_word};
+use crate::report::{locate, related_line, severity_word};
 
 /// Text as XML 1.0 character data or attribute value, well-formed for any
 /// input: [`neutral::visible`] first (no control characters, U+FFFE or
@@ -40,15 +40,7 @@ fn xml(s: &str) -> String {
 fn with_related(outcome: &Outcome, f: &Finding, line: &str) -> String {
     let mut out = line.to_string();
     for r in f.all_related() {
-        let at = locate(&outcome.sources, r.loc);
-        let _ = write!(
-            out,
-            "\n  related: {}:{}:{}: {}",
-            xml(at.file),
-            at.start.line,
-            at.start.column,
-            xml(&r.message)
-        );
+        let _ = write!(out, "\n  {}", xml(&related_line(&outcome.sources, r)));
     }
     out
 }

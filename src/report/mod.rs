@@ -50,6 +50,15 @@ pub fn locate(sources: &SourceMap, loc: Loc) -> Located<'_> {
     }
 }
 
+/// `related: a.json:18:77: message`, raw: each format escapes it its way.
+pub fn related_line(sources: &SourceMap, r: &crate::finding::Related) -> String {
+    let at = locate(sources, r.loc);
+    format!(
+        "related: {}:{}:{}: {}",
+        at.file, at.start.line, at.start.column, r.message
+    )
+}
+
 pub fn severity_word(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
