@@ -1023,3 +1023,58 @@ fn human_header_columns_are_characters() {
     assert!(!places.is_empty());
     assert_eq!(headers, places, "{human}");
 }
+
+#[test]
+fn a_variant_message_wins_where_its_filter_holds_and_at_takes_the_first_present_field() {
+    let dir = scratch("variant-rules");
+    let rule = r#"id = "ORG002"
+slug = "plugin-said"
+severity = "info"
+summary = "s"
+select = "$.clusters[*]"
+message = "cluster '{name}' runs {network.plugin}"
+at = ["nowhere", "network.plugin"]
+
+[[variant]]
+fn = "equals_ignore_case"
+args = ["network.plugin", "kubenet"]
+message = "cluster '{name}' runs kubenet"
+"#;
+    std::fs::write(dir.join("ORG002.toml"), rule).unwrap();
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS011/fail",
+        "--format",
+        "gcc",
+        "--fail-on",
+        "never",
+        "--rules",
+        dir.to_str().unwrap(),
+        "--select",
+        "ORG002",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "fixtures/AKS011/fail/cluster-a.json:21:46: note[ORG002]: cluster 'aks-a' runs kubenet\n\
+         fixtures/AKS011/fail/cluster-b.json:19:46: note[ORG002]: cluster 'aks-b' runs azure\n"
+    );
+    // A variant takes a filter, not a generator.
+    std::fs::write(
+        dir.join("ORG002.toml"),
+        rule.replace("\"equals_ignore_case\"", "\"each\"")
+            .replace("[\"network.plugin\", \"kubenet\"]", "[\"pools\"]"),
+    )
+    .unwrap();
+    let o = tendon(&[
+        "check",
+        "fixtures/AKS011/fail",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a variant needs a filter, and each() is not one"),
+        "{}",
+        stderr(&o)
+    );
+}

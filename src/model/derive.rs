@@ -149,7 +149,7 @@ pub fn effective_plugin(
 /// Whether AKS surely runs the cluster with kubenet (an AKS Automatic
 /// cluster is Azure CNI Overlay, whatever it writes). Read by
 /// kubenet-shared-subnet, shared-route-table and nsg-blocks-pod-traffic
-/// (through the subnets' `kubenetClusters` and the flags built on them).
+/// (through the `kubenet` of the subnets' and route tables' cluster relations).
 pub fn surely_kubenet(c: &crate::model::facts::ClusterFact) -> bool {
     effective_plugin(c.network.as_ref(), c.sku.as_ref())
         .is_ok_and(|(p, _)| p.as_deref() == Some("kubenet"))

@@ -1,8 +1,7 @@
 //! The linked model before it becomes the world document: entities joined by
 //! canonical id, references resolved to indices, and the inverse relations.
-//! Built by [`crate::model::link`]; read by the world writer, the named
-//! derivations (ranges, capacity, routing, NSGs, identity) and the rule flags
-//! ([`crate::model::flags`]).
+//! Built by [`crate::model::link`]; read by the world writer and the named
+//! derivations (ranges, capacity, routing, NSGs, identity, network rights).
 
 use std::collections::HashMap;
 

@@ -100,17 +100,11 @@ fn cluster() -> Vec<Field> {
         ("ranges", REQ, array(entity("range")), "`ownRanges` plus peered VNets and configured on-premises ranges"),
         ("controlPlaneIdentity", REQ, unknown_or(one_of(&["userAssigned", "systemAssigned", "servicePrincipal", "none"])), "the kind of identity the control plane uses"),
         ("dependsOn", OPT, array(unknown_or(string())), "ids of the resources it waits for, as declared"),
-        ("byoRouteTable", OPT, entity("byoRouteTable"), "flag: a kubenet cluster's subnet brings its own route table"),
-        ("mixedRouteTables", OPT, entity("mixedRouteTables"), "flag: its kubenet pools' subnets use different route tables"),
-        ("networkRole", OPT, pointer(), "flag: the role assignment granting the control plane network write (`/roleAssignments/N`)"),
-        ("missingNetworkRole", OPT, boolean(), "flag: no role assignment grants the control plane identity network write"),
-        ("networkRoleGap", OPT, entity("networkRoleGap"), "flag: what the missing network role must cover"),
-        ("roleAssignmentOrder", OPT, entity("roleAssignmentOrder"), "flag: the network role is assigned but the cluster does not wait for it"),
-        ("routeTableOrder", OPT, entity("routeTableOrder"), "flag: the cluster does not wait for its subnet's route table association"),
         ("subnets", REQ, array(string()), "ids of its pools' subnets (→ `subnets[].id`), in pool order"),
         ("routeTables", REQ, array(string()), "ids of those subnets' route tables (→ `routeTables[].id`)"),
-        ("onPremisesGateways", OPT, integer(), "flag: how many gateways connect its network to on-premises"),
-        ("firstGateway", OPT, pointer(), "flag: the first of them (`/gateways/N`)"),
+        ("subnetUses", REQ, array(unknown_or(entity("subnetUse"))), "its node subnets, each once in pool order, with their route tables (unknown for a pool whose subnet is not known)"),
+        ("networkRights", OPT, entity("networkRights"), "the rights its user-assigned identity has on its subnets and route tables"),
+        ("connectedGateways", REQ, array(pointer()), "the gateways connecting its network to on-premises (`/gateways/N`): in its VNet, a peered VNet or its template"),
     ])
 }
 
@@ -183,7 +177,6 @@ fn pool() -> Vec<Field> {
         ("podSubnetID", OPT, written(string()), "the pod subnet id as written"),
         ("effective", REQ, entity("poolEffective"), "what AKS will use, defaults included"),
         ("subnet", REQ, or_null(string()), "id of its subnet (→ `subnets[].id`), or null"),
-        ("udrEgress", OPT, entity("udrEgress"), "flag: why its subnet cannot carry `userDefinedRouting` egress"),
     ]
 }
 
@@ -234,12 +227,12 @@ fn subnet() -> Vec<Field> {
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),
         ("clusterPools", REQ, array(entity("clusterPool")), "the distinct clusters on it, in order, each with its first pool there"),
-        ("sharedRouteTable", OPT, entity("sharedRouteTable"), "flag: its route table serves another kubenet cluster"),
         ("usableAddresses", OPT, unknown_or(integer()), "addresses Azure leaves for use"),
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
         ("pools", REQ, array(pointer()), "its pools (`/clusters/N/pools/M`)"),
-        ("nsgBlocks", OPT, array(entity("nsgBlock")), "flag: NSG rules that block pod traffic"),
+        ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "where its traffic to 0.0.0.0/0 goes"),
+        ("podTrafficDenied", REQ, array(entity("podTrafficDenial")), "NSG rules that deny traffic between it and the pod range of a kubenet cluster on it"),
     ]
 }
 
@@ -250,6 +243,7 @@ fn route_table() -> Vec<Field> {
         ("disableBgpRoutePropagation", OPT, written(boolean()), "as written"),
         ("subnets", REQ, array(string()), "ids of the subnets using it (→ `subnets[].id`)"),
         ("clusters", REQ, array(string()), "ids of the clusters on those subnets (→ `clusters[].id`)"),
+        ("clusterUses", REQ, array(entity("clusterUse")), "the surely distinct clusters (known ids) on those subnets, each at the first subnet it uses"),
     ])
 }
 
@@ -307,37 +301,48 @@ fn item() -> Vec<Field> {
 }
 
 #[rustfmt::skip]
-fn flag_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
+fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
     let s = |name, desc| (name, REQ, string(), desc);
     let p = |name, desc| (name, REQ, pointer(), desc);
     vec![
-        ("byoRouteTable", "flag: the route table a kubenet cluster brings", vec![
-            s("name", "the route table's name"),
-            p("at", "where the subnet names it"),
+        ("subnetUse", "a node subnet of a cluster, with its first pool there", vec![
+            s("subnet", "the subnet's name"),
+            ("pool", REQ, or_null(string()), "the first pool's name (null when not known)"),
+            p("poolAt", "that pool (`/clusters/N/pools/M`)"),
+            p("subnetAt", "the subnet (`/subnets/N`)"),
+            ("routeTable", REQ, unknown_or(or_null(string())), "id of its route table, null for none (→ `routeTables[].id`)"),
+            ("routeTableName", REQ, or_null(string()), "the route table's name as the association writes it"),
+            ("routeTableText", REQ, or_null(string()), "\"route table 'NAME'\" or \"no route table\", for messages"),
+            p("at", "the association (`/subnets/N/routeTable`), or the subnet without one"),
+            ("createdFirst", REQ, boolean(), "false when the cluster's template declares the subnet and the cluster waits for neither it nor its VNet"),
+            ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "the subnet's `defaultRoute`"),
         ]),
-        ("mixedRouteTables", "flag: two kubenet subnets of one cluster with different route tables", vec![
-            s("subnet", "the later subnet's name"),
-            s("routeTable", "its route table, for messages"),
-            p("at", "where it names it"),
-            s("firstSubnet", "the first subnet's name"),
-            s("firstRouteTable", "its route table, for messages"),
-            p("firstAt", "where it names it"),
+        ("clusterUse", "a cluster whose subnet a route table serves", vec![
+            s("cluster", "the cluster's name"),
+            ("kubenet", REQ, boolean(), "the cluster surely uses kubenet"),
+            s("subnet", "the first subnet of it the table serves"),
+            p("at", "that subnet's association (`/subnets/N/routeTable`)"),
+            p("subnetAt", "that subnet (`/subnets/N`)"),
         ]),
-        ("networkRoleGap", "flag: the network role the control plane identity lacks", vec![
-            s("needs", "what the role must cover"),
-            s("missing", "what no assignment covers"),
-            ("partial", OPT, pointer(), "an assignment covering only part (`/roleAssignments/N`)"),
+        ("networkRights", "what a cluster's user-assigned identity may do on its network", vec![
+            s("needs", "what it needs rights on, for messages"),
+            ("routeTableAt", REQ, or_null(pointer()), "the first route table it brings (`/subnets/N/routeTable`)"),
+            ("grants", REQ, array(entity("grant")), "the role assignments giving those rights, each once"),
+            ("grantedBy", OPT, pointer(), "the first, when they cover everything (`/roleAssignments/N`)"),
+            ("missing", OPT, string(), "what no assignment covers, when every assignment of the run is known"),
+            ("partial", OPT, pointer(), "then an assignment covering only part (`/roleAssignments/N`)"),
             ("partialCovers", OPT, string(), "what that assignment covers"),
         ]),
-        ("roleAssignmentOrder", "flag: a network role assignment the cluster does not wait for", vec![
+        ("grant", "a role assignment giving a cluster's identity rights on its network", vec![
             p("assignment", "the assignment (`/roleAssignments/N`)"),
             s("name", "its name"),
-            p("at", "where to add the dependency"),
+            ("createdFirst", REQ, boolean(), "false when the cluster's template declares it and the cluster does not wait for it"),
         ]),
-        ("routeTableOrder", "flag: a route table association the cluster does not wait for", vec![
-            s("subnet", "the subnet's name"),
-            p("routeTable", "the subnet's route table (`/subnets/N/routeTable`)"),
-            p("at", "where to add the dependency"),
+        ("defaultRoute", "where a subnet's traffic to 0.0.0.0/0 goes", vec![
+            s("nextHopType", "`Internet` for Azure's system route, else the route's hop, canonically spelled"),
+            ("routeTable", REQ, or_null(string()), "its route table's name, null for none"),
+            ("route", REQ, or_null(pointer()), "the 0.0.0.0/0 route (`/routeTables/N/routes/M`), null for the system route"),
+            p("at", "what to change"),
         ]),
         ("clusterPool", "a cluster on a subnet, with its first pool there", vec![
             ("cluster", REQ, written(string()), "the cluster's name"),
@@ -346,19 +351,7 @@ fn flag_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             ("subnetName", REQ, written(string()), "the subnet's name as that pool's `vnetSubnetID` writes it"),
             p("at", "the pool's subnet reference (`/clusters/N/pools/M/subnet`)"),
         ]),
-        ("udrEgress", "flag: why the pool's subnet cannot carry `userDefinedRouting` egress", vec![
-            s("subnet", "the subnet's name"),
-            s("problem", "what is wrong, for messages"),
-            p("at", "what must change"),
-        ]),
-        ("sharedRouteTable", "flag: a route table another kubenet cluster uses first", vec![
-            s("routeTable", "the route table's name"),
-            s("cluster", "this subnet's cluster's name"),
-            s("firstCluster", "the first cluster's name"),
-            s("firstSubnet", "the first cluster's subnet's name"),
-            p("firstUse", "its first use"),
-        ]),
-        ("nsgBlock", "flag: an NSG rule that blocks pod traffic", vec![
+        ("podTrafficDenial", "an NSG rule that denies traffic between a node subnet and a pod range", vec![
             s("nsg", "the NSG's name"),
             s("rule", "the rule's name"),
             s("direction", "`inbound` or `outbound`"),
@@ -394,7 +387,7 @@ fn definitions() -> Vec<(&'static str, &'static str, Vec<Field>, bool)> {
         closed("config", "`config`", config()),
         ("item", "`routes[]`, `rules[]`, `peerings[]`: a child item as written", item(), true),
     ];
-    for (name, desc, fields) in flag_shapes() {
+    for (name, desc, fields) in relation_shapes() {
         defs.push(closed(name, desc, fields));
     }
     defs

@@ -129,7 +129,7 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
         if !rule.known.iter().all(|f| is_known(field(m.val, f))) {
             continue;
         }
-        for candidate in candidates(rule, m.val) {
+        for candidate in candidates(rule, m.val, &world.doc) {
             if let Some(f) = finding(rule, world, &ptr, &candidate) {
                 out.push(f);
             }
@@ -140,18 +140,19 @@ fn run_rule(rule: &Rule, world: &World) -> Vec<Finding> {
 
 /// A match after the `where` clauses: filtered, and one candidate per
 /// generated value (bound to the match, which is not copied).
-fn candidates<'a>(rule: &'a Rule, m: &'a J) -> Vec<Bound<'a>> {
+fn candidates<'a>(rule: &'a Rule, m: &'a J, root: &J) -> Vec<Bound<'a>> {
     let mut current = vec![Bound {
         base: m,
         binds: Vec::new(),
     }];
     for (p, bind) in rule.predicates.iter().zip(&rule.binds) {
         current = match bind {
+            None if p.is_reducer() => p.reduce(current),
             None => current.into_iter().filter(|c| p.holds(c)).collect(),
             Some(name) => current
                 .into_iter()
                 .flat_map(|c| {
-                    p.expand(&c)
+                    p.expand(&c, root)
                         .into_iter()
                         .map(|value| {
                             let mut bound = c.clone();
@@ -167,10 +168,17 @@ fn candidates<'a>(rule: &'a Rule, m: &'a J) -> Vec<Bound<'a>> {
 }
 
 fn finding(rule: &Rule, world: &World, ptr: &str, value: &Bound) -> Option<Finding> {
-    let at_ptr = match (&rule.at_pointer, &rule.at) {
-        (Some(path), _) => value.field(path)?.as_str()?.to_string(),
-        (None, Some(path)) => path.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
-        (None, None) => ptr.to_string(),
+    let at_ptr = match &rule.at_pointer {
+        Some(path) => value.field(path)?.as_str()?.to_string(),
+        None => rule
+            .at
+            .iter()
+            .find(|path| value.field(path).is_some())
+            .or(rule.at.last())
+            .map_or_else(
+                || ptr.to_string(),
+                |path| path.iter().fold(ptr.to_string(), |p, t| push_token(&p, t)),
+            ),
     };
     let mut loc = locate(world, &at_ptr)?;
     let mut related: Vec<Related> = Vec::new();
@@ -212,7 +220,12 @@ fn finding(rule: &Rule, world: &World, ptr: &str, value: &Bound) -> Option<Findi
         .as_ref()
         .and_then(|p| value.field(p)?.as_str())
         .unwrap_or(ptr);
-    let mut message = fill(&rule.message, value);
+    let template = rule
+        .variants
+        .iter()
+        .find(|(p, _)| p.holds(value))
+        .map_or(&rule.message, |(_, m)| m);
+    let mut message = fill(template, value);
     if conditional(world, about) || conditional(world, &at_ptr) {
         message.push_str(" (if deployed: a condition or copy count is not known statically)");
     }

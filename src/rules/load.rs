@@ -45,7 +45,10 @@ pub struct Rule {
     pub binds: Vec<Option<String>>,
     pub known: Vec<FieldPath>,
     pub message: String,
-    pub at: Option<FieldPath>,
+    /// Messages for candidates that satisfy a filter, the first that holds.
+    pub variants: Vec<(Predicate, String)>,
+    /// Fields to point at, the first present; none: the match itself.
+    pub at: Vec<FieldPath>,
     pub at_pointer: Option<FieldPath>,
     pub about_pointer: Option<FieldPath>,
     pub related: Vec<RelatedRule>,
@@ -160,6 +163,21 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         predicates.push(predicate);
         binds.push(p.bind.clone());
     }
+    let mut variants = Vec::new();
+    for v in &file.variants {
+        let predicate =
+            Predicate::parse(v.name.get_ref(), &v.args).map_err(|m| err(m, Some(v.name.span())))?;
+        if predicate.is_generator() || predicate.is_reducer() {
+            return Err(err(
+                format!(
+                    "a variant needs a filter, and {}() is not one",
+                    token(v.name.get_ref())
+                ),
+                Some(v.name.span()),
+            ));
+        }
+        variants.push((predicate, v.message.clone()));
+    }
     let related = file
         .related
         .iter()
@@ -181,7 +199,13 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
         binds,
         known: file.known.iter().map(|k| field_path(k)).collect(),
         message: file.message,
-        at: file.at.as_deref().map(field_path),
+        variants,
+        at: file
+            .at
+            .iter()
+            .flat_map(|a| a.to_vec())
+            .map(field_path)
+            .collect(),
         at_pointer: file.at_pointer.as_deref().map(field_path),
         about_pointer: file.about_pointer.as_deref().map(field_path),
         related,

@@ -38,9 +38,32 @@ pub enum Predicate {
     /// whose `cidr` overlaps one of the given ranges (or of the elements
     /// `{cidr, at}` of a list field named with `@`), bound as `{range, with, withAt}`.
     OverlappingRanges(FieldPath, Vec<IpNet>, Vec<FieldPath>),
-    /// Generator `after_first(list)`: every element of a list after its
-    /// first, bound as `{first, item}` (list order).
-    AfterFirst(FieldPath),
+    /// Generator `after_first(list[, flag])`: every element of a list after its
+    /// first, bound as `{first, item}` (list order); with `flag`, only the
+    /// elements whose field `flag` is `true` count.
+    AfterFirst(FieldPath, Option<FieldPath>),
+    /// Generator `each(list)`: every element of a list.
+    Each(FieldPath),
+    /// Generator `follow(pointer)`: the world value at the JSON Pointer held
+    /// in a field (a relation followed to its entity).
+    Follow(FieldPath),
+    /// Generator `first_differing(list, field)`: the first element whose
+    /// `field` differs from the first element's, bound as `{first, item}`;
+    /// nothing when any element's `field` is not known.
+    FirstDiffering(FieldPath, FieldPath),
+    /// `not_null(field, ...)`: every field is known and not null.
+    NotNull(Vec<FieldPath>),
+    /// `equals(field, literal)`: the field is exactly the literal (a string,
+    /// number or boolean).
+    Equals(FieldPath, J),
+    /// `differs(field, other)`: both fields are known and not equal.
+    Differs(FieldPath, FieldPath),
+    /// `first()`: keeps only the first candidate of each match (after the
+    /// generators and filters before it).
+    First,
+    /// `distinct(field)`: keeps the first candidate of each match for each
+    /// value of the field (one finding per place, say).
+    Distinct(FieldPath),
 }
 
 /// How many overlapping pairs one range yields before "(and N more)".
@@ -48,7 +71,7 @@ pub const MAX_PAIRS: usize = 10;
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
-     overlapping_ranges, after_first";
+     overlapping_ranges, after_first, each, follow, first_differing, not_null, equals, differs, first, distinct";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
@@ -150,8 +173,63 @@ impl Predicate {
                 Ok(Predicate::OverlappingPairs(field_arg(args, 0)?))
             }
             "after_first" => {
+                if !(1..=2).contains(&args.len()) {
+                    return Err(format!(
+                        "after_first(list[, flag]) takes 1 or 2 arguments, got {}",
+                        args.len()
+                    ));
+                }
+                let flag = match args.len() {
+                    2 => Some(field_arg(args, 1)?),
+                    _ => None,
+                };
+                Ok(Predicate::AfterFirst(field_arg(args, 0)?, flag))
+            }
+            "each" => {
                 arity(name, args, 1)?;
-                Ok(Predicate::AfterFirst(field_arg(args, 0)?))
+                Ok(Predicate::Each(field_arg(args, 0)?))
+            }
+            "follow" => {
+                arity(name, args, 1)?;
+                Ok(Predicate::Follow(field_arg(args, 0)?))
+            }
+            "first_differing" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::FirstDiffering(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                ))
+            }
+            "not_null" => {
+                if args.is_empty() {
+                    return Err("not_null() needs at least one field".into());
+                }
+                let fields = (0..args.len())
+                    .map(|i| field_arg(args, i))
+                    .collect::<Result<_, _>>()?;
+                Ok(Predicate::NotNull(fields))
+            }
+            "equals" => {
+                arity(name, args, 2)?;
+                let literal = match args.get(1) {
+                    Some(toml::Value::String(s)) => J::from(s.as_str()),
+                    Some(toml::Value::Integer(n)) => J::from(*n),
+                    Some(toml::Value::Boolean(b)) => J::Bool(*b),
+                    _ => return Err("argument 2 must be a string, integer or boolean".into()),
+                };
+                Ok(Predicate::Equals(field_arg(args, 0)?, literal))
+            }
+            "differs" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::Differs(field_arg(args, 0)?, field_arg(args, 1)?))
+            }
+            "first" => {
+                arity(name, args, 0)?;
+                Ok(Predicate::First)
+            }
+            "distinct" => {
+                arity(name, args, 1)?;
+                Ok(Predicate::Distinct(field_arg(args, 0)?))
             }
             "overlapping_ranges" => {
                 if args.len() < 2 {
@@ -190,23 +268,33 @@ impl Predicate {
             Predicate::OverlappingPairs(_)
                 | Predicate::OverlappingRanges(..)
                 | Predicate::AddressProblem(..)
-                | Predicate::AfterFirst(_)
+                | Predicate::AfterFirst(..)
+                | Predicate::Each(_)
+                | Predicate::Follow(_)
+                | Predicate::FirstDiffering(..)
         )
     }
 
     /// The fields this predicate reads.
     pub fn fields(&self) -> Vec<&FieldPath> {
         match self {
-            Predicate::Known(fields) => fields.iter().collect(),
+            Predicate::Known(fields) | Predicate::NotNull(fields) => fields.iter().collect(),
+            Predicate::First => Vec::new(),
+            Predicate::AfterFirst(f, flag) => std::iter::once(f).chain(flag).collect(),
             Predicate::EqualsIgnoreCase(f, _)
+            | Predicate::Equals(f, _)
+            | Predicate::Each(f)
+            | Predicate::Distinct(f)
+            | Predicate::Follow(f)
             | Predicate::OneOfIgnoreCase(f, _)
             | Predicate::PrefixShorterThan(f, _)
             | Predicate::OverlappingPairs(f)
-            | Predicate::AfterFirst(f)
             | Predicate::OverlappingRanges(f, _, _) => vec![f],
             Predicate::FewerBlocksThan(a, b, _)
             | Predicate::Outside(a, b)
             | Predicate::NetworkOrFirst(a, b)
+            | Predicate::FirstDiffering(a, b)
+            | Predicate::Differs(a, b)
             | Predicate::AddressProblem(a, b) => {
                 vec![a, b]
             }
@@ -254,15 +342,53 @@ impl Predicate {
                 }
                 _ => false,
             },
-            Predicate::OverlappingPairs(_)
+            Predicate::NotNull(fields) => fields
+                .iter()
+                .all(|f| is_known(m.field(f)) && m.field(f) != Some(&J::Null)),
+            Predicate::Equals(f, v) => m.field(f) == Some(v),
+            Predicate::Differs(a, b) => match (m.field(a), m.field(b)) {
+                (Some(x), Some(y)) => is_known(Some(x)) && is_known(Some(y)) && x != y,
+                _ => false,
+            },
+            Predicate::First
+            | Predicate::Distinct(_)
+            | Predicate::OverlappingPairs(_)
             | Predicate::OverlappingRanges(..)
             | Predicate::AddressProblem(..)
-            | Predicate::AfterFirst(_) => true,
+            | Predicate::AfterFirst(..)
+            | Predicate::Each(_)
+            | Predicate::Follow(_)
+            | Predicate::FirstDiffering(..) => true,
         }
     }
 
-    /// For generators: the values to bind, one finding each.
-    pub fn expand<M: Fields + ?Sized>(&self, m: &M) -> Vec<J> {
+    /// Whether this keeps some candidates of a match by looking at the others
+    /// (`first`, `distinct`) rather than at each alone.
+    pub fn is_reducer(&self) -> bool {
+        matches!(self, Predicate::First | Predicate::Distinct(_))
+    }
+
+    /// Reducers: the candidates kept, in order.
+    pub fn reduce<M: Fields>(&self, mut candidates: Vec<M>) -> Vec<M> {
+        match self {
+            Predicate::First => {
+                candidates.truncate(1);
+                candidates
+            }
+            Predicate::Distinct(f) => {
+                let mut seen = std::collections::HashSet::new();
+                candidates
+                    .into_iter()
+                    .filter(|c| seen.insert(c.field(f).map(J::to_string)))
+                    .collect()
+            }
+            _ => candidates,
+        }
+    }
+
+    /// For generators: the values to bind, one finding each. `root` is the
+    /// world document, which `follow` reads.
+    pub fn expand<M: Fields + ?Sized>(&self, m: &M, root: &J) -> Vec<J> {
         match self {
             Predicate::AddressProblem(ip, range) => {
                 let (Some(ip), Some(range)) = (cidr(m, ip), cidr(m, range)) else {
@@ -334,13 +460,52 @@ impl Predicate {
                     })
                     .collect()
             }
-            Predicate::AfterFirst(list) => {
+            Predicate::AfterFirst(list, flag) => {
                 let items = m.field(list).and_then(J::as_array);
-                let Some((first, rest)) = items.and_then(|a| a.split_first()) else {
+                let counts = |e: &&J| {
+                    flag.as_ref()
+                        .is_none_or(|f| field(e, f) == Some(&J::Bool(true)))
+                };
+                let mut counted = items.into_iter().flatten().filter(counts);
+                let Some(first) = counted.next() else {
                     return Vec::new();
                 };
-                rest.iter()
+                counted
                     .map(|item| json!({"first": first, "item": item}))
+                    .collect()
+            }
+            Predicate::Each(list) => m
+                .field(list)
+                .and_then(J::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            Predicate::Follow(pointer) => m
+                .field(pointer)
+                .and_then(J::as_str)
+                .and_then(|p| root.pointer(p))
+                .cloned()
+                .into_iter()
+                .collect(),
+            Predicate::FirstDiffering(list, key) => {
+                let Some(items) = m.field(list).and_then(J::as_array) else {
+                    return Vec::new();
+                };
+                let keys: Option<Vec<&J>> = items
+                    .iter()
+                    .map(|e| field(e, key).filter(|k| is_known(Some(k))))
+                    .collect();
+                let Some(keys) = keys else {
+                    return Vec::new();
+                };
+                let (Some(first), Some(k0)) = (items.first(), keys.first()) else {
+                    return Vec::new();
+                };
+                items
+                    .iter()
+                    .zip(&keys)
+                    .find(|(_, k)| *k != k0)
+                    .map(|(item, _)| json!({"first": first, "item": item}))
+                    .into_iter()
                     .collect()
             }
             _ => Vec::new(),
@@ -501,7 +666,7 @@ mod tests {
             {"cidr": {"$unknown": "x"}, "group": "peer"},
             {"cidr": "fd00::/64", "group": "v6"}
         ]});
-        let pairs = p("overlapping_pairs", vec![s("ranges")]).expand(&m);
+        let pairs = p("overlapping_pairs", vec![s("ranges")]).expand(&m, &m);
         let groups: Vec<(String, String)> = pairs
             .iter()
             .map(|b| {
@@ -522,7 +687,7 @@ mod tests {
             "overlapping_ranges",
             vec![s("ranges"), s("10.0.0.0/24"), s("169.254.0.0/16")],
         )
-        .expand(&m);
+        .expand(&m, &m);
         assert_eq!(hits.len(), 2);
         assert_eq!(hits[0]["with"], "10.0.0.0/24");
         assert!(Predicate::parse("overlapping_ranges", &[s("ranges"), s("nope")]).is_err());
@@ -534,15 +699,89 @@ mod tests {
         let g = p("after_first", vec![s("l")]);
         assert!(g.is_generator());
         assert_eq!(
-            g.expand(&m),
+            g.expand(&m, &m),
             vec![
                 json!({"first": "a", "item": "b"}),
                 json!({"first": "a", "item": "c"})
             ]
         );
-        assert!(p("after_first", vec![s("one")]).expand(&m).is_empty());
-        assert!(p("after_first", vec![s("u")]).expand(&m).is_empty());
-        assert!(p("after_first", vec![s("missing")]).expand(&m).is_empty());
+        assert!(p("after_first", vec![s("one")]).expand(&m, &m).is_empty());
+        assert!(p("after_first", vec![s("u")]).expand(&m, &m).is_empty());
+        assert!(
+            p("after_first", vec![s("missing")])
+                .expand(&m, &m)
+                .is_empty()
+        );
         assert!(Predicate::parse("after_first", &[]).is_err());
+    }
+
+    #[test]
+    fn after_first_with_a_flag_counts_only_flagged_elements() {
+        let m = json!({"l": [{"k": false, "n": 1}, {"k": true, "n": 2}, {"k": true, "n": 3}, {"n": 4}]});
+        let g = p("after_first", vec![s("l"), s("k")]);
+        assert_eq!(
+            g.expand(&m, &m),
+            vec![json!({"first": {"k": true, "n": 2}, "item": {"k": true, "n": 3}})]
+        );
+        assert!(Predicate::parse("after_first", &[s("l"), s("k"), s("x")]).is_err());
+    }
+
+    #[test]
+    fn each_follow_and_first_differing() {
+        let root = json!({"subnets": [{"name": "a"}, {"name": "b"}]});
+        let m = json!({"l": [1, 2], "ptr": "/subnets/1", "bad": "/nope", "u": {"$unknown": "x"},
+                       "rt": [{"r": "x"}, {"r": "x"}, {"r": null}, {"r": "y"}],
+                       "same": [{"r": "x"}, {"r": "x"}],
+                       "partly": [{"r": "x"}, {"$unknown": "pool"}, {"r": "y"}]});
+        assert_eq!(
+            p("each", vec![s("l")]).expand(&m, &root),
+            vec![json!(1), json!(2)]
+        );
+        assert!(p("each", vec![s("u")]).expand(&m, &root).is_empty());
+        assert_eq!(
+            p("follow", vec![s("ptr")]).expand(&m, &root),
+            vec![json!({"name": "b"})]
+        );
+        assert!(p("follow", vec![s("bad")]).expand(&m, &root).is_empty());
+        assert!(p("follow", vec![s("u")]).expand(&m, &root).is_empty());
+        let g = p("first_differing", vec![s("rt"), s("r")]);
+        assert_eq!(
+            g.expand(&m, &root),
+            vec![json!({"first": {"r": "x"}, "item": {"r": null}})]
+        );
+        assert!(
+            p("first_differing", vec![s("same"), s("r")])
+                .expand(&m, &root)
+                .is_empty()
+        );
+        // An element that is not known may be the one that differs, or not.
+        assert!(
+            p("first_differing", vec![s("partly"), s("r")])
+                .expand(&m, &root)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn not_null_equals_and_first() {
+        let m = json!({"a": "x", "n": null, "u": {"$unknown": "r"}, "f": false, "i": 3});
+        assert!(p("not_null", vec![s("a")]).holds(&m));
+        assert!(!p("not_null", vec![s("a"), s("n")]).holds(&m));
+        assert!(!p("not_null", vec![s("u")]).holds(&m));
+        assert!(!p("not_null", vec![s("missing")]).holds(&m));
+        let b = |v: bool| toml::Value::Boolean(v);
+        assert!(p("equals", vec![s("f"), b(false)]).holds(&m));
+        assert!(!p("equals", vec![s("missing"), b(false)]).holds(&m));
+        assert!(!p("equals", vec![s("u"), b(false)]).holds(&m));
+        assert!(p("equals", vec![s("i"), i(3)]).holds(&m));
+        assert!(p("equals", vec![s("a"), s("x")]).holds(&m));
+        assert!(!p("equals", vec![s("a"), s("X")]).holds(&m));
+        assert!(Predicate::parse("equals", &[s("a"), toml::Value::Float(1.0)]).is_err());
+        assert!(p("differs", vec![s("a"), s("i")]).holds(&m));
+        assert!(!p("differs", vec![s("a"), s("a")]).holds(&m));
+        assert!(!p("differs", vec![s("a"), s("u")]).holds(&m));
+        assert!(!p("differs", vec![s("a"), s("missing")]).holds(&m));
+        assert!(matches!(p("first", vec![]), Predicate::First));
+        assert!(Predicate::parse("first", &[s("a")]).is_err());
     }
 }

@@ -20,9 +20,10 @@ pub struct RuleFile {
     pub known: Vec<String>,
     /// Message template; `{field.path}` is filled from the match.
     pub message: String,
-    /// The field (relative to the match) whose span the finding points at.
+    /// The field (relative to the match) whose span the finding points at;
+    /// or a list of fields, the first that is present.
     #[serde(default)]
-    pub at: Option<String>,
+    pub at: Option<OneOrMany>,
     /// Or a field holding a JSON Pointer into the world to point at (e.g. a bound `pair.b.at`).
     #[serde(default)]
     pub at_pointer: Option<String>,
@@ -32,6 +33,9 @@ pub struct RuleFile {
     pub about_pointer: Option<String>,
     #[serde(default)]
     pub related: Vec<RelatedSpec>,
+    /// Other messages for candidates that satisfy a filter; the first wins.
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<VariantSpec>,
     #[serde(default)]
     pub help: Option<String>,
     #[serde(default)]
@@ -129,6 +133,34 @@ pub struct PredicateSpec {
     /// For generators: the name each result is bound to in the match.
     #[serde(default)]
     pub bind: Option<String>,
+}
+
+/// A string, or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A message for the candidates that satisfy a filter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    #[serde(rename = "fn")]
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub args: Vec<toml::Value>,
+    pub message: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,18 +1,20 @@
 //! The linked model written as the world document: one list per entity kind,
 //! each entity with its declared fields, its resolved references, its
 //! inverse relations and the named derivations of its concept, and the span
-//! of every value in the side table. No rule flags: those are added after
-//! ([`crate::model::flags`]).
+//! of every value in the side table. Nothing here is named after a rule.
 
 use std::collections::HashMap;
 
 use serde_json::Value as J;
 
-use super::emit_cluster::cluster;
+use super::emit_cluster::{RunIndex, cluster};
+use super::uses::{cluster_pools, cluster_uses};
 use super::{FileNames, NetworkConfig};
 use crate::model::capacity::capacity;
 use crate::model::facts::{Origin, address_prefixes, id_of};
-use crate::model::linked::{Linked, SubnetEntry, written_last};
+use crate::model::linked::Linked;
+use crate::model::pod_traffic::pod_traffic_denied;
+use crate::model::routing::default_route;
 use crate::model::world::{ObjWriter, World, push_token};
 use crate::source::Loc;
 use crate::value::{Kind, Value};
@@ -25,8 +27,9 @@ pub(super) fn str_json(s: &str) -> J {
 
 pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig) -> World {
     let mut spans = HashMap::new();
+    let index = RunIndex::new(linked);
     let clusters = (0..linked.clusters.len())
-        .map(|ci| cluster(linked, ci, names, config, &mut spans))
+        .map(|ci| cluster(linked, ci, names, config, &index, &mut spans))
         .collect();
     let subnets = (0..linked.subnets.len())
         .map(|si| subnet(linked, si, names, &mut spans))
@@ -121,36 +124,18 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J 
     let uses = cluster_pools(linked, si, &ptr, w.spans_mut());
     w.raw("clusterPools", uses);
     capacity(&mut w, s, &linked.clusters);
+    w.raw("defaultRoute", default_route(si, s, &linked.route_tables));
+    let vnet = linked.subnet_vnet.get(si).copied().flatten();
+    let vnet = vnet.and_then(|vi| linked.vnets.get(vi));
+    let denied = pod_traffic_denied(
+        s,
+        &linked.clusters,
+        &linked.nsgs,
+        &linked.route_tables,
+        vnet,
+    );
+    w.raw("podTrafficDenied", J::Array(denied));
     w.finish()
-}
-
-/// `/subnets/{si}/clusterPools`: the distinct clusters on the subnet, in
-/// order, each with its first pool there: `{cluster, pool, kubenet,
-/// subnetName, at}` (`subnetName` as that pool writes it, `at` the pointer
-/// of the pool's reference to the subnet).
-fn cluster_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut Spans) -> J {
-    let list = push_token(ptr, "clusterPools");
-    let subnet = linked.subnets.get(si);
-    let uses = linked.clusters_on(si).iter().enumerate();
-    J::Array(
-        uses.filter_map(|(k, &(ci, pi))| {
-            let c = linked.clusters.get(ci)?;
-            let p = c.pools.get(pi)?;
-            let mut w = ObjWriter::new(push_token(&list, &k.to_string()), spans);
-            w.value("cluster", &c.facts.name);
-            w.value("pool", &p.fact.name);
-            w.raw("kubenet", J::Bool(c.kubenet));
-            let written = p.fact.props.get("vnetSubnetID").and_then(Value::as_str);
-            let name = written.map_or_else(
-                || subnet.map(SubnetEntry::name).unwrap_or_default(),
-                |id| written_last(id).to_string(),
-            );
-            w.raw("subnetName", J::String(name));
-            w.raw("at", J::String(format!("/clusters/{ci}/pools/{pi}/subnet")));
-            Some(w.finish())
-        })
-        .collect(),
-    )
 }
 
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
@@ -181,6 +166,7 @@ fn route_table(linked: &Linked, ri: usize, names: FileNames, spans: &mut Spans) 
         }
     }
     w.raw("clusters", ids(clusters.into_iter().map(Some)));
+    w.raw("clusterUses", cluster_uses(linked, ri));
     w.finish()
 }
 

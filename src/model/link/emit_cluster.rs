@@ -7,11 +7,15 @@ use std::collections::HashMap;
 use serde_json::Value as J;
 
 use super::emit::{common, str_json};
+use super::gateways::GatewayIndex;
+use super::uses::subnet_uses;
 use super::{FileNames, NetworkConfig};
 use crate::model::effective::{PoolEffective, cluster_effective};
 use crate::model::facts::PoolFact;
+use crate::model::identity::assignments;
 use crate::model::identity::control_plane_identity;
 use crate::model::linked::{ClusterRef, Linked};
+use crate::model::network_rights::{Roles, network_rights};
 use crate::model::ranges::cluster_ranges;
 use crate::model::world::ObjWriter;
 use crate::source::Loc;
@@ -49,12 +53,31 @@ const IDENTITY_TYPES: &[&str] = &[
     "None",
 ];
 
+/// What the clusters' relations are looked up in, built once per run.
+pub(super) struct RunIndex<'a> {
+    roles: Roles<'a>,
+    gateways: GatewayIndex,
+}
+
+impl<'a> RunIndex<'a> {
+    pub(super) fn new(linked: &'a Linked) -> RunIndex<'a> {
+        RunIndex {
+            roles: Roles::new(assignments(
+                &linked.role_assignments,
+                &linked.role_definitions,
+            )),
+            gateways: GatewayIndex::new(&linked.gateways),
+        }
+    }
+}
+
 /// `/clusters/{ci}`.
 pub(super) fn cluster(
     linked: &Linked,
     ci: usize,
     names: FileNames,
     config: &NetworkConfig,
+    index: &RunIndex,
     spans: &mut HashMap<String, Loc>,
 ) -> J {
     let Some(c) = linked.clusters.get(ci) else {
@@ -90,6 +113,13 @@ pub(super) fn cluster(
     let (subnets, route_tables) = networks(linked, c);
     w.raw("subnets", J::Array(subnets));
     w.raw("routeTables", J::Array(route_tables));
+    w.raw("subnetUses", subnet_uses(linked, ci));
+    if let Some(rights) = network_rights(linked, c, &index.roles) {
+        w.raw("networkRights", rights);
+    }
+    let gateways = index.gateways.connected(linked, c);
+    let gateways = gateways.iter().map(|g| J::from(format!("/gateways/{g}")));
+    w.raw("connectedGateways", J::Array(gateways.collect()));
     w.finish()
 }
 

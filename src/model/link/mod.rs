@@ -4,17 +4,18 @@
 //! every reference to the entity it names, add the inverse `relations`;
 //! then the linked model is written as the world document (`emit`), with
 //! the named derivations of each concept (effective settings, ranges,
-//! capacity, control-plane identity). The rule flags still computed in Rust
-//! are added last, apart ([`crate::model::flags`]).
+//! capacity, control-plane identity, default route, network rights, pod
+//! traffic an NSG denies).
 
 mod emit;
 mod emit_cluster;
+mod gateways;
 mod merge;
 mod relations;
 mod resolve;
+mod uses;
 
 use crate::model::facts::Facts;
-use crate::model::flags;
 use crate::model::linked::Linked;
 use crate::model::world::World;
 use crate::source::FileId;
@@ -28,12 +29,9 @@ pub fn link(all: &[Facts], names: FileNames) -> World {
     link_with(all, names, &NetworkConfig::default())
 }
 
-/// The world of the run: linked, written, and flagged.
+/// The world of the run: linked and written.
 pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> World {
-    let linked = linked(all);
-    let mut world = emit::document(&linked, names, config);
-    flags::apply(&linked, &mut world.doc);
-    world
+    emit::document(&linked(all), names, config)
 }
 
 /// Every entity of the run once, references resolved, relations both ways.

@@ -1,5 +1,5 @@
-//! `onPremisesGateways` and `firstGateway` (on-premises-overlap-risk): the
-//! gateways that connect a cluster's network to on-premises.
+//! `/clusters/{ci}/connectedGateways`: the gateways that connect a cluster's
+//! network to on-premises (read by on-premises-overlap-risk).
 
 use std::collections::{BTreeSet, HashMap};
 

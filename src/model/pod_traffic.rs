@@ -1,6 +1,7 @@
-//! `nsgBlocks` (nsg-blocks-pod-traffic): which rules of a node subnet's NSG
-//! deny traffic between the subnet and the pod range of a kubenet cluster on
-//! it (whether a rule set blocks a flow is [`crate::model::nsg`]).
+//! `/subnets/{si}/podTrafficDenied`: which rules of a node subnet's NSG deny
+//! traffic between the subnet and the pod range of a kubenet cluster on it
+//! (whether a rule set blocks a flow is [`crate::model::nsg`]). Read by
+//! nsg-blocks-pod-traffic.
 
 use ipnet::IpNet;
 use serde_json::{Value as J, json};
@@ -35,7 +36,7 @@ fn cidrs(values: &[Value]) -> Option<Vec<IpNet>> {
 }
 
 /// `[{at, rule, direction, cluster, podCidr}]` for the subnet's NSG.
-pub(super) fn nsg_blocks(
+pub(crate) fn pod_traffic_denied(
     s: &SubnetEntry,
     clusters: &[ClusterRef],
     nsgs: &[(&NsgFact, Vec<&Value>)],
