@@ -82,6 +82,7 @@ fn document() -> Vec<Field> {
         ("identities", REQ, array(entity("identity")), "user-assigned managed identities"),
         ("roleAssignments", REQ, array(entity("roleAssignment")), "role assignments"),
         ("gateways", REQ, array(entity("gateway")), "VPN and ExpressRoute gateways, local network gateways, circuits"),
+        ("applicationGateways", REQ, array(entity("applicationGateway")), "Application Gateways"),
         ("config", REQ, entity("config"), "the network ranges configured in tendon.toml"),
     ]
 }
@@ -234,6 +235,7 @@ fn subnet() -> Vec<Field> {
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),
         ("clusterPools", REQ, array(entity("clusterPool")), "the distinct clusters on it, in order, each with its first pool there"),
+        ("applicationGateways", REQ, array(entity("applicationGatewayUse")), "the Application Gateways with an IP configuration in it"),
         ("sharedRouteTable", OPT, entity("sharedRouteTable"), "flag: its route table serves another kubenet cluster"),
         ("usableAddresses", OPT, unknown_or(integer()), "addresses Azure leaves for use"),
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
@@ -290,6 +292,37 @@ fn gateway() -> Vec<Field> {
         ("file", REQ, string(), "the template that declares it"),
         ("scenario", REQ, or_null(string()), "the parameter file of this run, or null"),
         ("conditional", REQ, boolean(), "its `condition` could not be evaluated"),
+    ]
+}
+
+#[rustfmt::skip]
+fn identity() -> Vec<Field> {
+    with_common(vec![
+        ("clusterUses", REQ, array(entity("clusterUse")), "the distinct clusters naming it among their user-assigned identities, in order"),
+    ])
+}
+
+#[rustfmt::skip]
+fn application_gateway() -> Vec<Field> {
+    with_common(vec![
+        ("subnets", REQ, array(unknown_or(string())), "ids of the subnets its gateway IP configurations name, canonical (→ `subnets[].id` when declared or used by a pool)"),
+    ])
+}
+
+/// Relations written as objects: what the relation points at, and where.
+#[rustfmt::skip]
+fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
+    vec![
+        ("applicationGatewayUse", "an Application Gateway IP configuration in a subnet", vec![
+            ("id", REQ, or_null(string()), "the gateway's id (→ `applicationGateways[].id`)"),
+            ("name", REQ, unknown_or(string()), "the gateway's name"),
+            ("at", REQ, pointer(), "the configuration's subnet reference (`/applicationGateways/N/subnets/M`)"),
+        ]),
+        ("clusterUse", "a cluster naming the identity among its user-assigned identities", vec![
+            ("cluster", REQ, unknown_or(string()), "the cluster's name"),
+            ("id", REQ, or_null(string()), "the cluster's id (→ `clusters[].id`)"),
+            ("at", REQ, pointer(), "where it names the identity (`/clusters/N/identity/userAssigned/M`)"),
+        ]),
     ]
 }
 
@@ -388,13 +421,14 @@ fn definitions() -> Vec<(&'static str, &'static str, Vec<Field>, bool)> {
         closed("vnet", "`vnets[]`", vnet()),
         closed("routeTable", "`routeTables[]`", route_table()),
         closed("nsg", "`nsgs[]`", nsg()),
-        closed("identity", "`identities[]`: a user-assigned managed identity", common()),
+        closed("identity", "`identities[]`: a user-assigned managed identity", identity()),
         closed("roleAssignment", "`roleAssignments[]`", role_assignment()),
         closed("gateway", "`gateways[]`", gateway()),
+        closed("applicationGateway", "`applicationGateways[]`: an Application Gateway", application_gateway()),
         closed("config", "`config`", config()),
         ("item", "`routes[]`, `rules[]`, `peerings[]`: a child item as written", item(), true),
     ];
-    for (name, desc, fields) in flag_shapes() {
+    for (name, desc, fields) in flag_shapes().into_iter().chain(relation_shapes()) {
         defs.push(closed(name, desc, fields));
     }
     defs
