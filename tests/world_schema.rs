@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::fixture::cases_under;
 use common::{scratch, stderr, stdout, tendon};
 
 use std::path::Path;
@@ -38,18 +39,12 @@ fn world_of(path: &Path) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{arg}: not JSON ({e})"))
 }
 
+/// The fixture cases of the built-in rules and of the example rule pack
+/// (whose worlds hold Application Gateways and shared identities).
 fn fixture_folders() -> Vec<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut folders = Vec::new();
-    for rule in std::fs::read_dir(&root).unwrap() {
-        for case in std::fs::read_dir(rule.unwrap().path()).unwrap() {
-            let path = case.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            }
-        }
-    }
-    folders.sort();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders = cases_under(&root.join("fixtures"));
+    folders.extend(cases_under(&root.join("examples/rules/fixtures")));
     folders
 }
 

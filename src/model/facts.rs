@@ -145,6 +145,7 @@ pub struct Facts {
     pub gateways: Vec<GatewayFact>,
     /// Custom role definitions: the role's GUID (its name) and its actions.
     pub role_definitions: Vec<(Value, Vec<Value>)>,
+    pub application_gateways: Vec<ApplicationGatewayFact>,
 }
 
 impl Facts {
@@ -164,6 +165,7 @@ impl Facts {
             + self.role_assignments.len()
             + self.gateways.len()
             + self.role_definitions.len()
+            + self.application_gateways.len()
     }
 }
 
@@ -176,6 +178,16 @@ pub struct GatewayFact {
     pub resource_type: String,
     /// The VNet a VPN / ExpressRoute gateway sits in (its `GatewaySubnet`'s parent).
     pub vnet_id: Option<String>,
+}
+
+/// An Application Gateway and the subnets it sits in.
+#[derive(Debug)]
+pub struct ApplicationGatewayFact {
+    pub origin: Origin,
+    pub id: Option<String>,
+    pub name: Value,
+    /// Each gateway IP configuration's `properties.subnet.id`, as written.
+    pub subnets: Vec<Value>,
 }
 
 /// Resource types that connect a network to on-premises.
@@ -450,6 +462,23 @@ fn extract_resources(dep: &Deployment) -> Facts {
                 resource_type: res.resource_type.clone(),
                 vnet_id,
             });
+        } else if type_is(res, "Microsoft.Network/applicationGateways") {
+            let p = props(res);
+            let subnets = match known_at(&p, &["gatewayIPConfigurations"]) {
+                Some(configs) if configs.as_array().is_some() => items(Some(&configs))
+                    .iter()
+                    .filter_map(|c| known_at(c, &["properties", "subnet", "id"]))
+                    .collect(),
+                // Configurations not known: nor are their subnets.
+                Some(unknown) if unknown.is_unknown() => vec![unknown],
+                _ => Vec::new(),
+            };
+            f.application_gateways.push(ApplicationGatewayFact {
+                origin,
+                id,
+                name,
+                subnets,
+            });
         } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
             f.identities.push(IdentityFact { origin, id, name });
         } else if type_is(res, "Microsoft.Authorization/roleDefinitions") {
@@ -477,6 +506,18 @@ fn extract_resources(dep: &Deployment) -> Facts {
         }
     }
     f
+}
+
+/// The value at `path`, or the unknown value met on the way there.
+fn known_at(v: &Value, path: &[&str]) -> Option<Value> {
+    let mut cur = v;
+    for key in path {
+        if cur.is_unknown() {
+            break;
+        }
+        cur = cur.get(key)?;
+    }
+    Some(cur.clone())
 }
 
 /// A child resource (route, security rule) in the shape of an inline item.

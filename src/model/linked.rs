@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::model::effective::PoolEffective;
 use crate::model::facts::{
-    ClusterFact, GatewayFact, IdentityFact, NsgFact, PoolFact, RoleAssignmentFact, RouteTableFact,
-    SubnetFact, VnetFact, id_of,
+    ApplicationGatewayFact, ClusterFact, GatewayFact, IdentityFact, NsgFact, PoolFact,
+    RoleAssignmentFact, RouteTableFact, SubnetFact, VnetFact, id_of,
 };
 use crate::resource_id::{ids_match, last_name, link_key};
 use crate::value::Value;
@@ -110,6 +110,14 @@ pub(crate) struct Linked<'a> {
     pub rt_subnets: Vec<Vec<usize>>,
     pub nsg_subnets: Vec<Vec<usize>>,
     pub vnet_subnets: Vec<Vec<usize>>,
+    /// Application Gateways, merged by id.
+    pub application_gateways: Vec<&'a ApplicationGatewayFact>,
+    /// Per subnet: (gateway, its subnet reference) of each Application
+    /// Gateway IP configuration in it.
+    pub subnet_application_gateways: Vec<Vec<(usize, usize)>>,
+    /// Per identity: the distinct clusters naming it among their
+    /// user-assigned identities, each (cluster, position in that list).
+    pub identity_clusters: Vec<Vec<(usize, usize)>>,
 }
 
 impl Linked<'_> {

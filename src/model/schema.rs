@@ -82,6 +82,7 @@ fn document() -> Vec<Field> {
         ("identities", REQ, array(entity("identity")), "user-assigned managed identities"),
         ("roleAssignments", REQ, array(entity("roleAssignment")), "role assignments"),
         ("gateways", REQ, array(entity("gateway")), "VPN and ExpressRoute gateways, local network gateways, circuits"),
+        ("applicationGateways", REQ, array(entity("applicationGateway")), "Application Gateways"),
         ("config", REQ, entity("config"), "the network ranges configured in tendon.toml"),
     ]
 }
@@ -227,6 +228,7 @@ fn subnet() -> Vec<Field> {
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),
         ("clusterPools", REQ, array(entity("clusterPool")), "the distinct clusters on it, in order, each with its first pool there"),
+        ("applicationGateways", REQ, array(entity("applicationGatewayUse")), "the Application Gateways with an IP configuration in it"),
         ("usableAddresses", OPT, unknown_or(integer()), "addresses Azure leaves for use"),
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
@@ -243,7 +245,7 @@ fn route_table() -> Vec<Field> {
         ("disableBgpRoutePropagation", OPT, written(boolean()), "as written"),
         ("subnets", REQ, array(string()), "ids of the subnets using it (→ `subnets[].id`)"),
         ("clusters", REQ, array(string()), "ids of the clusters on those subnets (→ `clusters[].id`)"),
-        ("clusterUses", REQ, array(entity("clusterUse")), "the surely distinct clusters (known ids) on those subnets, each at the first subnet it uses"),
+        ("clusterUses", REQ, array(entity("routeTableUse")), "the surely distinct clusters (known ids) on those subnets, each at the first subnet it uses"),
     ])
 }
 
@@ -288,6 +290,20 @@ fn gateway() -> Vec<Field> {
 }
 
 #[rustfmt::skip]
+fn identity() -> Vec<Field> {
+    with_common(vec![
+        ("clusterUses", REQ, array(entity("identityUse")), "the distinct clusters naming it among their user-assigned identities, in order"),
+    ])
+}
+
+#[rustfmt::skip]
+fn application_gateway() -> Vec<Field> {
+    with_common(vec![
+        ("subnets", REQ, array(unknown_or(string())), "ids of the subnets its gateway IP configurations name, canonical (→ `subnets[].id` when declared or used by a pool)"),
+    ])
+}
+
+#[rustfmt::skip]
 fn config() -> Vec<Field> {
     vec![
         ("reserved", REQ, array(string()), "`[network] reserved` ranges"),
@@ -305,6 +321,16 @@ fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
     let s = |name, desc| (name, REQ, string(), desc);
     let p = |name, desc| (name, REQ, pointer(), desc);
     vec![
+        ("applicationGatewayUse", "an Application Gateway IP configuration in a subnet", vec![
+            ("id", REQ, or_null(string()), "the gateway's id (→ `applicationGateways[].id`)"),
+            ("name", REQ, unknown_or(string()), "the gateway's name"),
+            ("at", REQ, pointer(), "the configuration's subnet reference (`/applicationGateways/N/subnets/M`)"),
+        ]),
+        ("identityUse", "a cluster naming the identity among its user-assigned identities", vec![
+            ("cluster", REQ, unknown_or(string()), "the cluster's name"),
+            ("id", REQ, or_null(string()), "the cluster's id (→ `clusters[].id`)"),
+            ("at", REQ, pointer(), "where it names the identity (`/clusters/N/identity/userAssigned/M`)"),
+        ]),
         ("subnetUse", "a node subnet of a cluster, with its first pool there", vec![
             s("subnet", "the subnet's name"),
             ("pool", REQ, or_null(string()), "the first pool's name (null when not known)"),
@@ -317,7 +343,7 @@ fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             ("createdFirst", REQ, boolean(), "false when the cluster's template declares the subnet and the cluster waits for neither it nor its VNet"),
             ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "the subnet's `defaultRoute`"),
         ]),
-        ("clusterUse", "a cluster whose subnet a route table serves", vec![
+        ("routeTableUse", "a cluster whose subnet a route table serves", vec![
             s("cluster", "the cluster's name"),
             ("kubenet", REQ, boolean(), "the cluster surely uses kubenet"),
             s("subnet", "the first subnet of it the table serves"),
@@ -381,9 +407,10 @@ fn definitions() -> Vec<(&'static str, &'static str, Vec<Field>, bool)> {
         closed("vnet", "`vnets[]`", vnet()),
         closed("routeTable", "`routeTables[]`", route_table()),
         closed("nsg", "`nsgs[]`", nsg()),
-        closed("identity", "`identities[]`: a user-assigned managed identity", common()),
+        closed("identity", "`identities[]`: a user-assigned managed identity", identity()),
         closed("roleAssignment", "`roleAssignments[]`", role_assignment()),
         closed("gateway", "`gateways[]`", gateway()),
+        closed("applicationGateway", "`applicationGateways[]`: an Application Gateway", application_gateway()),
         closed("config", "`config`", config()),
         ("item", "`routes[]`, `rules[]`, `peerings[]`: a child item as written", item(), true),
     ];

@@ -64,6 +64,10 @@ pub enum Predicate {
     /// `distinct(field)`: keeps the first candidate of each match for each
     /// value of the field (one finding per place, say).
     Distinct(FieldPath),
+    /// Generator `different_resource_groups(id, id)`: when the two resource
+    /// ids surely lie in different resource groups, their groups bound as
+    /// `{a, b}`, each `{name, subscription, id}`.
+    DifferentResourceGroups(FieldPath, FieldPath),
 }
 
 /// How many overlapping pairs one range yields before "(and N more)".
@@ -71,7 +75,8 @@ pub const MAX_PAIRS: usize = 10;
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
-     overlapping_ranges, after_first, each, follow, first_differing, not_null, equals, differs, first, distinct";
+     overlapping_ranges, after_first, each, follow, first_differing, not_null, equals, differs, first, distinct, \
+     different_resource_groups";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
@@ -254,6 +259,13 @@ impl Predicate {
                     lists,
                 ))
             }
+            "different_resource_groups" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::DifferentResourceGroups(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                ))
+            }
             other => Err(format!(
                 "unknown predicate '{}' (known: {NAMES})",
                 crate::neutral::capped(other, crate::neutral::TOKEN_CHARS)
@@ -272,6 +284,7 @@ impl Predicate {
                 | Predicate::Each(_)
                 | Predicate::Follow(_)
                 | Predicate::FirstDiffering(..)
+                | Predicate::DifferentResourceGroups(..)
         )
     }
 
@@ -298,6 +311,7 @@ impl Predicate {
             | Predicate::AddressProblem(a, b) => {
                 vec![a, b]
             }
+            Predicate::DifferentResourceGroups(a, b) => vec![a, b],
         }
     }
 
@@ -358,7 +372,8 @@ impl Predicate {
             | Predicate::AfterFirst(..)
             | Predicate::Each(_)
             | Predicate::Follow(_)
-            | Predicate::FirstDiffering(..) => true,
+            | Predicate::FirstDiffering(..)
+            | Predicate::DifferentResourceGroups(..) => true,
         }
     }
 
@@ -474,11 +489,15 @@ impl Predicate {
                     .map(|item| json!({"first": first, "item": item}))
                     .collect()
             }
+            // An element that is itself unknown names nothing to report.
             Predicate::Each(list) => m
                 .field(list)
                 .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|item| item.get("$unknown").is_none())
                 .cloned()
-                .unwrap_or_default(),
+                .collect(),
             Predicate::Follow(pointer) => m
                 .field(pointer)
                 .and_then(J::as_str)
@@ -508,8 +527,67 @@ impl Predicate {
                     .into_iter()
                     .collect()
             }
+            Predicate::DifferentResourceGroups(a, b) => {
+                let id = |f: &FieldPath| m.field(f).and_then(J::as_str).and_then(resource_group);
+                match (id(a), id(b)) {
+                    (Some(ga), Some(gb)) if ga.surely_differs(&gb) => {
+                        vec![json!({"a": ga.to_json(), "b": gb.to_json()})]
+                    }
+                    _ => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         }
+    }
+}
+
+/// The resource group a resource id lies in: its subscription and name
+/// segments as written (lower-case in the world).
+#[derive(Debug, PartialEq)]
+struct ResourceGroup<'a> {
+    subscription: &'a str,
+    name: &'a str,
+}
+
+/// `/subscriptions/S/resourceGroups/G/…` → S and G; `None` for an id
+/// outside a resource group (a subscription, a management group).
+fn resource_group(id: &str) -> Option<ResourceGroup<'_>> {
+    let mut segments = id.strip_prefix('/')?.split('/');
+    let (s, sub, g, name) = (
+        segments.next()?,
+        segments.next()?,
+        segments.next()?,
+        segments.next()?,
+    );
+    (s.eq_ignore_ascii_case("subscriptions") && g.eq_ignore_ascii_case("resourceGroups")).then_some(
+        ResourceGroup {
+            subscription: sub,
+            name,
+        },
+    )
+}
+
+/// A segment fixed before deployment: not empty, no placeholder for the
+/// deployment's subscription or group and no deploy-time symbol (both are
+/// written in braces, which Azure names cannot contain).
+fn fixed(segment: &str) -> bool {
+    !segment.is_empty() && !segment.contains('{')
+}
+
+impl ResourceGroup<'_> {
+    /// Different names, or different subscriptions, both fixed: the same
+    /// placeholder is the same group, and a placeholder may be any group.
+    fn surely_differs(&self, other: &ResourceGroup) -> bool {
+        let differ = |x: &str, y: &str| fixed(x) && fixed(y) && !x.eq_ignore_ascii_case(y);
+        differ(self.name, other.name) || differ(self.subscription, other.subscription)
+    }
+
+    fn to_json(&self) -> J {
+        json!({
+            "name": self.name,
+            "subscription": self.subscription,
+            "id": format!("/subscriptions/{}/resourcegroups/{}", self.subscription, self.name),
+        })
     }
 }
 
@@ -783,5 +861,74 @@ mod tests {
         assert!(!p("differs", vec![s("a"), s("missing")]).holds(&m));
         assert!(matches!(p("first", vec![]), Predicate::First));
         assert!(Predicate::parse("first", &[s("a")]).is_err());
+    }
+
+    #[test]
+    fn each_binds_every_element() {
+        let m = json!({"l": [{"n": 1}, {"$unknown": "x"}, {"n": 2, "u": {"$unknown": "y"}}],
+                       "u": {"$unknown": "x"}, "s": "text"});
+        let g = p("each", vec![s("l")]);
+        assert!(g.is_generator());
+        assert_eq!(
+            g.expand(&m, &m),
+            vec![json!({"n": 1}), json!({"n": 2, "u": {"$unknown": "y"}})]
+        );
+        for empty in ["u", "s", "missing"] {
+            assert!(
+                p("each", vec![s(empty)]).expand(&m, &m).is_empty(),
+                "{empty}"
+            );
+        }
+        assert!(Predicate::parse("each", &[s("a"), s("b")]).is_err());
+    }
+
+    #[test]
+    fn different_resource_groups_only_when_sure() {
+        let id = |sub: &str, rg: &str| {
+            format!(
+                "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/routetables/rt"
+            )
+        };
+        let m = json!({
+            "net": id("s1", "rg-net"),
+            "net2": id("s1", "RG-NET").replace("/routetables/rt", "/virtualnetworks/v/subnets/a"),
+            "aks": id("s1", "rg-aks"),
+            "otherSub": id("s2", "rg-net"),
+            "here": id("{subscriptionid}", "{resourcegroupname}"),
+            "here2": id("{subscriptionid}", "{resourcegroupname}").replace("/rt", "/rt2"),
+            "derived": id("s1", "{resourcegroupname}-net"),
+            "token": id("s1", "rg-{uniquestring(resourcegroup().id)}"),
+            "placeholderSub": id("{subscriptionid}", "rg-net"),
+            "subscription": "/subscriptions/s1",
+            "u": {"$unknown": "x"},
+        });
+        let g = |a: &str, b: &str| p("different_resource_groups", vec![s(a), s(b)]).expand(&m, &m);
+        assert!(p("different_resource_groups", vec![s("a"), s("b")]).is_generator());
+        let hit = g("net", "aks");
+        assert_eq!(
+            hit,
+            vec![json!({
+                "a": {"name": "rg-net", "subscription": "s1", "id": "/subscriptions/s1/resourcegroups/rg-net"},
+                "b": {"name": "rg-aks", "subscription": "s1", "id": "/subscriptions/s1/resourcegroups/rg-aks"}
+            })]
+        );
+        // Another subscription is another group, whatever the names.
+        assert_eq!(g("net", "otherSub").len(), 1);
+        // A different name is a different group, whatever the subscription.
+        assert_eq!(g("placeholderSub", "aks").len(), 1);
+        for (a, b) in [
+            ("net", "net2"),           // the same group, in other casing
+            ("here", "here2"),         // the deployment's group twice: the same
+            ("here", "net"),           // the deployment's group may be rg-net
+            ("derived", "aks"),        // built from the deployment's group: not fixed
+            ("token", "aks"),          // a deploy-time value: may be anything
+            ("placeholderSub", "net"), // same name, subscription unknown
+            ("subscription", "net"),   // not in a resource group
+            ("u", "net"),
+            ("missing", "net"),
+        ] {
+            assert!(g(a, b).is_empty(), "{a} vs {b}");
+        }
+        assert!(Predicate::parse("different_resource_groups", &[s("a")]).is_err());
     }
 }

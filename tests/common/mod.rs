@@ -4,6 +4,7 @@
 // Each test binary uses a part of these.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod json;
 pub mod neutral;
 pub mod sarif;

@@ -15,7 +15,7 @@ use crate::model::facts::{Origin, address_prefixes, id_of};
 use crate::model::linked::Linked;
 use crate::model::pod_traffic::pod_traffic_denied;
 use crate::model::routing::default_route;
-use crate::model::world::{ObjWriter, World, push_token};
+use crate::model::world::{ObjWriter, World, object, push_token};
 use crate::source::Loc;
 use crate::value::{Kind, Value};
 
@@ -45,6 +45,7 @@ pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig
         .collect();
     let (identities, role_assignments) = identities(linked, names, &mut spans);
     let gateways = gateways(linked, names, &mut spans);
+    let application_gateways = application_gateways(linked, names, &mut spans);
     let config = config_doc(config, &mut spans);
     // Moved in, not through `json!` (which would copy the whole document).
     let doc: serde_json::Map<String, J> = [
@@ -56,6 +57,7 @@ pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig
         ("identities", J::Array(identities)),
         ("roleAssignments", J::Array(role_assignments)),
         ("gateways", J::Array(gateways)),
+        ("applicationGateways", J::Array(application_gateways)),
         ("config", config),
     ]
     .into_iter()
@@ -123,6 +125,10 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J 
     let ptr = w.ptr().to_string();
     let uses = cluster_pools(linked, si, &ptr, w.spans_mut());
     w.raw("clusterPools", uses);
+    w.raw(
+        "applicationGateways",
+        subnet_application_gateways(linked, si),
+    );
     capacity(&mut w, s, &linked.clusters);
     w.raw("defaultRoute", default_route(si, s, &linked.route_tables));
     let vnet = linked.subnet_vnet.get(si).copied().flatten();
@@ -136,6 +142,29 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J 
     );
     w.raw("podTrafficDenied", J::Array(denied));
     w.finish()
+}
+
+/// `/subnets/{si}/applicationGateways`: the Application Gateways with an IP
+/// configuration in the subnet, `{id, name, at}` (`at` the pointer of that
+/// configuration's subnet reference).
+fn subnet_application_gateways(linked: &Linked, si: usize) -> J {
+    let uses = linked.subnet_application_gateways.get(si);
+    J::Array(
+        uses.into_iter()
+            .flatten()
+            .filter_map(|&(gi, k)| {
+                let g = linked.application_gateways.get(gi)?;
+                Some(object([
+                    ("id", g.id.as_deref().map_or(J::Null, str_json)),
+                    ("name", g.name.to_json()),
+                    (
+                        "at",
+                        J::String(format!("/applicationGateways/{gi}/subnets/{k}")),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
 }
 
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
@@ -214,6 +243,7 @@ fn identities(linked: &Linked, names: FileNames, spans: &mut Spans) -> (Vec<J>, 
         w.raw("id", idn.id.as_deref().map_or(J::Null, str_json));
         w.value("name", &idn.name);
         common(&mut w, &idn.origin, names);
+        w.raw("clusterUses", identity_cluster_uses(linked, k));
         identity_docs.push(w.finish());
     }
     let mut ra_docs = Vec::new();
@@ -230,6 +260,52 @@ fn identities(linked: &Linked, names: FileNames, spans: &mut Spans) -> (Vec<J>, 
         ra_docs.push(w.finish());
     }
     (identity_docs, ra_docs)
+}
+
+/// `/identities/{k}/clusterUses`: the distinct clusters that name the
+/// identity among their user-assigned identities, in order, `{cluster, id,
+/// at}` (`at` the pointer of the first place each names it).
+fn identity_cluster_uses(linked: &Linked, k: usize) -> J {
+    let uses = linked.identity_clusters.get(k);
+    J::Array(
+        uses.into_iter()
+            .flatten()
+            .filter_map(|&(ci, u)| {
+                let c = linked.clusters.get(ci)?;
+                Some(object([
+                    ("cluster", c.facts.name.to_json()),
+                    ("id", linked.cluster_id(ci).map_or(J::Null, str_json)),
+                    (
+                        "at",
+                        J::String(format!("/clusters/{ci}/identity/userAssigned/{u}")),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+/// `/applicationGateways/*`: each with the subnets its IP configurations name.
+fn application_gateways(linked: &Linked, names: FileNames, spans: &mut Spans) -> Vec<J> {
+    let mut docs = Vec::new();
+    for (k, g) in linked.application_gateways.iter().enumerate() {
+        let mut w = ObjWriter::new(format!("/applicationGateways/{k}"), spans);
+        w.at(Some(g.origin.loc));
+        w.raw("id", g.id.as_deref().map_or(J::Null, str_json));
+        w.value("name", &g.name);
+        common(&mut w, &g.origin, names);
+        let subnets = g
+            .subnets
+            .iter()
+            .map(|s| match id_of(Some(s)) {
+                Some(id) => Value::str(id).located_as(s),
+                None => s.clone(),
+            })
+            .collect();
+        w.value("subnets", &Value::array(subnets));
+        docs.push(w.finish());
+    }
+    docs
 }
 
 /// `/gateways/*`: what connects a network to on-premises.

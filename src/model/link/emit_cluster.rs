@@ -172,6 +172,17 @@ fn identity(w: &mut ObjWriter, c: &ClusterRef) {
                 _ => Vec::new(),
             };
             i.raw_at("userAssigned", J::Array(ids), ua.origin);
+            // Each id where its entry is written (its value: keys have no span).
+            if let Kind::Object(o) = &ua.kind {
+                let list = crate::model::world::push_token(i.ptr(), "userAssigned");
+                for (k, loc) in o
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, (_, v))| Some((k, v.origin?)))
+                {
+                    i.spans_mut().insert(format!("{list}/{k}"), loc);
+                }
+            }
         }
     });
 }

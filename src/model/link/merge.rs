@@ -1,7 +1,7 @@
 //! Linking, step 1: one entry per resource, however many sources declare it
 //! (a Bicep file and its compiled JSON, a module deployed twice, scenarios),
-//! merged by canonical id; child resources (pools, routes, security rules,
-//! peerings) attached to their parent.
+//! merged by canonical id (Application Gateways too); child resources (pools,
+//! routes, security rules, peerings) attached to their parent.
 
 use crate::model::derive;
 use crate::model::effective;
@@ -48,6 +48,12 @@ pub(super) fn merge(all: &[Facts]) -> Linked<'_> {
     attach(&mut linked.vnets, &vnet_index, all, |f| &f.child_peerings);
     linked.vnet_index = vnet_index;
     declared_subnets(all, &mut linked);
+    let (application_gateways, _) = by_id(
+        all.iter().flat_map(|f| f.application_gateways.iter()),
+        |g| g.id.as_deref(),
+        |_| Vec::new(),
+    );
+    linked.application_gateways = application_gateways.into_iter().map(|(g, _)| g).collect();
     linked
 }
 

@@ -1,10 +1,11 @@
 //! Linking, step 3: the inverse relations — subnet → the distinct clusters
 //! on it, route table / NSG / VNet → their subnets, identity → the role
-//! assignments whose principal it is.
+//! assignments whose principal it is and the clusters that use it.
 
 use std::collections::HashMap;
 
-use crate::model::linked::Linked;
+use crate::model::identity::cluster_identities;
+use crate::model::linked::{IdIndex, Linked};
 
 pub(super) fn relate(linked: &mut Linked) {
     linked.cluster_keys = linked
@@ -39,20 +40,49 @@ pub(super) fn relate(linked: &mut Linked) {
     linked.rt_subnets = rt_subnets;
     linked.nsg_subnets = nsg_subnets;
     linked.vnet_subnets = vnet_subnets;
+    linked.identity_clusters = identity_clusters(linked);
+}
+
+/// Per identity: the distinct clusters naming it among their user-assigned
+/// identities, each with the first place it is named there.
+fn identity_clusters(linked: &Linked) -> Vec<Vec<(usize, usize)>> {
+    let mut index = IdIndex::default();
+    for (i, idn) in linked.identities.iter().enumerate() {
+        if let Some(id) = idn.id.as_deref() {
+            index.insert(id, i);
+        }
+    }
+    let mut uses = vec![Vec::new(); linked.identities.len()];
+    for (ci, c) in linked.clusters.iter().enumerate() {
+        for (k, id) in cluster_identities(c.facts).iter().enumerate() {
+            for i in index.find_all(id) {
+                if let Some(list) = uses.get_mut(i) {
+                    list.push((ci, k));
+                }
+            }
+        }
+    }
+    uses.iter().map(|u| distinct(linked, u)).collect()
 }
 
 /// Distinct clusters on a subnet, in order, each with its first pool there.
-/// A pool whose cluster may be one already listed is not a new user: only
-/// clusters with the same link key can be the same, and a cluster whose id
-/// is unknown cannot be told apart from any other.
 fn distinct_clusters(linked: &Linked, si: usize) -> Vec<(usize, usize)> {
-    let Some(s) = linked.subnets.get(si) else {
-        return Vec::new();
-    };
+    linked
+        .subnets
+        .get(si)
+        .map(|s| distinct(linked, &s.users))
+        .unwrap_or_default()
+}
+
+/// The distinct clusters among (cluster, what of it) uses, in order, each
+/// with its first use. A use whose cluster may be one already listed is not
+/// a new user: only clusters with the same link key can be the same, and a
+/// cluster whose id is unknown cannot be told apart from any other.
+fn distinct(linked: &Linked, uses: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut listed: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut unknown_listed = false;
-    for &(ci, pi) in &s.users {
+    for &(ci, pi) in uses {
         match linked.cluster_keys.get(ci).and_then(Option::as_deref) {
             None => {
                 if out.is_empty() {

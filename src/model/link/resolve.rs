@@ -1,7 +1,8 @@
 //! Linking, step 2: every reference field resolved to the entity it names —
 //! a pool's `vnetSubnetID` to its subnet (a subnet only referenced gets an
 //! entry too), a subnet's `routeTable.id` and `networkSecurityGroup.id` to
-//! the declared table and NSG, a subnet to its VNet.
+//! the declared table and NSG, a subnet to its VNet, an Application
+//! Gateway's IP configurations to their subnets.
 
 use crate::model::facts::id_of;
 use crate::model::linked::{Linked, SubnetEntry};
@@ -10,6 +11,24 @@ use crate::value::Value;
 pub(super) fn resolve(linked: &mut Linked) {
     pool_subnets(linked);
     subnet_references(linked);
+    application_gateway_subnets(linked);
+}
+
+/// Each Application Gateway IP configuration's subnet, listed on the subnet
+/// when it has an entry (declared, or used by a pool).
+fn application_gateway_subnets(linked: &mut Linked) {
+    let mut per_subnet = vec![Vec::new(); linked.subnets.len()];
+    for (gi, g) in linked.application_gateways.iter().enumerate() {
+        for (k, subnet) in g.subnets.iter().enumerate() {
+            if let Some(list) = id_of(Some(subnet))
+                .and_then(|id| linked.subnet_index.find(&id))
+                .and_then(|si| per_subnet.get_mut(si))
+            {
+                list.push((gi, k));
+            }
+        }
+    }
+    linked.subnet_application_gateways = per_subnet;
 }
 
 /// Each pool's subnet; the subnet lists its pools (users) in world order.
