@@ -479,6 +479,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         report_unresolved: args.report_unresolved,
         config: config.as_ref(),
         root: None,
+        files: None,
     };
     let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,

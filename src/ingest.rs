@@ -3,6 +3,7 @@
 //! Unreadable or malformed templates become findings, never errors of the run.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::confine::ProjectRoot;
 use crate::discover::{FileKind, Input};
@@ -33,6 +34,71 @@ pub enum Content {
 pub struct Loaded {
     pub text: String,
     pub content: Content,
+}
+
+/// A file as a run uses it: its text and its parsed content, the trees
+/// shared (a language server keeps them between runs while the file is
+/// unchanged).
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub text: String,
+    pub content: ParsedContent,
+}
+
+#[derive(Clone, Debug)]
+pub enum ParsedContent {
+    Template(Arc<Node>),
+    Parameters(Arc<Node>),
+    /// A `.bicep` file (`params: false`) or `.bicepparam` file, lowered.
+    Bicep {
+        node: Arc<Node>,
+        params: bool,
+        errors: Vec<crate::bicep::syntax::SyntaxError>,
+        references: Vec<crate::bicep::FileRef>,
+    },
+    Skipped,
+    Broken {
+        message: String,
+        span: Span,
+    },
+}
+
+impl From<Loaded> for Parsed {
+    fn from(l: Loaded) -> Parsed {
+        let bicep = |c: crate::bicep::Compiled, params: bool| ParsedContent::Bicep {
+            node: Arc::new(c.node),
+            params,
+            errors: c.errors,
+            references: c.references,
+        };
+        let content = match l.content {
+            Content::Template(n) => ParsedContent::Template(Arc::new(n)),
+            Content::Parameters(n) => ParsedContent::Parameters(Arc::new(n)),
+            Content::Bicep(c) => bicep(c, false),
+            Content::BicepParam(c) => bicep(c, true),
+            Content::Skipped => ParsedContent::Skipped,
+            Content::Broken { message, span } => ParsedContent::Broken { message, span },
+        };
+        Parsed {
+            text: l.text,
+            content,
+        }
+    }
+}
+
+/// Where a run reads the files it lints: the disk, or (the language server)
+/// the editor's buffers and the parses of unchanged files.
+pub trait FileSource: Sync {
+    fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String>;
+}
+
+/// Every file read from the disk, parsed afresh.
+pub struct Disk;
+
+impl FileSource for Disk {
+    fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String> {
+        load(input, root).map(|l| Arc::new(l.into()))
+    }
 }
 
 /// `$schema` file names that mark ARM documents (any version and scope).

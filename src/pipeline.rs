@@ -13,7 +13,7 @@ use crate::confine::ProjectRoot;
 use crate::discover::{self, DiscoverError, Input};
 use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
-use crate::ingest::{self, Content};
+use crate::ingest::{self, ParsedContent};
 use crate::json::Node;
 use crate::model::link;
 use crate::outcome::{Outcome, Summary};
@@ -23,11 +23,11 @@ use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
 
 struct LoadedFile {
     input: Input,
-    result: Result<ingest::Loaded, String>,
+    result: Result<Arc<ingest::Parsed>, String>,
 }
 
 /// What a run should do besides linting.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Default, Clone, Copy)]
 pub struct Options<'c> {
     /// Collect evaluation coverage (`--stats`).
     pub stats: bool,
@@ -38,6 +38,8 @@ pub struct Options<'c> {
     /// `--root`: the folder files named by templates must lie in (default:
     /// the git work tree of `paths`, else their common folder).
     pub root: Option<&'c Path>,
+    /// Where the files are read (default: the disk).
+    pub files: Option<&'c dyn ingest::FileSource>,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -78,10 +80,11 @@ pub fn run_with(
     })?;
     lap("discover", &mut timings);
 
+    let files = options.files.unwrap_or(&ingest::Disk);
     let loaded: Vec<LoadedFile> = inputs
         .into_par_iter()
         .map(|input| {
-            let result = ingest::load(&input, &root);
+            let result = files.parse(&input, &root);
             LoadedFile { input, result }
         })
         .collect();
@@ -110,8 +113,8 @@ pub fn run_with(
                     format!("cannot read file: {message}"),
                 ));
             }
-            Ok(l) => match l.content {
-                Content::Skipped => {
+            Ok(l) => match &l.content {
+                ParsedContent::Skipped => {
                     // A file named on the command line is expected to be linted.
                     if paths.iter().any(|p| p == &f.input.path) {
                         warnings.push(format!(
@@ -121,56 +124,56 @@ pub fn run_with(
                         ));
                     }
                 }
-                Content::Bicep(compiled) | Content::BicepParam(compiled) => {
+                ParsedContent::Bicep {
+                    node,
+                    params,
+                    errors,
+                    references,
+                } => {
                     summary.files += 1;
                     summary.bicep_files += 1;
                     let id = sources.add(SourceFile::new(
                         f.input.path.clone(),
                         display(&f.input.path),
-                        l.text,
+                        l.text.clone(),
                     ));
-                    findings.extend(capped_parse_errors(id, compiled.errors));
-                    missing.extend(crate::missing::bicep(
-                        &compiled.references,
-                        &f.input.path,
-                        id,
-                        &root,
-                    ));
-                    if f.input.kind == discover::FileKind::BicepParam {
-                        parameters.push((id, Arc::new(compiled.node)));
+                    findings.extend(capped_parse_errors(id, errors));
+                    missing.extend(crate::missing::bicep(references, &f.input.path, id, &root));
+                    if *params {
+                        parameters.push((id, node.clone()));
                     } else {
-                        templates.push((id, Arc::new(compiled.node)));
+                        templates.push((id, node.clone()));
                     }
                 }
-                Content::Broken { message, span } => {
+                ParsedContent::Broken { message, span } => {
                     summary.files += 1;
                     let id = sources.add(SourceFile::new(
                         f.input.path.clone(),
                         display(&f.input.path),
-                        l.text,
+                        l.text.clone(),
                     ));
-                    findings.push(parse_error(id, span, message));
+                    findings.push(parse_error(id, *span, message.clone()));
                 }
-                Content::Template(node) => {
+                ParsedContent::Template(node) => {
                     summary.files += 1;
                     summary.templates += 1;
                     let id = sources.add(SourceFile::new(
                         f.input.path.clone(),
                         display(&f.input.path),
-                        l.text,
+                        l.text.clone(),
                     ));
-                    missing.extend(crate::missing::arm(&node, &f.input.path, id, &root));
-                    templates.push((id, Arc::new(node)));
+                    missing.extend(crate::missing::arm(node, &f.input.path, id, &root));
+                    templates.push((id, node.clone()));
                 }
-                Content::Parameters(node) => {
+                ParsedContent::Parameters(node) => {
                     summary.files += 1;
                     summary.parameter_files += 1;
                     let id = sources.add(SourceFile::new(
                         f.input.path.clone(),
                         display(&f.input.path),
-                        l.text,
+                        l.text.clone(),
                     ));
-                    parameters.push((id, Arc::new(node)));
+                    parameters.push((id, node.clone()));
                 }
             },
         }
@@ -309,16 +312,13 @@ fn network_config(config: Option<&Config>, sources: &mut SourceMap) -> link::Net
 /// line of output).
 pub const MAX_PARSE_ERRORS: usize = 5;
 
-fn capped_parse_errors(
-    file: FileId,
-    errors: Vec<crate::bicep::syntax::SyntaxError>,
-) -> Vec<Finding> {
+fn capped_parse_errors(file: FileId, errors: &[crate::bicep::syntax::SyntaxError]) -> Vec<Finding> {
     let more = errors.len().saturating_sub(MAX_PARSE_ERRORS);
-    let mut errors = errors.into_iter();
+    let mut errors = errors.iter();
     let mut out: Vec<Finding> = errors
         .by_ref()
         .take(MAX_PARSE_ERRORS)
-        .map(|e| parse_error(file, e.span, e.message))
+        .map(|e| parse_error(file, e.span, e.message.clone()))
         .collect();
     if let Some(next) = errors.next() {
         let noun = if more == 1 { "error" } else { "errors" };
