@@ -38,6 +38,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a commented starter tendon.toml in the current directory.
     Init,
+    /// Run the language server over stdin and stdout (for editors).
+    Lsp(LspArgs),
     /// Same as `explain`, or `rules` without an id.
     #[command(hide = true)]
     Rule(RuleArgs),
@@ -55,6 +57,13 @@ pub struct RulesArgs {
     /// .tendon.toml here or above].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct LspArgs {
+    /// Extra rule folders (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +240,9 @@ pub fn main() -> ExitCode {
         }),
         Command::Rule(args) => rule(&args),
         Command::Init => init(),
+        Command::Lsp(args) => {
+            ExitCode::from(u8::try_from(crate::lsp::serve_stdio(args.rules)).unwrap_or(1))
+        }
     }
 }
 

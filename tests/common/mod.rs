@@ -6,6 +6,7 @@
 
 pub mod fixture;
 pub mod json;
+pub mod lsp;
 pub mod neutral;
 pub mod sarif;
 pub mod xml;

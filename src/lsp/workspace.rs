@@ -1,0 +1,153 @@
+//! The workspace as the server sees it: its folder, the editor's open
+//! buffers, the configuration and rules, the parses of unchanged files, and
+//! the outcome of the last run.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::config::Config;
+use crate::confine::ProjectRoot;
+use crate::discover::Input;
+use crate::ingest::{self, FileSource, Parsed};
+use crate::outcome::Outcome;
+use crate::pipeline;
+use crate::rules::load::{Rule, load_rules};
+
+/// What a cached parse was made from: a buffer's text, or a file on disk
+/// as its size and modification time say.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Made {
+    Buffer(u64),
+    Disk(u64, Option<SystemTime>),
+}
+
+pub struct Workspace {
+    pub root: PathBuf,
+    /// Open documents: their text as the editor holds it.
+    pub buffers: HashMap<PathBuf, String>,
+    parses: Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
+    rule_dirs: Vec<PathBuf>,
+    pub config: Option<Config>,
+    pub rules: Vec<Rule>,
+    /// The last run's outcome (code actions and hovers read it).
+    pub last: Option<Outcome>,
+}
+
+impl Workspace {
+    pub fn new(root: PathBuf, rule_dirs: Vec<PathBuf>) -> Workspace {
+        Workspace {
+            root,
+            buffers: HashMap::new(),
+            parses: Mutex::new(HashMap::new()),
+            rule_dirs,
+            config: None,
+            rules: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// Reads the configuration and the rules again; a problem is returned
+    /// as a message (the previous ones stay).
+    pub fn reload_settings(&mut self) -> Result<(), String> {
+        let config = match crate::config::find(&self.root) {
+            Some(path) => Some(
+                crate::config::load(&path)
+                    .map_err(|e| format!("tendon: bad configuration {}: {}", e.file, e.message))?,
+            ),
+            None => None,
+        };
+        let mut dirs = self.rule_dirs.clone();
+        if let Some(c) = &config {
+            dirs.extend(c.rule_dirs.iter().cloned());
+        }
+        let rules = load_rules(&dirs)
+            .map_err(|e| format!("tendon: bad rule file {}: {}", e.file, e.message))?;
+        self.config = config;
+        self.rules = rules;
+        Ok(())
+    }
+
+    /// Lints the workspace, open buffers as they are in the editor.
+    pub fn lint(&mut self) -> Result<&Outcome, String> {
+        let files = Files {
+            buffers: &self.buffers,
+            parses: &self.parses,
+        };
+        let options = pipeline::Options {
+            config: self.config.as_ref(),
+            root: Some(&self.root),
+            files: Some(&files),
+            ..Default::default()
+        };
+        let outcome = pipeline::run_with(std::slice::from_ref(&self.root), &self.rules, options)
+            .map_err(|e| format!("tendon: {}: {}", e.path.display(), e.message))?;
+        Ok(self.last.insert(outcome))
+    }
+
+    /// Forgets the parse of a file (it changed on disk, or its buffer closed).
+    pub fn forget(&mut self, path: &Path) {
+        if let Ok(mut parses) = self.parses.lock() {
+            parses.remove(path);
+        }
+    }
+}
+
+/// The run's files: buffers first, then the disk; each parsed once per content.
+struct Files<'a> {
+    buffers: &'a HashMap<PathBuf, String>,
+    parses: &'a Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
+}
+
+impl Files<'_> {
+    fn cached(&self, path: &Path, made: Made) -> Option<Arc<Parsed>> {
+        let parses = self.parses.lock().ok()?;
+        parses
+            .get(path)
+            .filter(|(m, _)| *m == made)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn keep(&self, path: &Path, made: Made, parsed: &Arc<Parsed>) {
+        if let Ok(mut parses) = self.parses.lock() {
+            parses.insert(path.to_path_buf(), (made, parsed.clone()));
+        }
+    }
+}
+
+impl FileSource for Files<'_> {
+    fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String> {
+        let path = input.path.as_path();
+        if let Some(text) = self.buffers.get(path) {
+            if text.len() as u64 > ingest::MAX_FILE_BYTES {
+                return Err(format!(
+                    "larger than {} MB: not parsed",
+                    ingest::MAX_FILE_BYTES >> 20
+                ));
+            }
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut h);
+            let made = Made::Buffer(h.finish());
+            if let Some(p) = self.cached(path, made) {
+                return Ok(p);
+            }
+            let parsed = Arc::new(Parsed::from(ingest::classify(
+                input,
+                text.as_bytes().to_vec(),
+                root,
+            )));
+            self.keep(path, made, &parsed);
+            return Ok(parsed);
+        }
+        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        let made = Made::Disk(meta.len(), meta.modified().ok());
+        if let Some(p) = self.cached(path, made) {
+            return Ok(p);
+        }
+        let parsed = ingest::Disk.parse(input, root)?;
+        self.keep(path, made, &parsed);
+        Ok(parsed)
+    }
+}

@@ -1,0 +1,226 @@
+//! `tendon lsp` end to end: JSON-RPC over the process's stdio.
+
+mod common;
+
+use std::path::Path;
+
+use common::lsp::{Client, apply, codes, file_uri};
+use common::scratch;
+use serde_json::{Value, json};
+
+fn copy_fixture(from: &str, to: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(from);
+    for entry in std::fs::read_dir(src).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json" || e == "bicep") {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn c(code: &str, line: u64, ch: u64) -> (String, u64, u64) {
+    (code.to_string(), line, ch)
+}
+
+fn open(client: &mut Client, uri: &str, text: &str) {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}),
+    );
+}
+
+fn change(client: &mut Client, uri: &str, version: i64, text: &str) {
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+    );
+}
+
+fn actions(client: &mut Client, uri: &str, diags: &[Value]) -> Vec<Value> {
+    let r = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": diags[0]["range"], "context": {"diagnostics": diags}}),
+    );
+    r["result"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn edits_update_both_files_and_quick_fixes_apply() {
+    let dir = scratch("lsp-two-files");
+    copy_fixture("fixtures/AKS011/fail", &dir);
+    let (a_path, b_path) = (dir.join("cluster-a.json"), dir.join("cluster-b.json"));
+    let (a, b) = (file_uri(&a_path), file_uri(&b_path));
+    let a_text = std::fs::read_to_string(&a_path).unwrap();
+    let b_text = std::fs::read_to_string(&b_path).unwrap();
+
+    let mut client = Client::start(&dir);
+    let init = client.initialize(&dir);
+    assert_eq!(init["result"]["serverInfo"]["name"], "tendon");
+    assert_eq!(
+        init["result"]["capabilities"]["textDocumentSync"]["change"],
+        1
+    );
+    // The whole workspace is linted at once, files not open included.
+    assert_eq!(codes(&client.diagnostics(&a)), [c("AKS021", 20, 45)]);
+    let shared = client.diagnostics(&b);
+    assert_eq!(codes(&shared), [c("AKS011", 15, 28)]);
+    let d = &shared[0];
+    assert_eq!(d["source"], "tendon");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(
+        d["codeDescription"]["href"],
+        "https://learn.microsoft.com/azure/aks/configure-kubenet"
+    );
+    assert_eq!(d["relatedInformation"][0]["location"]["uri"], a.as_str());
+    assert_eq!(
+        d["relatedInformation"][0]["location"]["range"]["start"],
+        json!({"line": 17, "character": 76})
+    );
+    assert_eq!(
+        d["relatedInformation"][0]["message"],
+        "cluster 'aks-a' uses the subnet here"
+    );
+
+    // Quick fix: suppress it on its line, indented like the line, with a reason to write.
+    open(&mut client, &b, &b_text);
+    let shared = client.diagnostics(&b);
+    assert_eq!(client.diagnostics(&a).len(), 1);
+    let fixes = actions(&mut client, &b, &shared);
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(fixes[0]["title"], "Suppress AKS011 on this line");
+    assert_eq!(fixes[0]["kind"], "quickfix");
+    let edits = fixes[0]["edit"]["changes"][b.as_str()]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        edits,
+        [
+            json!({"range": {"start": {"line": 15, "character": 0}, "end": {"line": 15, "character": 0}},
+                "newText": "            // tendon-disable-next-line AKS011 <reason>\n"})
+        ]
+    );
+    let suppressed = apply(&b_text, &edits);
+    change(&mut client, &b, 2, &suppressed);
+    assert_eq!(codes(&client.diagnostics(&b)), []);
+    assert_eq!(codes(&client.diagnostics(&a)), [c("AKS021", 20, 45)]);
+
+    // Hover on the rule in the suppression: its documentation.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": b}, "position": {"line": 15, "character": 43}}),
+    );
+    let doc = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        doc.starts_with("# AKS011 (kubenet-shared-subnet)"),
+        "{hover}"
+    );
+    assert_eq!(
+        hover["result"]["range"],
+        json!({"start": {"line": 15, "character": 40}, "end": {"line": 15, "character": 46}})
+    );
+
+    // Editing the other file (its own subnet) ends the sharing: the
+    // suppression in this file is now unused (TDN004).
+    open(&mut client, &a, &a_text);
+    assert_eq!(client.diagnostics(&a).len(), 1);
+    let own_subnet = a_text.replace(
+        "parameters('vnetName'), 'aks')",
+        "parameters('vnetName'), 'aks-a')",
+    );
+    change(&mut client, &a, 2, &own_subnet);
+    assert_eq!(codes(&client.diagnostics(&a)), [c("AKS021", 20, 45)]);
+    let unused = client.diagnostics(&b);
+    assert_eq!(codes(&unused), [c("TDN004", 15, 40)]);
+    assert_eq!(unused[0]["tags"], json!([1]));
+    let fixes = actions(&mut client, &b, &unused);
+    assert_eq!(fixes[0]["title"], "Remove unused suppression of AKS011");
+    let edits = fixes[0]["edit"]["changes"][b.as_str()]
+        .as_array()
+        .unwrap()
+        .clone();
+    let cleaned = apply(&suppressed, &edits);
+    assert_eq!(cleaned, b_text);
+    change(&mut client, &b, 3, &cleaned);
+    assert_eq!(codes(&client.diagnostics(&b)), []);
+
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn bicep_quick_fix_is_a_pragma() {
+    let dir = scratch("lsp-bicep");
+    copy_fixture("fixtures/AKS001/fail-bicep", &dir);
+    let path = dir.join("main.bicep");
+    let uri = file_uri(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&dir);
+    client.initialize(&dir);
+    let diags = client.diagnostics(&uri);
+    let first = diags
+        .iter()
+        .find(|d| d["code"] == "AKS001")
+        .cloned()
+        .expect("AKS001");
+    let fixes = actions(&mut client, &uri, std::slice::from_ref(&first));
+    let edit = &fixes[0]["edit"]["changes"][uri.as_str()][0];
+    let line = first["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let indent: String = text
+        .lines()
+        .nth(line)
+        .unwrap()
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    assert_eq!(
+        edit["newText"],
+        format!("{indent}#disable-next-line AKS001 // <reason>\n")
+    );
+    let fixed = apply(&text, std::slice::from_ref(edit));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "bicep", "version": 1, "text": fixed}}),
+    );
+    let after = client.diagnostics(&uri);
+    assert_eq!(
+        codes(&after).iter().filter(|d| d.0 == "AKS001").count(),
+        codes(&diags).iter().filter(|d| d.0 == "AKS001").count() - 1,
+        "{after:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn bad_messages_get_errors_and_the_server_goes_on() {
+    let dir = scratch("lsp-robust");
+    let mut client = Client::start(&dir);
+    // Before `initialize`: refused.
+    let early = client.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002);
+    client.initialize(&dir);
+    // Not JSON: a parse error with a null id.
+    client.send_raw(b"Content-Length: 5\r\n\r\n{{{{{");
+    let bad = client.wait(|m| m["id"].is_null() && m.get("error").is_some());
+    assert_eq!(bad["error"]["code"], -32700);
+    // Unknown methods and bad parameters.
+    assert_eq!(
+        client.request("tendon/nothing", json!({}))["error"]["code"],
+        -32601
+    );
+    assert_eq!(
+        client.request("textDocument/codeAction", json!({"nope": 1}))["error"]["code"],
+        -32602
+    );
+    // A document that does not exist, or is not a file: nothing, no crash.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "untitled:Untitled-1", "languageId": "json", "version": 1, "text": "{"}}),
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": file_uri(&dir.join("gone.json"))}, "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(hover["result"], Value::Null);
+    // `exit` without `shutdown`: exit code 1, as the spec says.
+    assert_eq!(client.exit(), Some(1));
+}
