@@ -150,48 +150,75 @@ fn setting(
 pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)]) -> Value {
     let net = c.network.as_ref();
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));
-    let sku = c.sku.as_ref();
-    let automatic = derive::is_automatic(sku) == Ok(true);
-    let (plugin, overlay) = match derive::effective_plugin(net, sku) {
+    let automatic = derive::is_automatic(c.sku.as_ref()) == Ok(true);
+    let (plugin, overlay) = match derive::effective_plugin(net, c.sku.as_ref()) {
         Ok((p, overlay)) => (Ok(p), overlay),
         Err(r) => (Err(r), false),
     };
     let mut o = Object::new();
-    // Set: where it is written (or the SKU that decides it); unset: the
-    // cluster's first line, where the user adds it.
-    let written = net.and_then(|n| n.get("networkPlugin"));
-    let plugin_origin = if automatic {
-        sku.and_then(|s| s.get("name"))
-            .and_then(|v| v.origin)
-            .or(omitted_at)
-    } else {
-        match written {
-            Some(v) => v.origin.or(omitted_at),
-            None if net.is_some_and(Value::is_unknown) => omitted_at,
-            None => Some(c.head),
-        }
+    let plugin_value = match &plugin {
+        Ok(Some(p)) => Value::str(p.clone()),
+        Ok(None) => Value::null(),
+        Err(r) => Value::unknown(r.clone()),
     };
+    let plugin_at = plugin_origin(c, automatic, omitted_at);
+    o.insert("plugin".into(), plugin_value.with_origin(plugin_at));
+    o.insert("overlay".into(), overlay_value(net, automatic, overlay));
+    insert_pod_range(&mut o, &plugin, overlay, net, omitted_at);
+    for (key, default) in [
+        ("serviceCidr", derive::DEFAULT_SERVICE_CIDR),
+        ("dnsServiceIP", derive::DEFAULT_DNS_SERVICE_IP),
+    ] {
+        insert_setting(&mut o, key, setting(net, key, default, omitted_at));
+    }
+    let pools_at = c.pools_origin.or(Some(c.origin.loc));
     o.insert(
-        "plugin".into(),
-        match &plugin {
-            Ok(Some(p)) => Value::str(p.clone()),
-            Ok(None) => Value::null(),
-            Err(r) => Value::unknown(r.clone()),
-        }
-        .with_origin(plugin_origin),
+        "nodeCeiling".into(),
+        derived_value(&node_ceiling(pools), pools_at),
     );
-    // Overlay is known only when networkPluginMode is (or the SKU decides it).
+    Value::new(Kind::Object(o), omitted_at)
+}
+
+/// Where the plugin is decided. Set: where it is written (or the SKU that
+/// decides it); unset: the cluster's first line, where the user adds it.
+fn plugin_origin(c: &ClusterFact, automatic: bool, omitted_at: Option<Loc>) -> Option<Loc> {
+    let net = c.network.as_ref();
+    if automatic {
+        return c
+            .sku
+            .as_ref()
+            .and_then(|s| s.get("name"))
+            .and_then(|v| v.origin)
+            .or(omitted_at);
+    }
+    match net.and_then(|n| n.get("networkPlugin")) {
+        Some(v) => v.origin.or(omitted_at),
+        None if net.is_some_and(Value::is_unknown) => omitted_at,
+        None => Some(c.head),
+    }
+}
+
+/// Whether the cluster uses overlay: known only when `networkPluginMode` is
+/// (or the SKU decides it).
+fn overlay_value(net: Option<&Value>, automatic: bool, overlay: bool) -> Value {
     let mode = derive::field(net, "networkPluginMode");
-    o.insert(
-        "overlay".into(),
-        match mode.as_ref().map(|m| m.map(|v| &v.kind)) {
-            _ if automatic => Value::bool(true),
-            Err(r) | Ok(Some(Kind::Unknown(r))) => Value::unknown(r.clone()),
-            _ => Value::bool(overlay),
-        },
-    );
-    // Pods get their own range with kubenet and overlay; flat Azure CNI uses the subnet.
-    match &plugin {
+    match mode.as_ref().map(|m| m.map(|v| &v.kind)) {
+        _ if automatic => Value::bool(true),
+        Err(r) | Ok(Some(Kind::Unknown(r))) => Value::unknown(r.clone()),
+        _ => Value::bool(overlay),
+    }
+}
+
+/// `podCidr` (with its /24 block count) where pods get their own range:
+/// kubenet and overlay; flat Azure CNI uses the subnet, so it has none.
+fn insert_pod_range(
+    o: &mut Object,
+    plugin: &Result<Option<String>, String>,
+    overlay: bool,
+    net: Option<&Value>,
+    omitted_at: Option<Loc>,
+) {
+    let unknown = match plugin {
         Ok(Some(p)) if p == "kubenet" || (p == "azure" && overlay) => {
             let (v, d) = setting(net, "podCidr", derive::DEFAULT_POD_CIDR, omitted_at);
             if let Some(n) = v.as_str().and_then(blocks_of_24) {
@@ -203,38 +230,30 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
                 };
                 o.insert("podBlocksText".into(), Value::str(text).located_as(&v));
             }
-            o.insert("podCidr".into(), v);
-            o.insert("podCidrDefault".into(), Value::bool(d));
-            o.insert("podCidrNote".into(), note(d));
+            insert_setting(o, "podCidr", (v, d));
+            return;
         }
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            o.insert(
-                "podCidr".into(),
-                Value::unknown("the network plugin is not set, so the pod range is implicit")
-                    .with_origin(omitted_at),
-            );
-        }
-        Err(r) => {
-            o.insert(
-                "podCidr".into(),
-                Value::unknown(r.clone()).with_origin(omitted_at),
-            );
-        }
+        Ok(Some(_)) => return,
+        Ok(None) => Value::unknown("the network plugin is not set, so the pod range is implicit"),
+        Err(r) => Value::unknown(r.clone()),
+    };
+    o.insert("podCidr".into(), unknown.with_origin(omitted_at));
+}
+
+/// A setting as `key`, `keyDefault` and `keyNote`, so messages can say a
+/// value is AKS's default.
+fn insert_setting(o: &mut Object, key: &str, (value, defaulted): (Value, bool)) {
+    o.insert(key.into(), value);
+    o.insert(format!("{key}Default"), Value::bool(defaulted));
+    o.insert(format!("{key}Note"), note(defaulted));
+}
+
+/// How many nodes all pools together may reach: unknown if any pool's is,
+/// or if the templates declare no pool.
+fn node_ceiling(pools: &[(&PoolFact, &PoolEffective)]) -> Derived {
+    if pools.is_empty() {
+        return Err("the cluster has no node pools in the templates".into());
     }
-    let (svc, svc_default) = setting(net, "serviceCidr", derive::DEFAULT_SERVICE_CIDR, omitted_at);
-    o.insert("serviceCidr".into(), svc);
-    o.insert("serviceCidrDefault".into(), Value::bool(svc_default));
-    o.insert("serviceCidrNote".into(), note(svc_default));
-    let (dns, dns_default) = setting(
-        net,
-        "dnsServiceIP",
-        derive::DEFAULT_DNS_SERVICE_IP,
-        omitted_at,
-    );
-    o.insert("dnsServiceIP".into(), dns);
-    o.insert("dnsServiceIPDefault".into(), Value::bool(dns_default));
-    o.insert("dnsServiceIPNote".into(), note(dns_default));
     let mut ceiling: Derived = Ok(0);
     for (_, e) in pools {
         ceiling = match (ceiling, &e.max_nodes) {
@@ -243,12 +262,7 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
             (Ok(_), Err(r)) => Err(r.clone()),
         };
     }
-    if pools.is_empty() {
-        ceiling = Err("the cluster has no node pools in the templates".into());
-    }
-    let pools_at = c.pools_origin.or(Some(c.origin.loc));
-    o.insert("nodeCeiling".into(), derived_value(&ceiling, pools_at));
-    Value::new(Kind::Object(o), omitted_at)
+    ceiling
 }
 
 #[cfg(test)]

@@ -290,222 +290,294 @@ fn extract_resources(dep: &Deployment) -> Facts {
     let mut f = Facts::default();
     let prefix = resource_id::scope_prefix(dep.scope.level, None, None);
     for res in &dep.resources {
-        let origin = Origin {
-            file: dep.file,
-            parameters_file: dep.parameters_file,
-            parameters_loc: dep.parameters_loc,
-            loc: res.loc,
-            conditional: res.conditional,
-        };
-        let id = res.id.as_deref().map(canonical);
-        let name = res.name.clone();
-        let t = res.resource_type.as_str();
-        if type_is(res, "Microsoft.ContainerService/managedClusters") {
-            let p = props(res);
-            let pools = items(p.get("agentPoolProfiles"))
-                .into_iter()
-                .map(|pool| PoolFact {
-                    name: pool
-                        .get("name")
-                        .cloned()
-                        .unwrap_or_else(|| Value::unknown("pool has no name")),
-                    loc: pool.origin,
-                    props: pool,
-                    inline: true,
-                })
-                .collect();
-            f.clusters.push(ClusterFact {
-                origin,
-                head: res
-                    .body
-                    .get("type")
-                    .and_then(|t| t.origin)
-                    .unwrap_or(res.loc),
-                sku: res.body.get("sku").cloned(),
-                id,
-                name,
-                // Unknown properties leave every setting unknown, not unset.
-                network: if p.is_unknown() {
-                    Some(p.clone())
-                } else {
-                    p.get("networkProfile").cloned()
-                },
-                identity: res.body.get("identity").cloned(),
-                addons: p.get("addonProfiles").cloned(),
-                pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
-                pools,
-                api_version: res.body.get("apiVersion").cloned(),
-                service_principal: p
-                    .get_path(&["servicePrincipalProfile", "clientId"])
-                    .cloned(),
-                depends_on: items(res.body.get("dependsOn")),
-                waits_for: Vec::new(),
-            });
-        } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {
-            let short = res
-                .name
-                .as_str()
-                .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
-                .unwrap_or_else(|| res.name.clone());
-            f.child_pools.push(ChildPoolFact {
-                cluster_id: id
-                    .as_deref()
-                    .and_then(resource_id::parent)
-                    .map(str::to_string),
-                pool: PoolFact {
-                    props: props(res),
-                    name: short,
-                    loc: Some(res.loc),
-                    inline: false,
-                },
-            });
-        } else if type_is(res, "Microsoft.Network/virtualNetworks") {
-            let p = props(res);
-            for sn in items(p.get("subnets")) {
-                let sn_name = sn
-                    .get("name")
-                    .cloned()
-                    .unwrap_or_else(|| Value::unknown("subnet has no name"));
-                // Under the VNet's own id: a VNet deployed by a nested deployment
-                // or module lives in that deployment's scope, not the root's.
-                let sn_id = match (id.as_deref(), sn_name.as_str()) {
-                    (Some(v), Some(s)) => Some(canonical(&format!("{v}/subnets/{s}"))),
-                    _ => None,
-                };
-                f.subnets.push(SubnetFact {
-                    origin: Origin {
-                        loc: sn.origin.unwrap_or(res.loc),
-                        ..origin
-                    },
-                    id: sn_id,
-                    name: sn_name,
-                    vnet_id: id.clone(),
-                    props: sn.get("properties").cloned().unwrap_or_else(Value::null),
-                });
-            }
-            f.vnets.push(VnetFact {
-                origin,
-                id,
-                name,
-                address_prefixes: p.get_path(&["addressSpace", "addressPrefixes"]).cloned(),
-                peerings: items(p.get("virtualNetworkPeerings")),
-            });
-        } else if type_is(res, "Microsoft.Network/virtualNetworks/subnets") {
-            let short = res
-                .name
-                .as_str()
-                .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
-                .unwrap_or_else(|| res.name.clone());
-            f.subnets.push(SubnetFact {
-                origin,
-                vnet_id: id
-                    .as_deref()
-                    .and_then(resource_id::parent)
-                    .map(str::to_string),
-                id,
-                name: short,
-                props: props(res),
-            });
-        } else if type_is(res, "Microsoft.Network/routeTables") {
-            let p = props(res);
-            f.route_tables.push(RouteTableFact {
-                origin,
-                id,
-                name,
-                routes: items(p.get("routes")),
-                disable_bgp: p.get("disableBgpRoutePropagation").cloned(),
-            });
-        } else if type_is(res, "Microsoft.Network/routeTables/routes") {
-            f.child_routes.push(ChildFact {
-                parent_id: id
-                    .as_deref()
-                    .and_then(resource_id::parent)
-                    .map(str::to_string),
-                item: child_item(res),
-            });
-        } else if type_is(
-            res,
-            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-        ) {
-            f.child_peerings.push(ChildFact {
-                parent_id: id
-                    .as_deref()
-                    .and_then(resource_id::parent)
-                    .map(str::to_string),
-                item: child_item(res),
-            });
-        } else if type_is(res, "Microsoft.Network/networkSecurityGroups") {
-            let p = props(res);
-            f.nsgs.push(NsgFact {
-                origin,
-                id,
-                name,
-                rules: items(p.get("securityRules")),
-            });
-        } else if type_is(res, "Microsoft.Network/networkSecurityGroups/securityRules") {
-            f.child_rules.push(ChildFact {
-                parent_id: id
-                    .as_deref()
-                    .and_then(resource_id::parent)
-                    .map(str::to_string),
-                item: child_item(res),
-            });
-        } else if GATEWAY_TYPES.iter().any(|g| type_is(res, g)) {
-            let vnet_id = items(props(res).get("ipConfigurations"))
-                .iter()
-                .find_map(|c| id_of(c.get_path(&["properties", "subnet", "id"])))
-                .and_then(|s| resource_id::parent(&s).map(str::to_string));
-            f.gateways.push(GatewayFact {
-                origin,
-                id,
-                name,
-                resource_type: res.resource_type.clone(),
-                vnet_id,
-            });
-        } else if type_is(res, "Microsoft.Network/applicationGateways") {
-            let p = props(res);
-            let subnets = match known_at(&p, &["gatewayIPConfigurations"]) {
-                Some(configs) if configs.as_array().is_some() => items(Some(&configs))
-                    .iter()
-                    .filter_map(|c| known_at(c, &["properties", "subnet", "id"]))
-                    .collect(),
-                // Configurations not known: nor are their subnets.
-                Some(unknown) if unknown.is_unknown() => vec![unknown],
-                _ => Vec::new(),
-            };
-            f.application_gateways.push(ApplicationGatewayFact {
-                origin,
-                id,
-                name,
-                subnets,
-            });
-        } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
-            f.identities.push(IdentityFact { origin, id, name });
-        } else if type_is(res, "Microsoft.Authorization/roleDefinitions") {
-            let p = props(res);
-            let actions = items(p.get("permissions"))
-                .iter()
-                .flat_map(|perm| items(perm.get("actions")))
-                .collect();
-            f.role_definitions.push((res.name.clone(), actions));
-        } else if t.to_ascii_lowercase().ends_with("roleassignments") {
-            let p = props(res);
-            let scope = role_assignment_scope(res, &prefix);
-            f.role_assignments.push(RoleAssignmentFact {
-                origin,
-                id,
-                name,
-                scope,
-                role_definition_id: p
-                    .get("roleDefinitionId")
-                    .cloned()
-                    .unwrap_or_else(Value::null),
-                principal_id: p.get("principalId").cloned().unwrap_or_else(Value::null),
-                principal_type: p.get("principalType").cloned().unwrap_or_else(Value::null),
-            });
-        }
+        push_resource(&mut f, Declared::new(dep, res), &prefix);
     }
     f
+}
+
+/// What every fact of one resource shares, so the extractor of each kind
+/// takes one argument.
+struct Declared<'r> {
+    res: &'r Resource,
+    origin: Origin,
+    /// Canonical id, when the name is known.
+    id: Option<String>,
+    name: Value,
+}
+
+impl<'r> Declared<'r> {
+    fn new(dep: &Deployment, res: &'r Resource) -> Declared<'r> {
+        Declared {
+            res,
+            origin: Origin {
+                file: dep.file,
+                parameters_file: dep.parameters_file,
+                parameters_loc: dep.parameters_loc,
+                loc: res.loc,
+                conditional: res.conditional,
+            },
+            id: res.id.as_deref().map(canonical),
+            name: res.name.clone(),
+        }
+    }
+
+    /// The parent's canonical id, for a child resource (`…/subnets/x`).
+    fn parent_id(&self) -> Option<String> {
+        self.id
+            .as_deref()
+            .and_then(resource_id::parent)
+            .map(str::to_string)
+    }
+}
+
+/// Files one resource under its kind; other types hold no networking fact.
+/// The first matching kind wins, so the order of the tests matters.
+fn push_resource(f: &mut Facts, r: Declared, prefix: &str) {
+    let res = r.res;
+    if type_is(res, "Microsoft.ContainerService/managedClusters") {
+        f.clusters.push(cluster(r));
+    } else if type_is(res, "Microsoft.ContainerService/managedClusters/agentPools") {
+        f.child_pools.push(child_pool(r));
+    } else if type_is(res, "Microsoft.Network/virtualNetworks") {
+        f.subnets.extend(inline_subnets(&r));
+        f.vnets.push(vnet(r));
+    } else if type_is(res, "Microsoft.Network/virtualNetworks/subnets") {
+        f.subnets.push(child_subnet(r));
+    } else if type_is(res, "Microsoft.Network/routeTables") {
+        f.route_tables.push(route_table(r));
+    } else if type_is(res, "Microsoft.Network/routeTables/routes") {
+        f.child_routes.push(child(&r));
+    } else if type_is(
+        res,
+        "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    ) {
+        f.child_peerings.push(child(&r));
+    } else if type_is(res, "Microsoft.Network/networkSecurityGroups") {
+        f.nsgs.push(nsg(r));
+    } else if type_is(res, "Microsoft.Network/networkSecurityGroups/securityRules") {
+        f.child_rules.push(child(&r));
+    } else if GATEWAY_TYPES.iter().any(|g| type_is(res, g)) {
+        f.gateways.push(gateway(r));
+    } else if type_is(res, "Microsoft.Network/applicationGateways") {
+        f.application_gateways.push(application_gateway(r));
+    } else if type_is(res, "Microsoft.ManagedIdentity/userAssignedIdentities") {
+        f.identities.push(identity(r));
+    } else if type_is(res, "Microsoft.Authorization/roleDefinitions") {
+        f.role_definitions.push(role_definition(r));
+    } else if res
+        .resource_type
+        .to_ascii_lowercase()
+        .ends_with("roleassignments")
+    {
+        f.role_assignments.push(role_assignment(r, prefix));
+    }
+}
+
+/// A cluster with its inline `agentPoolProfiles`.
+fn cluster(r: Declared) -> ClusterFact {
+    let res = r.res;
+    let p = props(res);
+    let pools = items(p.get("agentPoolProfiles"))
+        .into_iter()
+        .map(|pool| PoolFact {
+            name: pool
+                .get("name")
+                .cloned()
+                .unwrap_or_else(|| Value::unknown("pool has no name")),
+            loc: pool.origin,
+            props: pool,
+            inline: true,
+        })
+        .collect();
+    ClusterFact {
+        origin: r.origin,
+        head: res
+            .body
+            .get("type")
+            .and_then(|t| t.origin)
+            .unwrap_or(res.loc),
+        sku: res.body.get("sku").cloned(),
+        id: r.id,
+        name: r.name,
+        // Unknown properties leave every setting unknown, not unset.
+        network: if p.is_unknown() {
+            Some(p.clone())
+        } else {
+            p.get("networkProfile").cloned()
+        },
+        identity: res.body.get("identity").cloned(),
+        addons: p.get("addonProfiles").cloned(),
+        pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
+        pools,
+        api_version: res.body.get("apiVersion").cloned(),
+        service_principal: p
+            .get_path(&["servicePrincipalProfile", "clientId"])
+            .cloned(),
+        depends_on: items(res.body.get("dependsOn")),
+        waits_for: Vec::new(),
+    }
+}
+
+/// An `agentPools` resource, attached to its cluster when linking.
+fn child_pool(r: Declared) -> ChildPoolFact {
+    ChildPoolFact {
+        cluster_id: r.parent_id(),
+        pool: PoolFact {
+            props: props(r.res),
+            name: short_name(r.res),
+            loc: Some(r.res.loc),
+            inline: false,
+        },
+    }
+}
+
+/// The subnets a VNet declares inline.
+fn inline_subnets(r: &Declared) -> Vec<SubnetFact> {
+    let mut out = Vec::new();
+    for sn in items(props(r.res).get("subnets")) {
+        let sn_name = sn
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| Value::unknown("subnet has no name"));
+        // Under the VNet's own id: a VNet deployed by a nested deployment
+        // or module lives in that deployment's scope, not the root's.
+        let sn_id = match (r.id.as_deref(), sn_name.as_str()) {
+            (Some(v), Some(s)) => Some(canonical(&format!("{v}/subnets/{s}"))),
+            _ => None,
+        };
+        out.push(SubnetFact {
+            origin: Origin {
+                loc: sn.origin.unwrap_or(r.res.loc),
+                ..r.origin
+            },
+            id: sn_id,
+            name: sn_name,
+            vnet_id: r.id.clone(),
+            props: sn.get("properties").cloned().unwrap_or_else(Value::null),
+        });
+    }
+    out
+}
+
+/// A VNet itself: its address space and inline peerings.
+fn vnet(r: Declared) -> VnetFact {
+    let p = props(r.res);
+    VnetFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        address_prefixes: p.get_path(&["addressSpace", "addressPrefixes"]).cloned(),
+        peerings: items(p.get("virtualNetworkPeerings")),
+    }
+}
+
+/// A `virtualNetworks/subnets` resource.
+fn child_subnet(r: Declared) -> SubnetFact {
+    SubnetFact {
+        origin: r.origin,
+        vnet_id: r.parent_id(),
+        name: short_name(r.res),
+        props: props(r.res),
+        id: r.id,
+    }
+}
+
+/// A route table with its inline routes.
+fn route_table(r: Declared) -> RouteTableFact {
+    let p = props(r.res);
+    RouteTableFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        routes: items(p.get("routes")),
+        disable_bgp: p.get("disableBgpRoutePropagation").cloned(),
+    }
+}
+
+/// A route, peering or security rule declared as its own resource.
+fn child(r: &Declared) -> ChildFact {
+    ChildFact {
+        parent_id: r.parent_id(),
+        item: child_item(r.res),
+    }
+}
+
+/// An NSG with its inline security rules.
+fn nsg(r: Declared) -> NsgFact {
+    NsgFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        rules: items(props(r.res).get("securityRules")),
+    }
+}
+
+/// A gateway to on-premises, and the VNet its first IP configuration's subnet is in.
+fn gateway(r: Declared) -> GatewayFact {
+    let vnet_id = items(props(r.res).get("ipConfigurations"))
+        .iter()
+        .find_map(|c| id_of(c.get_path(&["properties", "subnet", "id"])))
+        .and_then(|s| resource_id::parent(&s).map(str::to_string));
+    GatewayFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        resource_type: r.res.resource_type.clone(),
+        vnet_id,
+    }
+}
+
+/// An Application Gateway and the subnets its gateway IP configurations name.
+fn application_gateway(r: Declared) -> ApplicationGatewayFact {
+    let p = props(r.res);
+    let subnets = match known_at(&p, &["gatewayIPConfigurations"]) {
+        Some(configs) if configs.as_array().is_some() => items(Some(&configs))
+            .iter()
+            .filter_map(|c| known_at(c, &["properties", "subnet", "id"]))
+            .collect(),
+        // Configurations not known: nor are their subnets.
+        Some(unknown) if unknown.is_unknown() => vec![unknown],
+        _ => Vec::new(),
+    };
+    ApplicationGatewayFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        subnets,
+    }
+}
+
+/// A user-assigned identity.
+fn identity(r: Declared) -> IdentityFact {
+    IdentityFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+    }
+}
+
+/// A custom role definition: its GUID (name) and the actions of all its permissions.
+fn role_definition(r: Declared) -> (Value, Vec<Value>) {
+    let actions = items(props(r.res).get("permissions"))
+        .iter()
+        .flat_map(|perm| items(perm.get("actions")))
+        .collect();
+    (r.name, actions)
+}
+
+/// A role assignment, with its scope resolved against the deployment's `prefix`.
+fn role_assignment(r: Declared, prefix: &str) -> RoleAssignmentFact {
+    let p = props(r.res);
+    let field = |key: &str| p.get(key).cloned().unwrap_or_else(Value::null);
+    RoleAssignmentFact {
+        origin: r.origin,
+        id: r.id,
+        name: r.name,
+        scope: role_assignment_scope(r.res, prefix),
+        role_definition_id: field("roleDefinitionId"),
+        principal_id: field("principalId"),
+        principal_type: field("principalType"),
+    }
 }
 
 /// The value at `path`, or the unknown value met on the way there.
@@ -523,14 +595,17 @@ fn known_at(v: &Value, path: &[&str]) -> Option<Value> {
 /// A child resource (route, security rule) in the shape of an inline item.
 fn child_item(res: &Resource) -> Value {
     let mut obj = crate::value::Object::new();
-    let short = res
-        .name
-        .as_str()
-        .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
-        .unwrap_or_else(|| res.name.clone());
-    obj.insert("name".into(), short);
+    obj.insert("name".into(), short_name(res));
     obj.insert("properties".into(), props(res));
     Value::new(Kind::Object(obj), Some(res.loc))
+}
+
+/// A child resource's own name, the last segment of `parent/child`.
+fn short_name(res: &Resource) -> Value {
+    res.name
+        .as_str()
+        .map(|n| Value::str(resource_id::last_name(n)).located_as(&res.name))
+        .unwrap_or_else(|| res.name.clone())
 }
 
 /// Scope of a role assignment: its `scope` property, the resource an old-style

@@ -144,82 +144,127 @@ fn blocks<'a>(
     destination: &Addrs,
     all: impl Iterator<Item = &'a Rule>,
 ) -> bool {
-    if deny.access != Some(Access::Deny) || deny.direction != Some(direction) {
-        return false;
-    }
-    let Some(priority) = deny.priority else {
+    let Some(reach) = DenyReach::of(deny, direction, source, destination) else {
         return false;
     };
-    // Addresses the deny surely matches; an unknown side could miss the flow entirely.
-    let (Some(deny_src), Some(deny_dst)) = (&deny.src.lower, &deny.dst.lower) else {
-        return false;
-    };
-    let src = deny_src.intersect(source);
-    let dst = deny_dst.intersect(destination);
-
-    // An unknown protocol or port list is still *some* value, so the deny blocks part of
-    // the flow; but which part is unknown, so it only counts if no allow touches it at all.
-    let mut exact = true;
-    let mut surely = |dim: &Dim<Ranges>, full: Ranges| match &dim.lower {
-        Some(r) => r.clone(),
-        None => {
-            exact = false;
-            full
-        }
-    };
-    let rest = [
-        surely(&deny.proto, Ranges::full(PROTO_MAX)),
-        surely(&deny.sport, Ranges::full(PORT_MAX)),
-        surely(&deny.dport, Ranges::full(PORT_MAX)),
-    ];
-
-    // Everything that might be an allow evaluated before the deny, as broad as it might be.
-    let allows: Vec<&Rule> = all
-        .filter(|a| !ptr::eq(*a, deny))
-        .filter(|a| a.access != Some(Access::Deny))
-        .filter(|a| a.direction.is_none_or(|d| d == direction))
-        .filter(|a| a.priority.is_none_or(|p| p <= priority))
-        .collect();
-
+    let allows = allows_before(deny, direction, reach.priority, all);
     // Families never match each other, so each source/destination family pair is its own
     // box; the union of boxes is then a plain n-dimensional coverage question.
     for src_v6 in [false, true] {
         for dst_v6 in [false, true] {
-            let mut region = vec![src.family(src_v6).clone(), dst.family(dst_v6).clone()];
-            region.extend(rest.iter().cloned());
-            if region.iter().any(Ranges::is_empty) {
-                continue;
-            }
-            let boxes: Vec<Vec<Ranges>> = allows
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.src.upper.family(src_v6).clone(),
-                        a.dst.upper.family(dst_v6).clone(),
-                        a.proto.upper.clone(),
-                        a.sport.upper.clone(),
-                        a.dport.upper.clone(),
-                    ]
-                })
-                .collect();
-            let boxes: Vec<&[Ranges]> = boxes.iter().map(Vec::as_slice).collect();
-            let blocked = if exact {
-                // Out of budget: the answer is unknown, and unknown is not reported.
-                let mut budget = COVER_BUDGET;
-                !covered(&region, &boxes, &mut budget)
-            } else {
-                !boxes.iter().any(|b| {
-                    b.iter()
-                        .zip(&region)
-                        .all(|(have, need)| have.intersects(need))
-                })
-            };
-            if blocked {
+            if reach.blocks_in(src_v6, dst_v6, &allows) {
                 return true;
             }
         }
     }
     false
+}
+
+/// The part of a flow a deny surely matches: only this part may be called blocked.
+struct DenyReach {
+    priority: u32,
+    src: Addrs,
+    dst: Addrs,
+    /// Protocols, source ports, destination ports.
+    rest: [Ranges; 3],
+    /// Whether `rest` is known; if not, see [`DenyReach::blocks_in`].
+    exact: bool,
+}
+
+impl DenyReach {
+    /// `None` when `deny` is not a deny of `direction` with a known priority, or an
+    /// address side is unknown (it could miss the flow entirely).
+    fn of(
+        deny: &Rule,
+        direction: Direction,
+        source: &Addrs,
+        destination: &Addrs,
+    ) -> Option<DenyReach> {
+        if deny.access != Some(Access::Deny) || deny.direction != Some(direction) {
+            return None;
+        }
+        let priority = deny.priority?;
+        let (Some(deny_src), Some(deny_dst)) = (&deny.src.lower, &deny.dst.lower) else {
+            return None;
+        };
+        // An unknown protocol or port list is still *some* value, so the deny blocks part
+        // of the flow; but which part is unknown, so it is taken as everything.
+        let mut exact = true;
+        let mut surely = |dim: &Dim<Ranges>, full: Ranges| match &dim.lower {
+            Some(r) => r.clone(),
+            None => {
+                exact = false;
+                full
+            }
+        };
+        let rest = [
+            surely(&deny.proto, Ranges::full(PROTO_MAX)),
+            surely(&deny.sport, Ranges::full(PORT_MAX)),
+            surely(&deny.dport, Ranges::full(PORT_MAX)),
+        ];
+        Some(DenyReach {
+            priority,
+            src: deny_src.intersect(source),
+            dst: deny_dst.intersect(destination),
+            rest,
+            exact,
+        })
+    }
+
+    /// Is some of the reach in one source/destination family pair left uncovered by
+    /// `allows`? With unknown protocols or ports the part blocked is unknown, so it
+    /// only counts if no allow touches the reach at all.
+    fn blocks_in(&self, src_v6: bool, dst_v6: bool, allows: &[&Rule]) -> bool {
+        let mut region = vec![
+            self.src.family(src_v6).clone(),
+            self.dst.family(dst_v6).clone(),
+        ];
+        region.extend(self.rest.iter().cloned());
+        if region.iter().any(Ranges::is_empty) {
+            return false;
+        }
+        let boxes: Vec<Vec<Ranges>> = allows
+            .iter()
+            .map(|a| allow_box(a, src_v6, dst_v6))
+            .collect();
+        let boxes: Vec<&[Ranges]> = boxes.iter().map(Vec::as_slice).collect();
+        if self.exact {
+            // Out of budget: the answer is unknown, and unknown is not reported.
+            let mut budget = COVER_BUDGET;
+            !covered(&region, &boxes, &mut budget)
+        } else {
+            !boxes.iter().any(|b| {
+                b.iter()
+                    .zip(&region)
+                    .all(|(have, need)| have.intersects(need))
+            })
+        }
+    }
+}
+
+/// Everything that might be an allow evaluated before `deny` (of `priority`).
+fn allows_before<'a>(
+    deny: &Rule,
+    direction: Direction,
+    priority: u32,
+    all: impl Iterator<Item = &'a Rule>,
+) -> Vec<&'a Rule> {
+    all.filter(|a| !ptr::eq(*a, deny))
+        .filter(|a| a.access != Some(Access::Deny))
+        .filter(|a| a.direction.is_none_or(|d| d == direction))
+        .filter(|a| a.priority.is_none_or(|p| p <= priority))
+        .collect()
+}
+
+/// The box an allow might match in one family pair, as broad as its unknowns permit.
+fn allow_box(a: &Rule, src_v6: bool, dst_v6: bool) -> Vec<Ranges> {
+    vec![
+        a.src.upper.family(src_v6).clone(),
+        a.dst.upper.family(dst_v6).clone(),
+        a.proto.upper.clone(),
+        a.sport.upper.clone(),
+        a.dport.upper.clone(),
+    ]
 }
 
 /// Is every point of `region` inside at least one of `boxes`? All have the same
