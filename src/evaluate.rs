@@ -25,7 +25,7 @@ use crate::value::Value;
 
 pub struct Evaluated {
     /// Facts of every scenario, in (template, parameter file) order.
-    pub facts: Vec<Facts>,
+    pub facts: Vec<Arc<Facts>>,
     /// TDN003 / TDN005 findings.
     pub findings: Vec<Finding>,
     /// TDN006 findings for linked files evaluation looked for and did not find.
@@ -34,8 +34,8 @@ pub struct Evaluated {
 }
 
 /// One scenario's result.
-struct Scenario {
-    facts: Facts,
+pub struct Scenario {
+    facts: Arc<Facts>,
     findings: Vec<Finding>,
     missing: Vec<Finding>,
     coverage: Coverage,
@@ -46,6 +46,48 @@ struct Scenario {
     foreign: Vec<String>,
     /// The `properties` of the network resources it deploys: canonical id, id, value.
     declared: Vec<(String, String, Value)>,
+}
+
+/// Scenario results kept between runs (the language server): a scenario is
+/// evaluated again only when its template, its parameter file or a file it
+/// linked changed. Files are told apart by their parse (the same `Arc` while
+/// unchanged) and their place in the run (`FileId`, which the results hold).
+/// Kept only for scenarios that read no file from outside the run and missed
+/// none (a file appearing later would change them).
+#[derive(Default)]
+pub struct ScenarioCache {
+    map: Mutex<HashMap<UnitKey, Kept>>,
+}
+
+/// A kept scenario and the files it linked, each as (id, parse).
+type Kept = (Vec<(FileId, usize)>, Arc<Scenario>);
+
+/// (with coverage, template, parameter file): each file as (id, parse).
+type UnitKey = (bool, (FileId, usize), Option<(FileId, usize)>);
+
+impl ScenarioCache {
+    fn get(&self, key: &UnitKey, current: &HashMap<FileId, usize>) -> Option<Arc<Scenario>> {
+        let map = self.map.lock().ok()?;
+        let (linked, scenario) = map.get(key)?;
+        linked
+            .iter()
+            .all(|(id, ptr)| current.get(id) == Some(ptr))
+            .then(|| scenario.clone())
+    }
+
+    fn keep(&self, key: UnitKey, current: &HashMap<FileId, usize>, scenario: &Arc<Scenario>) {
+        if !scenario.missing.is_empty() {
+            return;
+        }
+        let linked: Option<Vec<(FileId, usize)>> = scenario
+            .linked
+            .iter()
+            .map(|id| Some((*id, *current.get(id)?)))
+            .collect();
+        if let (Some(linked), Ok(mut map)) = (linked, self.map.lock()) {
+            map.insert(key, (linked, scenario.clone()));
+        }
+    }
 }
 
 /// The run's loader as one evaluation sees it: it also keeps the links that
@@ -113,7 +155,7 @@ fn referencable(dep: &mut template::Deployment) -> Vec<(String, String, Value)> 
 
 /// The run's index for `reference()` across templates: each id declared with
 /// one set of properties (several different declarations: none is taken).
-fn run_index(scenarios: &[(usize, Scenario)]) -> HashMap<String, Value> {
+fn run_index(scenarios: &[(usize, Arc<Scenario>)]) -> HashMap<String, Value> {
     let wanted: HashSet<&str> = scenarios
         .iter()
         .flat_map(|(_, s)| s.foreign.iter().map(String::as_str))
@@ -168,6 +210,14 @@ pub struct Hints<'a> {
     pub roots: Vec<PathBuf>,
 }
 
+/// What the evaluation collects besides facts, and what it may reuse.
+#[derive(Default, Clone, Copy)]
+pub struct Settings<'a> {
+    /// Collect coverage (`--stats`).
+    pub stats: bool,
+    pub cache: Option<&'a ScenarioCache>,
+}
+
 /// Evaluates every scenario; linked files are read only inside `root`.
 pub fn evaluate_all(
     templates: &[(FileId, Arc<Node>)],
@@ -175,9 +225,10 @@ pub fn evaluate_all(
     sources: &mut SourceMap,
     root: &ProjectRoot,
     cwd: Option<&Path>,
-    stats: bool,
     hints: &Hints,
+    settings: Settings,
 ) -> Evaluated {
+    let Settings { stats, cache } = settings;
     let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
     let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
     let p_paths: Vec<_> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
@@ -246,13 +297,30 @@ pub fn evaluate_all(
         FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
         Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
     );
+    // Each run file's parse, for the cache to tell what changed.
+    let current: HashMap<FileId, usize> = templates
+        .iter()
+        .chain(parameters)
+        .map(|(id, node)| (*id, Arc::as_ptr(node) as usize))
+        .collect();
     let run = |batch: &[(usize, (usize, Option<usize>))],
                index: Option<&HashMap<String, Value>>|
-     -> Vec<(usize, Scenario)> {
+     -> Vec<(usize, Arc<Scenario>)> {
         batch
             .par_iter()
             .filter_map(|&(order, (ti, pi))| {
                 let (tid, tnode) = templates.get(ti)?;
+                // Second-pass results depend on the whole run: never kept.
+                let key = (index.is_none() && cache.is_some()).then(|| {
+                    let p = pi.and_then(|pi| parameters.get(pi));
+                    let part = |(id, n): &(FileId, Arc<Node>)| (*id, Arc::as_ptr(n) as usize);
+                    (stats, part(&(*tid, tnode.clone())), p.map(part))
+                });
+                if let (Some(key), Some(cache)) = (&key, cache)
+                    && let Some(hit) = cache.get(key, &current)
+                {
+                    return Some((order, hit));
+                }
                 let params = pi
                     .and_then(|pi| parameters.get(pi))
                     .map(|(id, n)| (n.as_ref(), *id));
@@ -281,23 +349,24 @@ pub fn evaluate_all(
                 } else {
                     Vec::new()
                 };
-                Some((
-                    order,
-                    Scenario {
-                        facts,
-                        findings,
-                        missing: unread
-                            .iter()
-                            .filter_map(|u| missing::from_unread(u, root))
-                            .collect(),
-                        coverage,
-                        template: *tid,
-                        with_parameters: pi.is_some(),
-                        declared,
-                        linked: dep.linked_files,
-                        foreign: recording.foreign.into_inner().unwrap_or_default(),
-                    },
-                ))
+                let scenario = Arc::new(Scenario {
+                    facts: Arc::new(facts),
+                    findings,
+                    missing: unread
+                        .iter()
+                        .filter_map(|u| missing::from_unread(u, root))
+                        .collect(),
+                    coverage,
+                    template: *tid,
+                    with_parameters: pi.is_some(),
+                    declared,
+                    linked: dep.linked_files,
+                    foreign: recording.foreign.into_inner().unwrap_or_default(),
+                });
+                if let (Some(key), Some(cache)) = (key, cache) {
+                    cache.keep(key, &current, &scenario);
+                }
+                Some((order, scenario))
             })
             .collect()
     };
@@ -344,7 +413,7 @@ pub fn evaluate_all(
             .filter(|(_, s)| s.foreign.iter().any(|id| index.contains_key(id)))
             .filter_map(|(order, _)| Some((*order, *units.get(*order)?)))
             .collect();
-        let redone: HashMap<usize, Scenario> = run(&again, Some(&index)).into_iter().collect();
+        let redone: HashMap<usize, Arc<Scenario>> = run(&again, Some(&index)).into_iter().collect();
         let mut redone = redone;
         for (order, s) in scenarios.iter_mut() {
             if let Some(new) = redone.remove(order) {
@@ -353,7 +422,7 @@ pub fn evaluate_all(
         }
     }
     scenarios.sort_by_key(|(order, _)| *order);
-    let scenarios: Vec<Scenario> = scenarios.into_iter().map(|(_, s)| s).collect();
+    let scenarios: Vec<Arc<Scenario>> = scenarios.into_iter().map(|(_, s)| s).collect();
     for file in loader.into_extra_files() {
         sources.add(file);
     }
@@ -377,8 +446,8 @@ pub fn evaluate_all(
     let mut over_budget: Vec<FileId> = Vec::new();
     for s in scenarios {
         // Its own diagnostics (a syntax error, a cycle) still count.
-        out.findings.extend(s.findings);
-        out.missing.extend(s.missing);
+        out.findings.extend(s.findings.iter().cloned());
+        out.missing.extend(s.missing.iter().cloned());
         if linked.contains(&s.template) && !s.with_parameters {
             continue;
         }
@@ -391,12 +460,12 @@ pub fn evaluate_all(
                 out.findings
                     .push(resource_budget_finding(s.template, count, resource_budget));
             }
-            out.coverage.merge(s.coverage);
+            out.coverage.merge(s.coverage.clone());
             continue;
         }
         linked_resources += count;
-        out.facts.push(s.facts);
-        out.coverage.merge(s.coverage);
+        out.facts.push(s.facts.clone());
+        out.coverage.merge(s.coverage.clone());
     }
     out
 }

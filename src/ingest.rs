@@ -2,11 +2,11 @@
 //! parameter file, Bicep file or parameters (lowered), or something to skip.
 //! Unreadable or malformed templates become findings, never errors of the run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::confine::ProjectRoot;
-use crate::discover::{FileKind, Input};
+use crate::discover::{DiscoverError, FileKind, Input};
 use crate::json::{self, Node};
 use crate::source::Span;
 
@@ -89,6 +89,12 @@ impl From<Loaded> for Parsed {
 /// Where a run reads the files it lints: the disk, or (the language server)
 /// the editor's buffers and the parses of unchanged files.
 pub trait FileSource: Sync {
+    /// The files under `paths` (a language server keeps the list until
+    /// files are created or deleted).
+    fn discover(&self, paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<String>), DiscoverError> {
+        crate::discover::discover(paths)
+    }
+
     fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String>;
 }
 

@@ -40,6 +40,8 @@ pub struct Options<'c> {
     pub root: Option<&'c Path>,
     /// Where the files are read (default: the disk).
     pub files: Option<&'c dyn ingest::FileSource>,
+    /// Scenario results kept from earlier runs (the language server).
+    pub scenarios: Option<&'c evaluate::ScenarioCache>,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -65,7 +67,8 @@ pub fn run_with(
         clock = now;
     };
 
-    let (mut inputs, mut warnings) = discover::discover(paths)?;
+    let files = options.files.unwrap_or(&ingest::Disk);
+    let (mut inputs, mut warnings) = files.discover(paths)?;
     if let Some(config) = options.config
         && !config.exclude.is_empty()
     {
@@ -80,7 +83,6 @@ pub fn run_with(
     })?;
     lap("discover", &mut timings);
 
-    let files = options.files.unwrap_or(&ingest::Disk);
     let loaded: Vec<LoadedFile> = inputs
         .into_par_iter()
         .map(|input| {
@@ -215,8 +217,11 @@ pub fn run_with(
         &mut sources,
         &root,
         cwd.as_deref(),
-        options.stats,
         &hints,
+        evaluate::Settings {
+            stats: options.stats,
+            cache: options.scenarios,
+        },
     );
     findings.extend(evaluated.findings);
     // A literal path evaluation also followed is reported once, as written.

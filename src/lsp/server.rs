@@ -15,8 +15,8 @@ use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
     CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, Hover, HoverContents, HoverParams,
-    HoverProviderCapability, InitializeParams, MarkupContent, MarkupKind, MessageType,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileChangeType, Hover, HoverContents,
+    HoverParams, HoverProviderCapability, InitializeParams, MarkupContent, MarkupKind, MessageType,
     PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo, ShowMessageParams,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions,
@@ -170,6 +170,9 @@ impl Server {
                 if let Ok(p) = params::<DidOpenTextDocumentParams>(n)
                     && let Some(path) = uri::to_path(&p.text_document.uri)
                 {
+                    if !self.ws.listed(&path) {
+                        self.ws.relist();
+                    }
                     self.ws.buffers.insert(path, p.text_document.text);
                     after.relint = true;
                 }
@@ -189,6 +192,9 @@ impl Server {
                 if let Ok(p) = params::<DidSaveTextDocumentParams>(n)
                     && let Some(path) = uri::to_path(&p.text_document.uri)
                 {
+                    if !self.ws.listed(&path) {
+                        self.ws.relist();
+                    }
                     after.reload |= settings(&path);
                     after.relint = true;
                 }
@@ -211,6 +217,9 @@ impl Server {
                             after.reload |= settings(&path);
                             self.ws.forget(&path);
                         }
+                        if change.typ != FileChangeType::CHANGED {
+                            self.ws.relist();
+                        }
                     }
                     after.relint = true;
                 }
@@ -227,6 +236,14 @@ impl Server {
                 return;
             }
         };
+        if std::env::var_os("TENDON_LSP_TIMINGS").is_some() {
+            let stages: Vec<String> = outcome
+                .timings
+                .iter()
+                .map(|(stage, t)| format!("{stage} {:.1} ms", t.as_secs_f64() * 1000.0))
+                .collect();
+            eprintln!("tendon lsp: {}", stages.join(", "));
+        }
         let files = diagnostics::by_file(outcome);
         let mut now = BTreeSet::new();
         let mut messages = Vec::new();

@@ -10,7 +10,8 @@ use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::confine::ProjectRoot;
-use crate::discover::Input;
+use crate::discover::{DiscoverError, Input};
+use crate::evaluate::ScenarioCache;
 use crate::ingest::{self, FileSource, Parsed};
 use crate::outcome::Outcome;
 use crate::pipeline;
@@ -29,6 +30,9 @@ pub struct Workspace {
     /// Open documents: their text as the editor holds it.
     pub buffers: HashMap<PathBuf, String>,
     parses: Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
+    /// The workspace's files, until one is created or deleted.
+    listing: Mutex<Option<Listing>>,
+    scenarios: ScenarioCache,
     rule_dirs: Vec<PathBuf>,
     pub config: Option<Config>,
     pub rules: Vec<Rule>,
@@ -42,6 +46,8 @@ impl Workspace {
             root,
             buffers: HashMap::new(),
             parses: Mutex::new(HashMap::new()),
+            listing: Mutex::new(None),
+            scenarios: ScenarioCache::default(),
             rule_dirs,
             config: None,
             rules: Vec::new(),
@@ -67,6 +73,9 @@ impl Workspace {
             .map_err(|e| format!("tendon: bad rule file {}: {}", e.file, e.message))?;
         self.config = config;
         self.rules = rules;
+        // Pairings and excludes may have changed.
+        self.scenarios = ScenarioCache::default();
+        self.relist();
         Ok(())
     }
 
@@ -75,11 +84,13 @@ impl Workspace {
         let files = Files {
             buffers: &self.buffers,
             parses: &self.parses,
+            listing: &self.listing,
         };
         let options = pipeline::Options {
             config: self.config.as_ref(),
             root: Some(&self.root),
             files: Some(&files),
+            scenarios: Some(&self.scenarios),
             ..Default::default()
         };
         let outcome = pipeline::run_with(std::slice::from_ref(&self.root), &self.rules, options)
@@ -93,12 +104,35 @@ impl Workspace {
             parses.remove(path);
         }
     }
+
+    /// Lists the workspace's files again at the next run (one was created
+    /// or deleted, or the configuration's excludes changed).
+    pub fn relist(&mut self) {
+        if let Ok(mut listing) = self.listing.lock() {
+            *listing = None;
+        }
+    }
+
+    /// Whether the file is one the last listing found.
+    pub fn listed(&self, path: &Path) -> bool {
+        self.listing
+            .lock()
+            .ok()
+            .and_then(|l| {
+                l.as_ref()
+                    .map(|(inputs, _)| inputs.iter().any(|i| i.path == path))
+            })
+            .unwrap_or(false)
+    }
 }
+
+type Listing = (Vec<Input>, Vec<String>);
 
 /// The run's files: buffers first, then the disk; each parsed once per content.
 struct Files<'a> {
     buffers: &'a HashMap<PathBuf, String>,
     parses: &'a Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
+    listing: &'a Mutex<Option<Listing>>,
 }
 
 impl Files<'_> {
@@ -118,6 +152,19 @@ impl Files<'_> {
 }
 
 impl FileSource for Files<'_> {
+    fn discover(&self, paths: &[PathBuf]) -> Result<Listing, DiscoverError> {
+        if let Ok(listing) = self.listing.lock()
+            && let Some(l) = listing.as_ref()
+        {
+            return Ok(l.clone());
+        }
+        let found = crate::discover::discover(paths)?;
+        if let Ok(mut listing) = self.listing.lock() {
+            *listing = Some(found.clone());
+        }
+        Ok(found)
+    }
+
     fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String> {
         let path = input.path.as_path();
         if let Some(text) = self.buffers.get(path) {

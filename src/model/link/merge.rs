@@ -3,13 +3,15 @@
 //! merged by canonical id (Application Gateways too); child resources (pools,
 //! routes, security rules, peerings) attached to their parent.
 
+use std::sync::Arc;
+
 use crate::model::derive;
 use crate::model::effective;
 use crate::model::facts::{ChildFact, Facts, id_of};
 use crate::model::linked::{ClusterRef, IdIndex, Linked, PoolRef, SubnetEntry, WithChildren};
 
 /// Every declaration of the run merged by id; references not yet resolved.
-pub(super) fn merge(all: &[Facts]) -> Linked<'_> {
+pub(super) fn merge(all: &[Arc<Facts>]) -> Linked<'_> {
     let mut linked = Linked {
         clusters: clusters(all),
         identities: all.iter().flat_map(|f| f.identities.iter()).collect(),
@@ -61,7 +63,7 @@ pub(super) fn merge(all: &[Facts]) -> Linked<'_> {
 /// as their own resources attached to their cluster. Two derivations every
 /// later step reads are computed once here, by their own modules: a pool's
 /// effective settings and whether its cluster surely runs kubenet.
-fn clusters(all: &[Facts]) -> Vec<ClusterRef<'_>> {
+fn clusters(all: &[Arc<Facts>]) -> Vec<ClusterRef<'_>> {
     let mut clusters: Vec<ClusterRef> = Vec::new();
     let mut index = IdIndex::default();
     for c in all.iter().flat_map(|f| f.clusters.iter()) {
@@ -143,10 +145,10 @@ fn by_id<'a, F: 'a>(
 fn attach<'a, F>(
     parents: &mut [WithChildren<'a, F>],
     index: &IdIndex,
-    all: &'a [Facts],
+    all: &'a [Arc<Facts>],
     children: impl Fn(&'a Facts) -> &'a Vec<ChildFact>,
 ) {
-    for child in all.iter().flat_map(children) {
+    for child in all.iter().flat_map(|f| children(f)) {
         if let Some(i) = child.parent_id.as_deref().and_then(|id| index.find(id))
             && let Some(parent) = parents.get_mut(i)
         {
@@ -157,7 +159,7 @@ fn attach<'a, F>(
 
 /// Declared subnets merged by id: the first declaration that associates a
 /// route table stands for the subnet, else the first.
-fn declared_subnets<'a>(all: &'a [Facts], linked: &mut Linked<'a>) {
+fn declared_subnets<'a>(all: &'a [Arc<Facts>], linked: &mut Linked<'a>) {
     let has_rt = |s: &crate::model::facts::SubnetFact| {
         id_of(s.props.get_path(&["routeTable", "id"])).is_some()
     };

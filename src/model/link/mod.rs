@@ -15,6 +15,8 @@ mod relations;
 mod resolve;
 mod uses;
 
+use std::sync::Arc;
+
 use crate::model::facts::Facts;
 use crate::model::linked::Linked;
 use crate::model::world::World;
@@ -25,17 +27,17 @@ pub use crate::model::ranges::NetworkConfig;
 /// Display names of files, for the `file` / `scenario` fields.
 pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
 
-pub fn link(all: &[Facts], names: FileNames) -> World {
+pub fn link(all: &[Arc<Facts>], names: FileNames) -> World {
     link_with(all, names, &NetworkConfig::default())
 }
 
 /// The world of the run: linked and written.
-pub fn link_with(all: &[Facts], names: FileNames, config: &NetworkConfig) -> World {
+pub fn link_with(all: &[Arc<Facts>], names: FileNames, config: &NetworkConfig) -> World {
     emit::document(&linked(all), names, config)
 }
 
 /// Every entity of the run once, references resolved, relations both ways.
-pub(crate) fn linked(all: &[Facts]) -> Linked<'_> {
+pub(crate) fn linked(all: &[Arc<Facts>]) -> Linked<'_> {
     let mut linked = merge::merge(all);
     resolve::resolve(&mut linked);
     relations::relate(&mut linked);
