@@ -50,42 +50,56 @@ pub struct Scenario {
 
 /// Scenario results kept between runs (the language server): a scenario is
 /// evaluated again only when its template, its parameter file or a file it
-/// linked changed. Files are told apart by their parse (the same `Arc` while
-/// unchanged) and their place in the run (`FileId`, which the results hold).
-/// Kept only for scenarios that read no file from outside the run and missed
-/// none (a file appearing later would change them).
+/// linked changed. Files are told apart by their place in the run (`FileId`,
+/// which the results hold) and their parse (the same `Arc` while unchanged;
+/// the entry holds it, so no later parse can take its address). Files read
+/// from outside the run are kept too, with their ids. Not kept: scenarios
+/// that missed a file (one appearing later would change them).
 #[derive(Default)]
 pub struct ScenarioCache {
     map: Mutex<HashMap<UnitKey, Kept>>,
+    /// The files scenarios read from outside the run.
+    files: crate::referenced::KeptFiles,
 }
 
-/// A kept scenario and the files it linked, each as (id, parse).
-type Kept = (Vec<(FileId, usize)>, Arc<Scenario>);
+/// (with coverage, template, parameter file).
+type UnitKey = (bool, FileId, Option<FileId>);
 
-/// (with coverage, template, parameter file): each file as (id, parse).
-type UnitKey = (bool, (FileId, usize), Option<(FileId, usize)>);
+/// A kept scenario and the parses it was made from: template, parameter
+/// file and linked files.
+struct Kept {
+    parts: Vec<(FileId, Arc<Node>)>,
+    scenario: Arc<Scenario>,
+}
 
 impl ScenarioCache {
-    fn get(&self, key: &UnitKey, current: &HashMap<FileId, usize>) -> Option<Arc<Scenario>> {
+    fn get(&self, key: &UnitKey, current: &HashMap<FileId, Arc<Node>>) -> Option<Arc<Scenario>> {
         let map = self.map.lock().ok()?;
-        let (linked, scenario) = map.get(key)?;
-        linked
+        let kept = map.get(key)?;
+        kept.parts
             .iter()
-            .all(|(id, ptr)| current.get(id) == Some(ptr))
-            .then(|| scenario.clone())
+            .all(|(id, node)| current.get(id).is_some_and(|c| Arc::ptr_eq(c, node)))
+            .then(|| kept.scenario.clone())
     }
 
-    fn keep(&self, key: UnitKey, current: &HashMap<FileId, usize>, scenario: &Arc<Scenario>) {
-        if !scenario.missing.is_empty() {
+    fn keep(&self, key: UnitKey, current: &HashMap<FileId, Arc<Node>>, scenario: &Arc<Scenario>) {
+        let Ok(mut map) = self.map.lock() else {
             return;
-        }
-        let linked: Option<Vec<(FileId, usize)>> = scenario
-            .linked
-            .iter()
-            .map(|id| Some((*id, *current.get(id)?)))
+        };
+        let ids = [Some(key.1), key.2].into_iter().flatten();
+        let parts: Option<Vec<(FileId, Arc<Node>)>> = ids
+            .chain(scenario.linked.iter().copied())
+            .map(|id| Some((id, current.get(&id)?.clone())))
             .collect();
-        if let (Some(linked), Ok(mut map)) = (linked, self.map.lock()) {
-            map.insert(key, (linked, scenario.clone()));
+        match parts {
+            Some(parts) if scenario.missing.is_empty() => {
+                let scenario = scenario.clone();
+                map.insert(key, Kept { parts, scenario });
+            }
+            // Not kept: nor is an older result of the unit.
+            _ => {
+                map.remove(&key);
+            }
         }
     }
 }
@@ -93,7 +107,7 @@ impl ScenarioCache {
 /// The run's loader as one evaluation sees it: it also keeps the links that
 /// evaluation could not read.
 struct Recording<'l> {
-    inner: &'l DiskLoader,
+    inner: &'l DiskLoader<'l>,
     unread: Mutex<Vec<Unread>>,
     /// Resources other templates of the run declare (the second pass).
     run: Option<&'l HashMap<String, Value>>,
@@ -216,6 +230,8 @@ pub struct Settings<'a> {
     /// Collect coverage (`--stats`).
     pub stats: bool,
     pub cache: Option<&'a ScenarioCache>,
+    /// Where canonical paths come from (default: the disk).
+    pub files: Option<&'a dyn crate::ingest::FileSource>,
 }
 
 /// Evaluates every scenario; linked files are read only inside `root`.
@@ -228,7 +244,15 @@ pub fn evaluate_all(
     hints: &Hints,
     settings: Settings,
 ) -> Evaluated {
-    let Settings { stats, cache } = settings;
+    let Settings {
+        stats,
+        cache,
+        files,
+    } = settings;
+    let canonical = |p: &Path| match files {
+        Some(f) => f.canonical(p),
+        None => std::fs::canonicalize(p).ok(),
+    };
     let path_of = |id: FileId| sources.get(id).map(|f| f.path.clone()).unwrap_or_default();
     let t_paths: Vec<_> = templates.iter().map(|(id, _)| path_of(*id)).collect();
     let p_paths: Vec<_> = parameters.iter().map(|(id, _)| path_of(*id)).collect();
@@ -240,14 +264,8 @@ pub fn evaluate_all(
         .map(|(_, n)| n.get("using").and_then(Node::as_str).map(str::to_string))
         .collect();
     // Canonical paths, computed once: `using`, module links and the loader all key on them.
-    let t_canon: Vec<Option<PathBuf>> = t_paths
-        .iter()
-        .map(|p| std::fs::canonicalize(p).ok())
-        .collect();
-    let p_canon: Vec<Option<PathBuf>> = p_paths
-        .iter()
-        .map(|p| std::fs::canonicalize(p).ok())
-        .collect();
+    let t_canon: Vec<Option<PathBuf>> = t_paths.iter().map(|p| canonical(p)).collect();
+    let p_canon: Vec<Option<PathBuf>> = p_paths.iter().map(|p| canonical(p)).collect();
     let by_canonical: HashMap<PathBuf, usize> = t_canon
         .iter()
         .enumerate()
@@ -296,13 +314,16 @@ pub fn evaluate_all(
             .filter_map(|((id, node), canon)| Some((*id, canon.clone()?, node.clone()))),
         FileId::try_from(sources.len()).unwrap_or(FileId::MAX),
         Box::new(move |p: &Path| discover::display_path(p, cwd_owned.as_deref())),
+        cache.map(|c| &c.files),
     );
-    // Each run file's parse, for the cache to tell what changed.
-    let current: HashMap<FileId, usize> = templates
+    // Each file's parse (the run's and those kept from outside it), for the
+    // cache to tell what changed.
+    let mut current: HashMap<FileId, Arc<Node>> = templates
         .iter()
         .chain(parameters)
-        .map(|(id, node)| (*id, Arc::as_ptr(node) as usize))
+        .map(|(id, node)| (*id, node.clone()))
         .collect();
+    current.extend(loader.kept_parses());
     let run = |batch: &[(usize, (usize, Option<usize>))],
                index: Option<&HashMap<String, Value>>|
      -> Vec<(usize, Arc<Scenario>)> {
@@ -313,8 +334,7 @@ pub fn evaluate_all(
                 // Second-pass results depend on the whole run: never kept.
                 let key = (index.is_none() && cache.is_some()).then(|| {
                     let p = pi.and_then(|pi| parameters.get(pi));
-                    let part = |(id, n): &(FileId, Arc<Node>)| (*id, Arc::as_ptr(n) as usize);
-                    (stats, part(&(*tid, tnode.clone())), p.map(part))
+                    (stats, *tid, p.map(|(id, _)| *id))
                 });
                 if let (Some(key), Some(cache)) = (&key, cache)
                     && let Some(hit) = cache.get(key, &current)
@@ -372,7 +392,7 @@ pub fn evaluate_all(
     };
     // Modules and linked templates are evaluated through their callers first;
     // on their own (with defaults) only when no caller reached them.
-    let modules = statically_linked(templates, &t_paths, &by_canonical);
+    let modules = statically_linked(templates, &t_paths, &by_canonical, &canonical);
     let (callers, maybe_linked): (Vec<_>, Vec<_>) =
         units
             .iter()
@@ -518,6 +538,7 @@ fn statically_linked(
     templates: &[(FileId, Arc<Node>)],
     paths: &[PathBuf],
     by_path: &HashMap<PathBuf, usize>,
+    canonical: &dyn Fn(&Path) -> Option<PathBuf>,
 ) -> HashSet<usize> {
     let mut out = HashSet::new();
     for ((_, node), path) in templates.iter().zip(paths) {
@@ -534,7 +555,7 @@ fn statically_linked(
             if rel.starts_with('[') {
                 continue;
             }
-            let Ok(target) = std::fs::canonicalize(dir.join(rel)) else {
+            let Some(target) = canonical(&dir.join(rel)) else {
                 continue;
             };
             if let Some(&i) = by_path.get(&target) {

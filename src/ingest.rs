@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::confine::ProjectRoot;
 use crate::discover::{DiscoverError, FileKind, Input};
 use crate::json::{self, Node};
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 
 /// Files larger than this are not parsed (a finding says so).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -43,6 +43,27 @@ pub struct Loaded {
 pub struct Parsed {
     pub text: String,
     pub content: ParsedContent,
+    /// The text as a source file, its line index built once per parse.
+    source: std::sync::OnceLock<Arc<SourceFile>>,
+}
+
+impl Parsed {
+    /// The file as a run's source, shown as `display`.
+    pub fn source(&self, path: &Path, display: String) -> Arc<SourceFile> {
+        if let Some(s) = self.source.get()
+            && s.path == path
+            && s.display == display
+        {
+            return s.clone();
+        }
+        let s = Arc::new(SourceFile::new(
+            path.to_path_buf(),
+            display,
+            self.text.clone(),
+        ));
+        let _ = self.source.set(s.clone());
+        s
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +103,7 @@ impl From<Loaded> for Parsed {
         Parsed {
             text: l.text,
             content,
+            source: std::sync::OnceLock::new(),
         }
     }
 }
@@ -96,6 +118,12 @@ pub trait FileSource: Sync {
     }
 
     fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String>;
+
+    /// A path with symlinks and `..` resolved (a language server keeps them
+    /// until files are created or deleted).
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
 }
 
 /// Every file read from the disk, parsed afresh.

@@ -134,11 +134,7 @@ pub fn run_with(
                 } => {
                     summary.files += 1;
                     summary.bicep_files += 1;
-                    let id = sources.add(SourceFile::new(
-                        f.input.path.clone(),
-                        display(&f.input.path),
-                        l.text.clone(),
-                    ));
+                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
                     findings.extend(capped_parse_errors(id, errors));
                     missing.extend(crate::missing::bicep(references, &f.input.path, id, &root));
                     if *params {
@@ -149,32 +145,20 @@ pub fn run_with(
                 }
                 ParsedContent::Broken { message, span } => {
                     summary.files += 1;
-                    let id = sources.add(SourceFile::new(
-                        f.input.path.clone(),
-                        display(&f.input.path),
-                        l.text.clone(),
-                    ));
+                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
                     findings.push(parse_error(id, *span, message.clone()));
                 }
                 ParsedContent::Template(node) => {
                     summary.files += 1;
                     summary.templates += 1;
-                    let id = sources.add(SourceFile::new(
-                        f.input.path.clone(),
-                        display(&f.input.path),
-                        l.text.clone(),
-                    ));
+                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
                     missing.extend(crate::missing::arm(node, &f.input.path, id, &root));
                     templates.push((id, node.clone()));
                 }
                 ParsedContent::Parameters(node) => {
                     summary.files += 1;
                     summary.parameter_files += 1;
-                    let id = sources.add(SourceFile::new(
-                        f.input.path.clone(),
-                        display(&f.input.path),
-                        l.text.clone(),
-                    ));
+                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
                     parameters.push((id, node.clone()));
                 }
             },
@@ -221,6 +205,7 @@ pub fn run_with(
         evaluate::Settings {
             stats: options.stats,
             cache: options.scenarios,
+            files: options.files,
         },
     );
     findings.extend(evaluated.findings);

@@ -21,24 +21,48 @@ struct Extra {
     files: Vec<SourceFile>,
 }
 
-pub struct DiskLoader {
+/// Files read from outside the run, kept between runs (the language
+/// server): each keeps its slot, so its file id (the run's first free id plus
+/// the slot) and its parse stay the same while it is unchanged on disk.
+#[derive(Default)]
+pub struct KeptFiles {
+    slots: Mutex<Vec<KeptFile>>,
+}
+
+struct KeptFile {
+    canon: PathBuf,
+    stamp: Option<(u64, Option<std::time::SystemTime>)>,
+    node: Option<Arc<Node>>,
+    source: SourceFile,
+}
+
+fn stamp(path: &Path) -> Option<(u64, Option<std::time::SystemTime>)> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+pub struct DiskLoader<'k> {
     /// Files outside it are never read.
     root: ProjectRoot,
     known: HashMap<PathBuf, LinkedTemplate>,
     base: FileId,
     extra: Mutex<Extra>,
     display: Box<dyn Fn(&Path) -> String + Send + Sync>,
+    kept: Option<&'k KeptFiles>,
 }
 
-impl DiskLoader {
+impl<'k> DiskLoader<'k> {
     /// `known`: the run's templates and parameter files by canonical path;
-    /// `base`: the next free file id; `root`: the project root.
+    /// `base`: the next free file id; `root`: the project root; `kept`: the
+    /// files earlier runs read (refreshed here when changed on disk).
     pub fn new(
         root: ProjectRoot,
         known: impl IntoIterator<Item = (FileId, PathBuf, Arc<Node>)>,
         base: FileId,
         display: Box<dyn Fn(&Path) -> String + Send + Sync>,
-    ) -> DiskLoader {
+        kept: Option<&'k KeptFiles>,
+    ) -> DiskLoader<'k> {
         let known = known
             .into_iter()
             .map(|(file, canon, node)| {
@@ -52,13 +76,46 @@ impl DiskLoader {
                 )
             })
             .collect();
+        let mut extra = Extra::default();
+        if let Some(slots) = kept.and_then(|k| k.slots.lock().ok()).as_deref_mut() {
+            for slot in slots.iter_mut() {
+                let now = stamp(&slot.canon);
+                if now != slot.stamp {
+                    let shown = slot.source.display.clone();
+                    let (node, source) = read(&root, &slot.canon, shown);
+                    (slot.stamp, slot.node, slot.source) = (now, node, source);
+                }
+                let file = base + FileId::try_from(extra.files.len()).unwrap_or(FileId::MAX);
+                let linked = slot.node.clone().map(|node| LinkedTemplate {
+                    file,
+                    path: slot.canon.clone(),
+                    node,
+                });
+                extra.cache.insert(slot.canon.clone(), linked);
+                extra.files.push(slot.source.clone());
+            }
+        }
         DiskLoader {
             root,
             known,
             base,
-            extra: Mutex::new(Extra::default()),
+            extra: Mutex::new(extra),
             display,
+            kept,
         }
+    }
+
+    /// The kept files of this run: (file id, parse).
+    pub fn kept_parses(&self) -> Vec<(FileId, Arc<Node>)> {
+        let Ok(extra) = self.extra.lock() else {
+            return Vec::new();
+        };
+        extra
+            .cache
+            .values()
+            .flatten()
+            .map(|t| (t.file, t.node.clone()))
+            .collect()
     }
 
     /// The folder files are read from.
@@ -72,7 +129,7 @@ impl DiskLoader {
     }
 }
 
-impl TemplateLoader for DiskLoader {
+impl TemplateLoader for DiskLoader<'_> {
     fn load(&self, path: &Path) -> Option<LinkedTemplate> {
         // The run's own files may lie outside a `--root` (named on the
         // command line); anything else must be inside it.
@@ -91,33 +148,53 @@ impl TemplateLoader for DiskLoader {
         if let Some(hit) = extra.cache.get(&canon) {
             return hit.clone();
         }
-        let kind = match crate::discover::kind_of(&canon) {
-            Some(k @ (FileKind::Bicep | FileKind::BicepParam)) => k,
-            _ => FileKind::Json,
+        let (node, source) = read(&self.root, &canon, (self.display)(path));
+        let Some(node) = node else {
+            extra.cache.insert(canon, None);
+            return None;
         };
-        let input = Input {
+        let file = self.base + FileId::try_from(extra.files.len()).ok()?;
+        if let Some(slots) = self.kept.and_then(|k| k.slots.lock().ok()).as_deref_mut() {
+            slots.push(KeptFile {
+                canon: canon.clone(),
+                stamp: stamp(&canon),
+                node: Some(node.clone()),
+                source: source.clone(),
+            });
+        }
+        extra.files.push(source);
+        let linked = Some(LinkedTemplate {
+            file,
             path: canon.clone(),
-            kind,
-        };
-        let loaded = ingest::load(&input, &self.root).ok();
-        let linked = loaded.and_then(|l| match l.content {
-            Content::Template(node)
-            | Content::Parameters(node)
-            | Content::Bicep(crate::bicep::Compiled { node, .. })
-            | Content::BicepParam(crate::bicep::Compiled { node, .. }) => {
-                let file = self.base + FileId::try_from(extra.files.len()).ok()?;
-                extra
-                    .files
-                    .push(SourceFile::new(canon.clone(), (self.display)(path), l.text));
-                Some(LinkedTemplate {
-                    file,
-                    path: canon.clone(),
-                    node: Arc::new(node),
-                })
-            }
-            _ => None,
+            node,
         });
         extra.cache.insert(canon, linked.clone());
         linked
     }
+}
+
+/// A file read from disk: its parse when it is an ARM or Bicep document, and
+/// its text as a source file.
+fn read(root: &ProjectRoot, canon: &Path, shown: String) -> (Option<Arc<Node>>, SourceFile) {
+    let kind = match crate::discover::kind_of(canon) {
+        Some(k @ (FileKind::Bicep | FileKind::BicepParam)) => k,
+        _ => FileKind::Json,
+    };
+    let input = Input {
+        path: canon.to_path_buf(),
+        kind,
+    };
+    let (node, text) = match ingest::load(&input, root) {
+        Ok(l) => match l.content {
+            Content::Template(node)
+            | Content::Parameters(node)
+            | Content::Bicep(crate::bicep::Compiled { node, .. })
+            | Content::BicepParam(crate::bicep::Compiled { node, .. }) => {
+                (Some(Arc::new(node)), l.text)
+            }
+            _ => (None, l.text),
+        },
+        Err(_) => (None, String::new()),
+    };
+    (node, SourceFile::new(canon.to_path_buf(), shown, text))
 }

@@ -55,7 +55,7 @@ pub struct Position {
 }
 
 /// One loaded file: its path as given, the path to print, and its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// Path as printed in reports (relative to the working directory when under it).
@@ -165,17 +165,18 @@ impl SourceFile {
 /// Every file of a run, addressed by [`FileId`].
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    /// Shared: a language server keeps a file's line index between runs.
+    files: Vec<std::sync::Arc<SourceFile>>,
 }
 
 impl SourceMap {
-    pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
+    pub fn add(&mut self, file: impl Into<std::sync::Arc<SourceFile>>) -> FileId {
+        self.files.push(file.into());
         clamp_u32(self.files.len() - 1)
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id as usize)
+        self.files.get(id as usize).map(|f| &**f)
     }
 
     pub fn len(&self) -> usize {
@@ -190,7 +191,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (clamp_u32(i), f))
+            .map(|(i, f)| (clamp_u32(i), &**f))
     }
 }
 

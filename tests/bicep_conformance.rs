@@ -138,6 +138,7 @@ fn evaluate(node: Arc<tendon::json::Node>, path: &Path) -> Deployment {
         Vec::new(),
         1,
         Box::new(|p: &Path| p.display().to_string()),
+        None,
     );
     let source = template::Source {
         node: &node,
@@ -376,6 +377,7 @@ fn parameter_values(main: &Path, params: Node) -> Result<J, String> {
         Vec::new(),
         2,
         Box::new(|p: &Path| p.display().to_string()),
+        None,
     );
     let source = template::Source {
         node: &template,

@@ -224,3 +224,64 @@ fn bad_messages_get_errors_and_the_server_goes_on() {
     // `exit` without `shutdown`: exit code 1, as the spec says.
     assert_eq!(client.exit(), Some(1));
 }
+
+/// A module in a hidden folder (`.bicep/`, as CARML lays them out) is read
+/// from outside the run; a caller's kept result must follow its edits, in
+/// the editor and on disk.
+#[test]
+fn callers_follow_edits_of_their_modules() {
+    let dir = scratch("lsp-modules");
+    std::fs::create_dir_all(dir.join(".bicep")).unwrap();
+    let module = r#"param plugin string
+resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {
+  name: 'aks-mod'
+  location: 'westeurope'
+  properties: {
+    agentPoolProfiles: [
+      { name: 'system', mode: 'System', count: 3, osType: 'Linux' }
+      { name: 'win1', count: 2, osType: 'Windows' }
+    ]
+    networkProfile: { networkPlugin: plugin }
+  }
+}
+"#;
+    let main =
+        "module c '.bicep/cluster.bicep' = {\n  name: 'c'\n  params: { plugin: 'kubenet' }\n}\n";
+    std::fs::write(dir.join(".bicep/cluster.bicep"), module).unwrap();
+    std::fs::write(dir.join("main.bicep"), main).unwrap();
+    let module_path = dir.join(".bicep/cluster.bicep");
+    let module_uri = file_uri(&module_path);
+    let main_uri = file_uri(&dir.join("main.bicep"));
+    let mut client = Client::start(&dir);
+    client.initialize(&dir);
+    let aks001 = |d: &[Value]| {
+        codes(d)
+            .into_iter()
+            .filter(|c| c.0 == "AKS001")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        aks001(&client.diagnostics(&module_uri)),
+        [c("AKS001", 7, 40)]
+    );
+    // The caller's value decides: azure CNI has no such limit.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main_uri, "languageId": "bicep", "version": 1,
+                                "text": main.replace("kubenet", "azure")}}),
+    );
+    assert_eq!(aks001(&client.diagnostics(&module_uri)), []);
+    change(&mut client, &main_uri, 2, main);
+    assert_eq!(
+        aks001(&client.diagnostics(&module_uri)),
+        [c("AKS001", 7, 40)]
+    );
+    // The module edited on disk, outside the editor.
+    std::fs::write(&module_path, module.replace("'Windows'", "'Linux'  ")).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": module_uri, "type": 2}]}),
+    );
+    assert_eq!(aks001(&client.diagnostics(&module_uri)), []);
+    assert_eq!(client.shutdown(), Some(0));
+}

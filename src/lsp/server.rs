@@ -51,6 +51,13 @@ impl Server {
             return 1;
         };
         let root = workspace_root(&params);
+        let watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            == Some(true);
         let mut server = Server {
             transport,
             ws: Workspace::new(root, rule_dirs),
@@ -58,6 +65,9 @@ impl Server {
             shutdown: false,
         };
         server.respond(Response::new_ok(id, initialize_result()));
+        if watch {
+            server.watch_files();
+        }
         let mut after = After {
             relint: true,
             reload: true,
@@ -92,6 +102,24 @@ impl Server {
         let code = if server.shutdown { 0 } else { 1 };
         server.transport.finish();
         code
+    }
+
+    /// Asks the client to report created, changed and deleted templates,
+    /// parameter files and configuration (files changed outside the editor).
+    fn watch_files(&self) {
+        let options = serde_json::json!({
+            "watchers": [{"globPattern": "**/*.{json,jsonc,bicep,bicepparam,toml}"}]
+        });
+        let params = serde_json::json!({"registrations": [{
+            "id": "tendon-watched-files",
+            "method": DidChangeWatchedFiles::METHOD,
+            "registerOptions": options,
+        }]});
+        self.send(Message::Request(Request::new(
+            RequestId::from("tendon-watch".to_string()),
+            "client/registerCapability".to_string(),
+            params,
+        )));
     }
 
     fn send(&self, m: Message) {

@@ -32,6 +32,8 @@ pub struct Workspace {
     parses: Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
     /// The workspace's files, until one is created or deleted.
     listing: Mutex<Option<Listing>>,
+    /// Canonical paths, until a file is created or deleted.
+    canonical: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     scenarios: ScenarioCache,
     rule_dirs: Vec<PathBuf>,
     pub config: Option<Config>,
@@ -47,6 +49,7 @@ impl Workspace {
             buffers: HashMap::new(),
             parses: Mutex::new(HashMap::new()),
             listing: Mutex::new(None),
+            canonical: Mutex::new(HashMap::new()),
             scenarios: ScenarioCache::default(),
             rule_dirs,
             config: None,
@@ -85,6 +88,7 @@ impl Workspace {
             buffers: &self.buffers,
             parses: &self.parses,
             listing: &self.listing,
+            canonical: &self.canonical,
         };
         let options = pipeline::Options {
             config: self.config.as_ref(),
@@ -111,6 +115,9 @@ impl Workspace {
         if let Ok(mut listing) = self.listing.lock() {
             *listing = None;
         }
+        if let Ok(mut canonical) = self.canonical.lock() {
+            canonical.clear();
+        }
     }
 
     /// Whether the file is one the last listing found.
@@ -133,6 +140,7 @@ struct Files<'a> {
     buffers: &'a HashMap<PathBuf, String>,
     parses: &'a Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
     listing: &'a Mutex<Option<Listing>>,
+    canonical: &'a Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl Files<'_> {
@@ -152,6 +160,19 @@ impl Files<'_> {
 }
 
 impl FileSource for Files<'_> {
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        if let Ok(known) = self.canonical.lock()
+            && let Some(c) = known.get(path)
+        {
+            return c.clone();
+        }
+        let c = std::fs::canonicalize(path).ok();
+        if let Ok(mut known) = self.canonical.lock() {
+            known.insert(path.to_path_buf(), c.clone());
+        }
+        c
+    }
+
     fn discover(&self, paths: &[PathBuf]) -> Result<Listing, DiscoverError> {
         if let Ok(listing) = self.listing.lock()
             && let Some(l) = listing.as_ref()
