@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use crate::confine::ProjectRoot;
 use crate::discover::{DiscoverError, FileKind, Input};
+use crate::finding::Finding;
 use crate::json::{self, Node};
-use crate::source::{SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span};
 
 /// Files larger than this are not parsed (a finding says so).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -45,9 +46,24 @@ pub struct Parsed {
     pub content: ParsedContent,
     /// The text as a source file, its line index built once per parse.
     source: std::sync::OnceLock<Arc<SourceFile>>,
+    /// TDN006/TDN007 for the files it names, found once per parse (a
+    /// language server forgets its parses when files are created or deleted).
+    missing: std::sync::OnceLock<(FileId, Vec<Finding>)>,
 }
 
 impl Parsed {
+    /// The findings for the files it names, as `find` says for file `id`.
+    pub fn missing(&self, id: FileId, find: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
+        if let Some((kept_id, found)) = self.missing.get()
+            && *kept_id == id
+        {
+            return found.clone();
+        }
+        let found = find();
+        let _ = self.missing.set((id, found.clone()));
+        found
+    }
+
     /// The file as a run's source, shown as `display`.
     pub fn source(&self, path: &Path, display: String) -> Arc<SourceFile> {
         if let Some(s) = self.source.get()
@@ -104,6 +120,7 @@ impl From<Loaded> for Parsed {
             text: l.text,
             content,
             source: std::sync::OnceLock::new(),
+            missing: std::sync::OnceLock::new(),
         }
     }
 }

@@ -136,7 +136,9 @@ pub fn run_with(
                     summary.bicep_files += 1;
                     let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
                     findings.extend(capped_parse_errors(id, errors));
-                    missing.extend(crate::missing::bicep(references, &f.input.path, id, &root));
+                    missing.extend(l.missing(id, || {
+                        crate::missing::bicep(references, &f.input.path, id, &root)
+                    }));
                     if *params {
                         parameters.push((id, node.clone()));
                     } else {
@@ -152,7 +154,9 @@ pub fn run_with(
                     summary.files += 1;
                     summary.templates += 1;
                     let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
-                    missing.extend(crate::missing::arm(node, &f.input.path, id, &root));
+                    missing.extend(
+                        l.missing(id, || crate::missing::arm(node, &f.input.path, id, &root)),
+                    );
                     templates.push((id, node.clone()));
                 }
                 ParsedContent::Parameters(node) => {

@@ -118,6 +118,10 @@ impl Workspace {
         if let Ok(mut canonical) = self.canonical.lock() {
             canonical.clear();
         }
+        // Parses remember which files they name are missing.
+        if let Ok(mut parses) = self.parses.lock() {
+            parses.clear();
+        }
     }
 
     /// Whether the file is one the last listing found.
