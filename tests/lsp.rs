@@ -102,7 +102,14 @@ fn edits_update_both_files_and_quick_fixes_apply() {
     );
     let suppressed = apply(&b_text, &edits);
     change(&mut client, &b, 2, &suppressed);
-    assert_eq!(codes(&client.diagnostics(&b)), []);
+    let m = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == b.as_str()
+    });
+    assert_eq!(
+        m["params"]["version"], 2,
+        "an open document's diagnostics carry its version"
+    );
+    assert_eq!(codes(m["params"]["diagnostics"].as_array().unwrap()), []);
     assert_eq!(codes(&client.diagnostics(&a)), [c("AKS021", 20, 45)]);
 
     // Hover on the rule in the suppression: its documentation.

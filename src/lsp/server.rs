@@ -39,6 +39,8 @@ pub struct Server {
     ws: Workspace,
     /// Files diagnostics were published for (to clear them when fixed).
     published: BTreeSet<PathBuf>,
+    /// Open documents' versions, sent with their diagnostics.
+    versions: std::collections::HashMap<PathBuf, i32>,
     shutdown: bool,
 }
 
@@ -62,6 +64,7 @@ impl Server {
             transport,
             ws: Workspace::new(root, rule_dirs),
             published: BTreeSet::new(),
+            versions: std::collections::HashMap::new(),
             shutdown: false,
         };
         server.respond(Response::new_ok(id, initialize_result()));
@@ -201,6 +204,7 @@ impl Server {
                     if !self.ws.listed(&path) {
                         self.ws.relist();
                     }
+                    self.versions.insert(path.clone(), p.text_document.version);
                     self.ws.buffers.insert(path, p.text_document.text);
                     after.relint = true;
                 }
@@ -212,6 +216,7 @@ impl Server {
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
                     after.reload |= settings(&path);
+                    self.versions.insert(path.clone(), p.text_document.version);
                     self.ws.buffers.insert(path, change.text);
                     after.relint = true;
                 }
@@ -233,6 +238,7 @@ impl Server {
                 {
                     // The file on disk counts again.
                     self.ws.buffers.remove(&path);
+                    self.versions.remove(&path);
                     self.ws.forget(&path);
                     after.reload |= settings(&path);
                     after.relint = true;
@@ -280,7 +286,8 @@ impl Server {
                 .ok()
                 .and_then(|p| uri::from_path(&p))
             {
-                messages.push(PublishDiagnosticsParams::new(u, list, None));
+                let version = self.versions.get(&path).copied();
+                messages.push(PublishDiagnosticsParams::new(u, list, version));
             }
             now.insert(path);
         }
@@ -289,7 +296,8 @@ impl Server {
                 .ok()
                 .and_then(|p| uri::from_path(&p))
             {
-                messages.push(PublishDiagnosticsParams::new(u, Vec::new(), None));
+                let version = self.versions.get(gone).copied();
+                messages.push(PublishDiagnosticsParams::new(u, Vec::new(), version));
             }
         }
         self.published = now;
