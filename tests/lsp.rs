@@ -84,7 +84,6 @@ fn edits_update_both_files_and_quick_fixes_apply() {
     // Quick fix: suppress it on its line, indented like the line, with a reason to write.
     open(&mut client, &b, &b_text);
     let shared = client.diagnostics(&b);
-    assert_eq!(client.diagnostics(&a).len(), 1);
     let fixes = actions(&mut client, &b, &shared);
     assert_eq!(fixes.len(), 1);
     assert_eq!(fixes[0]["title"], "Suppress AKS011 on this line");
@@ -110,7 +109,6 @@ fn edits_update_both_files_and_quick_fixes_apply() {
         "an open document's diagnostics carry its version"
     );
     assert_eq!(codes(m["params"]["diagnostics"].as_array().unwrap()), []);
-    assert_eq!(codes(&client.diagnostics(&a)), [c("AKS021", 20, 45)]);
 
     // Hover on the rule in the suppression: its documentation.
     let hover = client.request(
@@ -126,6 +124,8 @@ fn edits_update_both_files_and_quick_fixes_apply() {
         hover["result"]["range"],
         json!({"start": {"line": 15, "character": 40}, "end": {"line": 15, "character": 46}})
     );
+    // The other file's diagnostics did not change: not sent again.
+    assert_eq!(client.pending_publishes(&a), 0);
 
     // Editing the other file (its own subnet) ends the sharing: the
     // suppression in this file is now unused (TDN004).

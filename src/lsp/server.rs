@@ -3,7 +3,7 @@
 //! before the workspace is linted again, so a burst of keystrokes costs one
 //! run, and no run waits for a timer.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -37,8 +37,9 @@ struct After {
 pub struct Server {
     transport: Transport,
     ws: Workspace,
-    /// Files diagnostics were published for (to clear them when fixed).
-    published: BTreeSet<PathBuf>,
+    /// What was last published per file, with the document version (to send
+    /// only changes, and to clear fixed files).
+    published: BTreeMap<PathBuf, (Option<i32>, Vec<lsp_types::Diagnostic>)>,
     /// Open documents' versions, sent with their diagnostics.
     versions: std::collections::HashMap<PathBuf, i32>,
     shutdown: bool,
@@ -63,7 +64,7 @@ impl Server {
         let mut server = Server {
             transport,
             ws: Workspace::new(root, rule_dirs),
-            published: BTreeSet::new(),
+            published: BTreeMap::new(),
             versions: std::collections::HashMap::new(),
             shutdown: false,
         };
@@ -278,29 +279,40 @@ impl Server {
                 .collect();
             eprintln!("tendon lsp: {}", stages.join(", "));
         }
-        let files = diagnostics::by_file(outcome);
-        let mut now = BTreeSet::new();
+        let mut files = diagnostics::by_file(outcome);
+        // Open documents are answered at every version, even when clean.
+        for path in self.versions.keys() {
+            files.entry(path.clone()).or_default();
+        }
+        for gone in self.published.keys() {
+            files.entry(gone.clone()).or_default();
+        }
         let mut messages = Vec::new();
         for (path, list) in files {
+            let version = self.versions.get(&path).copied();
+            // Only what changed is sent: a keystroke in one file does not
+            // resend every file's diagnostics.
+            let same = self
+                .published
+                .get(&path)
+                .is_some_and(|(v, old)| *v == version && *old == list);
+            let clean_and_unknown =
+                list.is_empty() && version.is_none() && !self.published.contains_key(&path);
+            if same || clean_and_unknown {
+                continue;
+            }
             if let Some(u) = std::path::absolute(&path)
                 .ok()
                 .and_then(|p| uri::from_path(&p))
             {
-                let version = self.versions.get(&path).copied();
-                messages.push(PublishDiagnosticsParams::new(u, list, version));
+                messages.push(PublishDiagnosticsParams::new(u, list.clone(), version));
             }
-            now.insert(path);
-        }
-        for gone in self.published.difference(&now) {
-            if let Some(u) = std::path::absolute(gone)
-                .ok()
-                .and_then(|p| uri::from_path(&p))
-            {
-                let version = self.versions.get(gone).copied();
-                messages.push(PublishDiagnosticsParams::new(u, Vec::new(), version));
+            if list.is_empty() && version.is_none() {
+                self.published.remove(&path);
+            } else {
+                self.published.insert(path, (version, list));
             }
         }
-        self.published = now;
         for m in messages {
             self.notify::<PublishDiagnostics>(m);
         }

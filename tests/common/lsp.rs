@@ -119,6 +119,16 @@ impl Client {
         }
     }
 
+    /// How many diagnostics publishes for `uri` arrived and were not read.
+    pub fn pending_publishes(&self, uri: &str) -> usize {
+        self.pending
+            .iter()
+            .filter(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            })
+            .count()
+    }
+
     /// The next diagnostics published for `uri`.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         let m = self.wait(|m| {
