@@ -13,7 +13,7 @@ use crate::outcome::Outcome;
 use crate::pipeline;
 use crate::report::{self, Format};
 use crate::rules::doc::RulesFormat;
-use crate::rules::load::{Rule, RuleError, load_rules};
+use crate::rules::load::{Rule, RuleError, SetupError, load_rules};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -401,16 +401,22 @@ fn init() -> ExitCode {
 
 /// The configuration named with `--config`, or found upward from the working directory.
 fn config_or_exit(explicit: Option<&PathBuf>) -> Result<Option<crate::config::Config>, ExitCode> {
-    let path = match explicit {
+    let Some(path) = config_path(explicit) else {
+        return Ok(None);
+    };
+    crate::config::load(&path)
+        .map(Some)
+        .map_err(|e| config_error(&e))
+}
+
+/// The configuration named, else the one found upward from here.
+fn config_path(explicit: Option<&PathBuf>) -> Option<PathBuf> {
+    match explicit {
         Some(p) => Some(p.clone()),
         None => std::env::current_dir()
             .ok()
             .and_then(|d| crate::config::find(&d)),
-    };
-    let Some(path) = path else { return Ok(None) };
-    crate::config::load(&path)
-        .map(Some)
-        .map_err(|e| config_error(&e))
+    }
 }
 
 /// Prints a configuration error (a pointer into the TOML); exit code 2.
@@ -434,26 +440,13 @@ fn configured_rules(
     config: Option<&PathBuf>,
     dirs: &[PathBuf],
 ) -> Result<(Option<crate::config::Config>, Vec<Rule>), ExitCode> {
-    let config = config_or_exit(config)?;
-    let mut rule_dirs = dirs.to_vec();
-    if let Some(c) = &config {
-        rule_dirs.extend(c.rule_dirs.iter().cloned());
-    }
-    let rules = rules_or_exit(&rule_dirs)?;
-    if let Some(c) = &config {
-        c.check_rule_names(&known_rules(&rules))
-            .map_err(|e| config_error(&e))?;
-    }
-    Ok((config, rules))
-}
-
-/// Every rule's (id, slug), tendon's own diagnostics included.
-fn known_rules(rules: &[Rule]) -> Vec<(&str, &str)> {
-    rules
-        .iter()
-        .map(|r| (r.id.as_str(), r.slug.as_str()))
-        .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
-        .collect()
+    crate::rules::load::configured(config_path(config).as_deref(), dirs).map_err(|e| match e {
+        SetupError::Config(e) => config_error(&e),
+        SetupError::Rule(e) => {
+            eprint!("{}", render_rule_error(&e));
+            ExitCode::from(RUN_FAILED)
+        }
+    })
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
@@ -461,7 +454,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let known = known_rules(&rules);
+    let known = crate::rules::load::known(&rules);
     let overrides = args.selection.layer();
     for (flag, pattern) in overrides.patterns() {
         if let Some((_, message)) = crate::selection::unknown_rule([pattern], &known) {

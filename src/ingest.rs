@@ -37,15 +37,13 @@ pub struct Loaded {
     pub content: Content,
 }
 
-/// A file as a run uses it: its text and its parsed content, the trees
-/// shared (a language server keeps them between runs while the file is
-/// unchanged).
+/// A file as a run uses it: its text as a source file (line index built
+/// once) and its parsed content, shared (a language server keeps them
+/// between runs while the file is unchanged).
 #[derive(Clone, Debug)]
 pub struct Parsed {
-    pub text: String,
+    pub source: Arc<SourceFile>,
     pub content: ParsedContent,
-    /// The text as a source file, its line index built once per parse.
-    source: std::sync::OnceLock<Arc<SourceFile>>,
     /// TDN006/TDN007 for the files it names, found once per parse (a
     /// language server forgets its parses when files are created or deleted).
     missing: std::sync::OnceLock<(FileId, Vec<Finding>)>,
@@ -65,20 +63,45 @@ impl Parsed {
     }
 
     /// The file as a run's source, shown as `display`.
-    pub fn source(&self, path: &Path, display: String) -> Arc<SourceFile> {
-        if let Some(s) = self.source.get()
-            && s.path == path
-            && s.display == display
-        {
-            return s.clone();
+    pub fn source(&self, display: String) -> Arc<SourceFile> {
+        if self.source.display == display {
+            return self.source.clone();
         }
-        let s = Arc::new(SourceFile::new(
-            path.to_path_buf(),
+        Arc::new(SourceFile::new(
+            self.source.path.clone(),
             display,
-            self.text.clone(),
-        ));
-        let _ = self.source.set(s.clone());
-        s
+            self.source.text.clone(),
+        ))
+    }
+
+    /// A loaded file at `path`, shown as `display`.
+    pub fn new(l: Loaded, path: &Path, display: String) -> Parsed {
+        let bicep = |c: crate::bicep::Compiled, params: bool| ParsedContent::Bicep {
+            node: Arc::new(c.node),
+            params,
+            errors: c.errors,
+            references: c.references,
+        };
+        let content = match l.content {
+            Content::Template(n) => ParsedContent::Template(Arc::new(n)),
+            Content::Parameters(n) => ParsedContent::Parameters(Arc::new(n)),
+            Content::Bicep(c) => bicep(c, false),
+            Content::BicepParam(c) => bicep(c, true),
+            Content::Skipped => ParsedContent::Skipped,
+            Content::Broken { message, span } => ParsedContent::Broken { message, span },
+        };
+        Parsed {
+            source: Arc::new(SourceFile::new(path.to_path_buf(), display, l.text)),
+            content,
+            missing: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A file of the run, shown relative to the working directory.
+    pub fn of_input(l: Loaded, input: &Input) -> Parsed {
+        let cwd = std::env::current_dir().ok();
+        let display = crate::discover::display_path(&input.path, cwd.as_deref());
+        Parsed::new(l, &input.path, display)
     }
 }
 
@@ -98,31 +121,6 @@ pub enum ParsedContent {
         message: String,
         span: Span,
     },
-}
-
-impl From<Loaded> for Parsed {
-    fn from(l: Loaded) -> Parsed {
-        let bicep = |c: crate::bicep::Compiled, params: bool| ParsedContent::Bicep {
-            node: Arc::new(c.node),
-            params,
-            errors: c.errors,
-            references: c.references,
-        };
-        let content = match l.content {
-            Content::Template(n) => ParsedContent::Template(Arc::new(n)),
-            Content::Parameters(n) => ParsedContent::Parameters(Arc::new(n)),
-            Content::Bicep(c) => bicep(c, false),
-            Content::BicepParam(c) => bicep(c, true),
-            Content::Skipped => ParsedContent::Skipped,
-            Content::Broken { message, span } => ParsedContent::Broken { message, span },
-        };
-        Parsed {
-            text: l.text,
-            content,
-            source: std::sync::OnceLock::new(),
-            missing: std::sync::OnceLock::new(),
-        }
-    }
 }
 
 /// Where a run reads the files it lints: the disk, or (the language server)
@@ -148,7 +146,7 @@ pub struct Disk;
 
 impl FileSource for Disk {
     fn parse(&self, input: &Input, root: &ProjectRoot) -> Result<Arc<Parsed>, String> {
-        load(input, root).map(|l| Arc::new(l.into()))
+        load(input, root).map(|l| Arc::new(Parsed::of_input(l, input)))
     }
 }
 

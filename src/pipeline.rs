@@ -134,7 +134,7 @@ pub fn run_with(
                 } => {
                     summary.files += 1;
                     summary.bicep_files += 1;
-                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
+                    let id = sources.add(l.source(display(&f.input.path)));
                     findings.extend(capped_parse_errors(id, errors));
                     missing.extend(l.missing(id, || {
                         crate::missing::bicep(references, &f.input.path, id, &root)
@@ -147,13 +147,13 @@ pub fn run_with(
                 }
                 ParsedContent::Broken { message, span } => {
                     summary.files += 1;
-                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
+                    let id = sources.add(l.source(display(&f.input.path)));
                     findings.push(parse_error(id, *span, message.clone()));
                 }
                 ParsedContent::Template(node) => {
                     summary.files += 1;
                     summary.templates += 1;
-                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
+                    let id = sources.add(l.source(display(&f.input.path)));
                     missing.extend(
                         l.missing(id, || crate::missing::arm(node, &f.input.path, id, &root)),
                     );
@@ -162,7 +162,7 @@ pub fn run_with(
                 ParsedContent::Parameters(node) => {
                     summary.files += 1;
                     summary.parameter_files += 1;
-                    let id = sources.add(l.source(&f.input.path, display(&f.input.path)));
+                    let id = sources.add(l.source(display(&f.input.path)));
                     parameters.push((id, node.clone()));
                 }
             },

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::arm::template::{LinkedTemplate, TemplateLoader};
 use crate::confine::{ProjectRoot, Refusal};
 use crate::discover::{FileKind, Input};
-use crate::ingest::{self, Content};
+use crate::ingest::{self, ParsedContent};
 use crate::json::Node;
 use crate::source::{FileId, SourceFile};
 
@@ -18,7 +18,7 @@ struct Extra {
     /// Canonical path → the loaded document (None: unreadable or not ARM).
     cache: HashMap<PathBuf, Option<LinkedTemplate>>,
     /// Files read here, in file-id order from `base`.
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 /// Files read from outside the run, kept between runs (the language
@@ -33,7 +33,7 @@ struct KeptFile {
     canon: PathBuf,
     stamp: Option<(u64, Option<std::time::SystemTime>)>,
     node: Option<Arc<Node>>,
-    source: SourceFile,
+    source: Arc<SourceFile>,
 }
 
 fn stamp(path: &Path) -> Option<(u64, Option<std::time::SystemTime>)> {
@@ -124,7 +124,7 @@ impl<'k> DiskLoader<'k> {
     }
 
     /// Source files read on demand, in file-id order.
-    pub fn into_extra_files(self) -> Vec<SourceFile> {
+    pub fn into_extra_files(self) -> Vec<Arc<SourceFile>> {
         self.extra.into_inner().map(|e| e.files).unwrap_or_default()
     }
 }
@@ -175,7 +175,7 @@ impl TemplateLoader for DiskLoader<'_> {
 
 /// A file read from disk: its parse when it is an ARM or Bicep document, and
 /// its text as a source file.
-fn read(root: &ProjectRoot, canon: &Path, shown: String) -> (Option<Arc<Node>>, SourceFile) {
+fn read(root: &ProjectRoot, canon: &Path, shown: String) -> (Option<Arc<Node>>, Arc<SourceFile>) {
     let kind = match crate::discover::kind_of(canon) {
         Some(k @ (FileKind::Bicep | FileKind::BicepParam)) => k,
         _ => FileKind::Json,
@@ -184,17 +184,20 @@ fn read(root: &ProjectRoot, canon: &Path, shown: String) -> (Option<Arc<Node>>, 
         path: canon.to_path_buf(),
         kind,
     };
-    let (node, text) = match ingest::load(&input, root) {
-        Ok(l) => match l.content {
-            Content::Template(node)
-            | Content::Parameters(node)
-            | Content::Bicep(crate::bicep::Compiled { node, .. })
-            | Content::BicepParam(crate::bicep::Compiled { node, .. }) => {
-                (Some(Arc::new(node)), l.text)
-            }
-            _ => (None, l.text),
-        },
-        Err(_) => (None, String::new()),
-    };
-    (node, SourceFile::new(canon.to_path_buf(), shown, text))
+    match ingest::load(&input, root) {
+        Ok(l) => {
+            let p = ingest::Parsed::new(l, canon, shown);
+            let node = match p.content {
+                ParsedContent::Template(node)
+                | ParsedContent::Parameters(node)
+                | ParsedContent::Bicep { node, .. } => Some(node),
+                _ => None,
+            };
+            (node, p.source)
+        }
+        Err(_) => (
+            None,
+            Arc::new(SourceFile::new(canon.to_path_buf(), shown, String::new())),
+        ),
+    }
 }

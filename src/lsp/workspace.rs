@@ -15,7 +15,7 @@ use crate::evaluate::ScenarioCache;
 use crate::ingest::{self, FileSource, Parsed};
 use crate::outcome::Outcome;
 use crate::pipeline;
-use crate::rules::load::{Rule, load_rules};
+use crate::rules::load::{Rule, SetupError, configured};
 
 /// What a cached parse was made from: a buffer's text, or a file on disk
 /// as its size and modification time say.
@@ -61,19 +61,14 @@ impl Workspace {
     /// Reads the configuration and the rules again; a problem is returned
     /// as a message (the previous ones stay).
     pub fn reload_settings(&mut self) -> Result<(), String> {
-        let config = match crate::config::find(&self.root) {
-            Some(path) => Some(
-                crate::config::load(&path)
-                    .map_err(|e| format!("tendon: bad configuration {}: {}", e.file, e.message))?,
-            ),
-            None => None,
-        };
-        let mut dirs = self.rule_dirs.clone();
-        if let Some(c) = &config {
-            dirs.extend(c.rule_dirs.iter().cloned());
-        }
-        let rules = load_rules(&dirs)
-            .map_err(|e| format!("tendon: bad rule file {}: {}", e.file, e.message))?;
+        let path = crate::config::find(&self.root);
+        let (config, rules) =
+            configured(path.as_deref(), &self.rule_dirs).map_err(|e| match e {
+                SetupError::Config(e) => {
+                    format!("tendon: bad configuration {}: {}", e.file, e.message)
+                }
+                SetupError::Rule(e) => format!("tendon: bad rule file {}: {}", e.file, e.message),
+            })?;
         self.config = config;
         self.rules = rules;
         // Pairings and excludes may have changed.
@@ -205,11 +200,8 @@ impl FileSource for Files<'_> {
             if let Some(p) = self.cached(path, made) {
                 return Ok(p);
             }
-            let parsed = Arc::new(Parsed::from(ingest::classify(
-                input,
-                text.as_bytes().to_vec(),
-                root,
-            )));
+            let loaded = ingest::classify(input, text.as_bytes().to_vec(), root);
+            let parsed = Arc::new(Parsed::of_input(loaded, input));
             self.keep(path, made, &parsed);
             return Ok(parsed);
         }

@@ -218,6 +218,43 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
     })
 }
 
+/// Why the configuration and the rules cannot be used.
+pub enum SetupError {
+    Config(crate::config::ConfigError),
+    Rule(RuleError),
+}
+
+/// The configuration at `path` (when there is one) and the rules: built in,
+/// from `dirs` and from its rule folders, its rule names checked against them.
+pub fn configured(
+    path: Option<&Path>,
+    dirs: &[std::path::PathBuf],
+) -> Result<(Option<crate::config::Config>, Vec<Rule>), SetupError> {
+    let config = path
+        .map(crate::config::load)
+        .transpose()
+        .map_err(SetupError::Config)?;
+    let mut rule_dirs = dirs.to_vec();
+    if let Some(c) = &config {
+        rule_dirs.extend(c.rule_dirs.iter().cloned());
+    }
+    let rules = load_rules(&rule_dirs).map_err(SetupError::Rule)?;
+    if let Some(c) = &config {
+        c.check_rule_names(&known(&rules))
+            .map_err(SetupError::Config)?;
+    }
+    Ok((config, rules))
+}
+
+/// Every rule's (id, slug), tendon's own diagnostics included.
+pub fn known(rules: &[Rule]) -> Vec<(&str, &str)> {
+    rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.slug.as_str()))
+        .chain(crate::rules::doc::BUILTIN.iter().map(|b| (b.0, b.1)))
+        .collect()
+}
+
 fn is_valid_id(id: &str) -> bool {
     let letters = id.chars().take_while(|c| c.is_ascii_uppercase()).count();
     let rest = id.get(letters..).unwrap_or("");

@@ -14,7 +14,6 @@ use crate::model::capacity::capacity;
 use crate::model::facts::{Origin, address_prefixes, id_of};
 use crate::model::linked::Linked;
 use crate::model::pod_traffic::pod_traffic_denied;
-use crate::model::routing::default_route;
 use crate::model::world::{ObjWriter, World, object, push_token};
 use crate::source::Loc;
 use crate::value::{Kind, Value};
@@ -32,7 +31,7 @@ pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig
         .map(|ci| cluster(linked, ci, names, config, &index, &mut spans))
         .collect();
     let subnets = (0..linked.subnets.len())
-        .map(|si| subnet(linked, si, names, &mut spans))
+        .map(|si| subnet(linked, si, names, &index, &mut spans))
         .collect();
     let route_tables = (0..linked.route_tables.len())
         .map(|ri| route_table(linked, ri, names, &mut spans))
@@ -82,7 +81,7 @@ fn subnet_ids(linked: &Linked, sis: &[usize]) -> J {
 }
 
 /// `/subnets/{si}`: declared or only referenced, its clusters, its capacity.
-fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J {
+fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans: &mut Spans) -> J {
     let Some(s) = linked.subnets.get(si) else {
         return J::Null;
     };
@@ -130,7 +129,10 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, spans: &mut Spans) -> J 
         subnet_application_gateways(linked, si),
     );
     capacity(&mut w, s, &linked.clusters);
-    w.raw("defaultRoute", default_route(si, s, &linked.route_tables));
+    w.raw(
+        "defaultRoute",
+        index.default_routes.get(si).cloned().unwrap_or(J::Null),
+    );
     let vnet = linked.subnet_vnet.get(si).copied().flatten();
     let vnet = vnet.and_then(|vi| linked.vnets.get(vi));
     let denied = pod_traffic_denied(

@@ -17,6 +17,7 @@ use crate::model::identity::control_plane_identity;
 use crate::model::linked::{ClusterRef, Linked};
 use crate::model::network_rights::{Roles, network_rights};
 use crate::model::ranges::cluster_ranges;
+use crate::model::routing::default_route;
 use crate::model::world::ObjWriter;
 use crate::source::Loc;
 use crate::value::{Kind, Value};
@@ -57,6 +58,8 @@ const IDENTITY_TYPES: &[&str] = &[
 pub(super) struct RunIndex<'a> {
     roles: Roles<'a>,
     gateways: GatewayIndex,
+    /// Each subnet's `defaultRoute`, computed once.
+    pub default_routes: Vec<J>,
 }
 
 impl<'a> RunIndex<'a> {
@@ -67,6 +70,12 @@ impl<'a> RunIndex<'a> {
                 &linked.role_definitions,
             )),
             gateways: GatewayIndex::new(&linked.gateways),
+            default_routes: linked
+                .subnets
+                .iter()
+                .enumerate()
+                .map(|(si, s)| default_route(si, s, &linked.route_tables))
+                .collect(),
         }
     }
 }
@@ -113,7 +122,7 @@ pub(super) fn cluster(
     let (subnets, route_tables) = networks(linked, c);
     w.raw("subnets", J::Array(subnets));
     w.raw("routeTables", J::Array(route_tables));
-    w.raw("subnetUses", subnet_uses(linked, ci));
+    w.raw("subnetUses", subnet_uses(linked, ci, &index.default_routes));
     if let Some(rights) = network_rights(linked, c, &index.roles) {
         w.raw("networkRights", rights);
     }

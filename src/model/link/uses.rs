@@ -8,7 +8,7 @@ use serde_json::{Value as J, json};
 
 use crate::model::identity::{DependencyTarget, missing_dependency};
 use crate::model::linked::{Linked, SubnetEntry, written_last};
-use crate::model::routing::{association, default_route};
+use crate::model::routing::association;
 use crate::model::world::{ObjWriter, push_token};
 use crate::resource_id::{last_name, parent};
 use crate::source::Loc;
@@ -87,7 +87,7 @@ pub(super) fn cluster_uses(linked: &Linked, ri: usize) -> J {
 /// the cluster's template declares the subnet but the cluster waits for
 /// neither it nor its VNet. A pool whose subnet is not known adds an unknown
 /// member.
-pub(super) fn subnet_uses(linked: &Linked, ci: usize) -> J {
+pub(super) fn subnet_uses(linked: &Linked, ci: usize, default_routes: &[J]) -> J {
     let Some(c) = linked.clusters.get(ci) else {
         return J::Array(Vec::new());
     };
@@ -142,7 +142,7 @@ pub(super) fn subnet_uses(linked: &Linked, ci: usize) -> J {
             "routeTableText": text,
             "at": at,
             "createdFirst": created_first(c.facts, s),
-            "defaultRoute": default_route(si, s, &linked.route_tables),
+            "defaultRoute": default_routes.get(si).cloned().unwrap_or(J::Null),
         }));
     }
     J::Array(out)
