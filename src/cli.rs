@@ -485,7 +485,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         config: config.as_ref(),
         root: None,
         files: None,
-        scenarios: None,
+        memo: None,
     };
     let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,

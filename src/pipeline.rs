@@ -40,8 +40,15 @@ pub struct Options<'c> {
     pub root: Option<&'c Path>,
     /// Where the files are read (default: the disk).
     pub files: Option<&'c dyn ingest::FileSource>,
-    /// Scenario results kept from earlier runs (the language server).
-    pub scenarios: Option<&'c evaluate::ScenarioCache>,
+    /// What earlier runs found that this one may reuse (the language server).
+    pub memo: Option<&'c Memo>,
+}
+
+/// Results kept between runs, each checked against the parses it came from.
+#[derive(Default)]
+pub struct Memo {
+    pub scenarios: evaluate::ScenarioCache,
+    pub directives: crate::suppress::Kept,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -208,7 +215,7 @@ pub fn run_with(
         &hints,
         evaluate::Settings {
             stats: options.stats,
-            cache: options.scenarios,
+            cache: options.memo.map(|m| &m.scenarios),
             files: options.files,
         },
     );
@@ -243,8 +250,14 @@ pub fn run_with(
             f.severity = config.severity_of(&f.rule, &f.slug, f.severity);
         }
     }
-    let mut suppressed =
-        crate::suppress::apply(&mut findings, &sources, &templates, rules, options.config);
+    let mut suppressed = crate::suppress::apply(
+        &mut findings,
+        &sources,
+        &templates,
+        rules,
+        options.config,
+        options.memo.map(|m| &m.directives),
+    );
     // Freeing every syntax tree costs as much as a stage; let a thread do it
     // while sorting and reporting go on (or the process ends).
     let _ = std::thread::Builder::new().spawn(move || drop((templates, parameters)));

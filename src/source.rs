@@ -121,6 +121,30 @@ impl SourceFile {
         }
     }
 
+    /// 0-based line and UTF-16 column of a byte offset, as the Language
+    /// Server Protocol counts them (clamped to the text, rounded down to a
+    /// character boundary; a byte order mark is not a column).
+    pub fn utf16_position(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line_idx = match self.line_starts.binary_search(&clamp_u32(offset)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
+        let units: usize = self
+            .text
+            .get(line_start..offset)
+            .unwrap_or("")
+            .chars()
+            .filter(|&c| c != '\u{feff}' || line_start > 0)
+            .map(char::len_utf16)
+            .sum();
+        (clamp_u32(line_idx), clamp_u32(units))
+    }
+
     /// Characters in the text before byte `offset` (within the text).
     fn chars_before(&self, offset: usize) -> usize {
         let block = offset / BLOCK;
@@ -187,6 +211,14 @@ impl SourceMap {
         self.files.is_empty()
     }
 
+    /// Every file with its shared handle (to keep what was derived from it).
+    pub fn iter_shared(&self) -> impl Iterator<Item = (FileId, &std::sync::Arc<SourceFile>)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (clamp_u32(i), f))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
@@ -226,6 +258,22 @@ mod tests {
         // 'x' follows a two-byte character: byte 5, column 2.
         assert_eq!(f.position(5), Position { line: 2, column: 2 });
         assert_eq!(f.position(999), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn lsp_positions_count_utf16_units_from_zero() {
+        let f = SourceFile::new(
+            "a".into(),
+            "a".into(),
+            "\u{feff}a\r\u{1f600}b\r\n\u{e9}".into(),
+        );
+        // The byte order mark is not a column; a lone CR ends a line.
+        assert_eq!(f.utf16_position(4), (0, 1));
+        // An astral character is two UTF-16 units; inside it rounds down.
+        assert_eq!(f.utf16_position(9), (1, 2));
+        assert_eq!(f.utf16_position(7), (1, 0));
+        assert_eq!(f.utf16_position(12), (2, 0));
+        assert_eq!(f.utf16_position(999), (2, 1));
     }
 
     #[test]

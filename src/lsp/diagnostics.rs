@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
-    Location, NumberOrString, Range,
+    Location, NumberOrString, Position, Range,
 };
 
 use crate::finding::{Finding, Severity, builtin};
-use crate::lsp::{text, uri};
+use crate::lsp::uri;
 use crate::outcome::Outcome;
 use crate::source::{Loc, SourceMap};
 
@@ -31,11 +31,11 @@ pub fn by_file(outcome: &Outcome) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
 
 fn range_of(sources: &SourceMap, loc: Loc) -> Option<Range> {
     let file = sources.get(loc.file)?;
-    Some(text::range(
-        &file.text,
-        loc.span.start as usize,
-        loc.span.end as usize,
-    ))
+    let position = |offset: u32| {
+        let (line, character) = file.utf16_position(offset as usize);
+        Position::new(line, character)
+    };
+    Some(Range::new(position(loc.span.start), position(loc.span.end)))
 }
 
 fn location(sources: &SourceMap, loc: Loc) -> Option<Location> {

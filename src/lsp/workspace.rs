@@ -11,7 +11,6 @@ use std::time::SystemTime;
 use crate::config::Config;
 use crate::confine::ProjectRoot;
 use crate::discover::{DiscoverError, Input};
-use crate::evaluate::ScenarioCache;
 use crate::ingest::{self, FileSource, Parsed};
 use crate::outcome::Outcome;
 use crate::pipeline;
@@ -34,7 +33,7 @@ pub struct Workspace {
     listing: Mutex<Option<Listing>>,
     /// Canonical paths, until a file is created or deleted.
     canonical: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
-    scenarios: ScenarioCache,
+    memo: pipeline::Memo,
     rule_dirs: Vec<PathBuf>,
     pub config: Option<Config>,
     pub rules: Vec<Rule>,
@@ -50,7 +49,7 @@ impl Workspace {
             parses: Mutex::new(HashMap::new()),
             listing: Mutex::new(None),
             canonical: Mutex::new(HashMap::new()),
-            scenarios: ScenarioCache::default(),
+            memo: pipeline::Memo::default(),
             rule_dirs,
             config: None,
             rules: Vec::new(),
@@ -72,7 +71,7 @@ impl Workspace {
         self.config = config;
         self.rules = rules;
         // Pairings and excludes may have changed.
-        self.scenarios = ScenarioCache::default();
+        self.memo = pipeline::Memo::default();
         self.relist();
         Ok(())
     }
@@ -89,11 +88,16 @@ impl Workspace {
             config: self.config.as_ref(),
             root: Some(&self.root),
             files: Some(&files),
-            scenarios: Some(&self.scenarios),
+            memo: Some(&self.memo),
             ..Default::default()
         };
         let outcome = pipeline::run_with(std::slice::from_ref(&self.root), &self.rules, options)
             .map_err(|e| format!("tendon: {}: {}", e.path.display(), e.message))?;
+        // Freeing the last world and findings costs milliseconds: not on the
+        // way to the diagnostics.
+        if let Some(old) = self.last.take() {
+            let _ = std::thread::Builder::new().spawn(move || drop(old));
+        }
         Ok(self.last.insert(outcome))
     }
 

@@ -9,28 +9,39 @@ use serde_json::{Map, Value as J};
 use crate::source::Loc;
 use crate::value::{Kind, Value};
 
+/// Spans by JSON Pointer. Keys are made from template text, and the hasher
+/// is foldhash's seeded one: several times faster than SipHash on short
+/// keys, still seeded per process against crafted collisions.
+pub type Spans = HashMap<String, Loc, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 pub struct World {
     pub doc: J,
-    pub spans: HashMap<String, Loc>,
+    /// Span tables of the parts of the document, in the order they were
+    /// written (parts are written in parallel); a later part's entry wins.
+    pub spans: Vec<Spans>,
     /// Index of the first cluster with each id, built on first use.
     pub clusters_by_id: std::sync::OnceLock<HashMap<String, usize>>,
 }
 
 impl World {
     pub fn span(&self, pointer: &str) -> Option<Loc> {
-        self.spans.get(pointer).copied()
+        self.lookup(pointer)
     }
 
     /// Where the value at `pointer`, given from outside its template, was used.
     pub fn via(&self, pointer: &str) -> Option<Loc> {
-        self.spans.get(&via_key(pointer)).copied()
+        self.lookup(&via_key(pointer))
     }
 
     /// The first place outside its template where that value was used (see
     /// [`Value::outer_via`]).
     pub fn outer_via(&self, pointer: &str) -> Option<Loc> {
-        self.spans.get(&outer_via_key(pointer)).copied()
+        self.lookup(&outer_via_key(pointer))
+    }
+
+    fn lookup(&self, key: &str) -> Option<Loc> {
+        self.spans.iter().rev().find_map(|s| s.get(key).copied())
     }
 }
 
@@ -45,7 +56,7 @@ fn outer_via_key(pointer: &str) -> String {
 }
 
 /// Records where a value came from and where it was used, at `ptr`.
-fn record(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) {
+fn record(ptr: &str, v: &Value, spans: &mut Spans) {
     if let Some(loc) = v.origin {
         spans.insert(ptr.to_string(), loc);
     }
@@ -61,7 +72,17 @@ fn record(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) {
 pub fn push_token(ptr: &str, token: &str) -> String {
     let mut out = String::with_capacity(ptr.len() + token.len() + 1);
     out.push_str(ptr);
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Appends `/` and the token, escaped, to a pointer.
+fn push_escaped(out: &mut String, token: &str) {
     out.push('/');
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
     for c in token.chars() {
         match c {
             '~' => out.push_str("~0"),
@@ -69,7 +90,6 @@ pub fn push_token(ptr: &str, token: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Builds one JSON object of the world while recording spans. Fields are
@@ -78,11 +98,11 @@ pub fn push_token(ptr: &str, token: &str) -> String {
 pub struct ObjWriter<'a> {
     ptr: String,
     fields: Vec<(String, J)>,
-    spans: &'a mut HashMap<String, Loc>,
+    spans: &'a mut Spans,
 }
 
 impl<'a> ObjWriter<'a> {
-    pub fn new(ptr: String, spans: &'a mut HashMap<String, Loc>) -> ObjWriter<'a> {
+    pub fn new(ptr: String, spans: &'a mut Spans) -> ObjWriter<'a> {
         ObjWriter {
             ptr,
             fields: Vec::new(),
@@ -126,8 +146,10 @@ impl<'a> ObjWriter<'a> {
 
     /// A field from an evaluated value; spans recorded for it and everything inside.
     pub fn value(&mut self, key: &str, v: &Value) -> &mut Self {
-        let ptr = push_token(&self.ptr, key);
-        let j = emit(&ptr, v, self.spans);
+        let len = self.ptr.len();
+        push_escaped(&mut self.ptr, key);
+        let j = emit_at(&mut self.ptr, v, self.spans);
+        self.ptr.truncate(len);
         self.raw(key, j)
     }
 
@@ -149,7 +171,7 @@ impl<'a> ObjWriter<'a> {
     }
 
     /// The span table, for writing nested objects built separately.
-    pub fn spans_mut(&mut self) -> &mut HashMap<String, Loc> {
+    pub fn spans_mut(&mut self) -> &mut Spans {
         self.spans
     }
 
@@ -171,19 +193,39 @@ pub fn object<const N: usize>(fields: [(&str, J); N]) -> J {
 }
 
 /// Converts a value to JSON, recording the span of it and of everything inside.
-pub fn emit(ptr: &str, v: &Value, spans: &mut HashMap<String, Loc>) -> J {
+pub fn emit(ptr: &str, v: &Value, spans: &mut Spans) -> J {
+    let mut buf = String::with_capacity(ptr.len() + 64);
+    buf.push_str(ptr);
+    emit_at(&mut buf, v, spans)
+}
+
+/// [`emit`] with the pointer in a buffer that each level extends and
+/// truncates again: a pointer string is allocated only for a span recorded.
+fn emit_at(ptr: &mut String, v: &Value, spans: &mut Spans) -> J {
     record(ptr, v, spans);
+    let len = ptr.len();
     match &v.kind {
         Kind::Array(items) => J::Array(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| emit(&push_token(ptr, &i.to_string()), item, spans))
+                .map(|(i, item)| {
+                    use std::fmt::Write;
+                    let _ = write!(ptr, "/{i}");
+                    let j = emit_at(ptr, item, spans);
+                    ptr.truncate(len);
+                    j
+                })
                 .collect(),
         ),
         Kind::Object(obj) => J::Object(
             obj.iter()
-                .map(|(k, item)| (k.to_string(), emit(&push_token(ptr, k), item, spans)))
+                .map(|(k, item)| {
+                    push_escaped(ptr, k);
+                    let j = emit_at(ptr, item, spans);
+                    ptr.truncate(len);
+                    (k.to_string(), j)
+                })
                 .collect(),
         ),
         _ => v.to_json(),

@@ -7,9 +7,9 @@
 mod arm;
 mod bicep;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::finding::{Finding, Severity, builtin};
@@ -48,12 +48,19 @@ pub struct Suppressed {
 /// The rules a run knows, to tell rule names from other words in a directive.
 pub struct Catalog {
     rules: Vec<(String, String)>,
+    /// Tells catalogs apart, for directives kept between runs.
+    key: u64,
 }
 
 impl Catalog {
     pub fn new(rules: impl IntoIterator<Item = (String, String)>) -> Catalog {
+        use std::hash::{Hash, Hasher};
+        let rules: Vec<(String, String)> = rules.into_iter().collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        rules.hash(&mut h);
         Catalog {
-            rules: rules.into_iter().collect(),
+            rules,
+            key: h.finish(),
         }
     }
 
@@ -135,6 +142,57 @@ pub fn directives(file: &SourceFile, catalog: &Catalog) -> Vec<Directive> {
     }
 }
 
+/// Each file's directives kept between runs (the language server): they are
+/// found again only when the file's text or the rules change.
+#[derive(Default)]
+pub struct Kept {
+    /// By the address of the file (the entry holds it, so no other file can
+    /// take that address): the file, the catalog's key, its directives.
+    files: Mutex<HashMap<usize, KeptFile>>,
+}
+
+type KeptFile = (Arc<SourceFile>, u64, Arc<[Directive]>);
+
+impl Kept {
+    /// The directives of each file of the run that may hold some; the files
+    /// of earlier runs are forgotten.
+    fn directives(
+        &self,
+        sources: &SourceMap,
+        catalog: &Catalog,
+    ) -> Vec<(FileId, Arc<[Directive]>)> {
+        let Ok(mut kept) = self.files.lock() else {
+            return found_in(sources, catalog);
+        };
+        let mut now = HashMap::new();
+        let mut out = Vec::new();
+        for (id, file) in sources.iter_shared() {
+            let addr = Arc::as_ptr(file) as usize;
+            let list = match kept.remove(&addr) {
+                Some((f, key, list)) if key == catalog.key && Arc::ptr_eq(&f, file) => list,
+                _ if !may_suppress(file) => Arc::from(Vec::new()),
+                _ => Arc::from(directives(file, catalog)),
+            };
+            if !list.is_empty() {
+                out.push((id, list.clone()));
+            }
+            now.insert(addr, (file.clone(), catalog.key, list));
+        }
+        *kept = now;
+        out
+    }
+}
+
+/// The directives of each file of the run that may hold some.
+fn found_in(sources: &SourceMap, catalog: &Catalog) -> Vec<(FileId, Arc<[Directive]>)> {
+    sources
+        .iter()
+        .filter(|(_, file)| may_suppress(file))
+        .map(|(id, file)| (id, Arc::from(directives(file, catalog))))
+        .filter(|(_, list): &(FileId, Arc<[Directive]>)| !list.is_empty())
+        .collect()
+}
+
 /// Removes suppressed findings (returned) and adds TDN004 for suppressions
 /// that matched none (unless the configuration disables TDN004).
 pub fn apply(
@@ -143,8 +201,14 @@ pub fn apply(
     templates: &[(FileId, Arc<Node>)],
     rules: &[Rule],
     config: Option<&Config>,
+    kept: Option<&Kept>,
 ) -> Vec<Suppressed> {
-    let (mut unused, suppressed) = suppress(findings, sources, templates, &Catalog::of(rules));
+    let catalog = Catalog::of(rules);
+    let written = match kept {
+        Some(kept) => kept.directives(sources, &catalog),
+        None => found_in(sources, &catalog),
+    };
+    let (mut unused, suppressed) = suppress_with(findings, sources, templates, written);
     if let Some(config) = config {
         unused.retain(|f| config.enabled(&f.rule, &f.slug));
         for f in &mut unused {
@@ -163,21 +227,31 @@ pub fn suppress(
     templates: &[(FileId, Arc<Node>)],
     catalog: &Catalog,
 ) -> (Vec<Finding>, Vec<Suppressed>) {
+    suppress_with(findings, sources, templates, found_in(sources, catalog))
+}
+
+fn suppress_with(
+    findings: &mut Vec<Finding>,
+    sources: &SourceMap,
+    templates: &[(FileId, Arc<Node>)],
+    written: Vec<(FileId, Arc<[Directive]>)>,
+) -> (Vec<Finding>, Vec<Suppressed>) {
     // Per file, every directive with a "used" mark; BTreeMap for a stable order.
     let mut by_file: BTreeMap<FileId, Vec<(Directive, bool)>> = BTreeMap::new();
-    for (id, file) in sources.iter() {
-        if !may_suppress(file) {
-            continue;
-        }
-        let found = directives(file, catalog);
-        if !found.is_empty() {
-            by_file
-                .entry(id)
-                .or_default()
-                .extend(found.into_iter().map(|d| (d, false)));
-        }
+    for (id, found) in written {
+        by_file
+            .entry(id)
+            .or_default()
+            .extend(found.iter().map(|d| (d.clone(), false)));
     }
     for (id, node) in templates {
+        // `metadata.tendon` is written in the text (or escaped).
+        if sources
+            .get(*id)
+            .is_some_and(|f| !f.text.contains("tendon") && !f.text.contains("\\u"))
+        {
+            continue;
+        }
         let found = arm::metadata(node);
         if !found.is_empty() {
             by_file

@@ -3,8 +3,6 @@
 //! inverse relations and the named derivations of its concept, and the span
 //! of every value in the side table. Nothing here is named after a rule.
 
-use std::collections::HashMap;
-
 use serde_json::Value as J;
 
 use super::emit_cluster::{RunIndex, cluster};
@@ -14,42 +12,68 @@ use crate::model::capacity::capacity;
 use crate::model::facts::{Origin, address_prefixes, id_of};
 use crate::model::linked::Linked;
 use crate::model::pod_traffic::pod_traffic_denied;
-use crate::model::world::{ObjWriter, World, object, push_token};
-use crate::source::Loc;
+use crate::model::world::{ObjWriter, Spans, World, object, push_token};
 use crate::value::{Kind, Value};
-
-type Spans = HashMap<String, Loc>;
 
 pub(super) fn str_json(s: &str) -> J {
     J::String(s.to_string())
 }
 
 pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig) -> World {
-    let mut spans = HashMap::new();
     let index = RunIndex::new(linked);
-    let clusters = (0..linked.clusters.len())
-        .map(|ci| cluster(linked, ci, names, config, &index, &mut spans))
-        .collect();
-    let subnets = (0..linked.subnets.len())
-        .map(|si| subnet(linked, si, names, &index, &mut spans))
-        .collect();
-    let route_tables = (0..linked.route_tables.len())
-        .map(|ri| route_table(linked, ri, names, &mut spans))
-        .collect();
-    let nsgs = (0..linked.nsgs.len())
-        .map(|ni| nsg(linked, ni, names, &mut spans))
-        .collect();
-    let vnets = (0..linked.vnets.len())
-        .map(|vi| vnet(linked, vi, names, &mut spans))
-        .collect();
-    let (identities, role_assignments) = identities(linked, names, &mut spans);
-    let gateways = gateways(linked, names, &mut spans);
-    let application_gateways = application_gateways(linked, names, &mut spans);
-    let config = config_doc(config, &mut spans);
+    // Written in parallel, each part with its span table (in this order).
+    let all = |n: usize, f: &(dyn Fn(usize, &mut Spans) -> J + Sync)| {
+        let mut spans = Spans::default();
+        let list: Vec<J> = (0..n).map(|i| f(i, &mut spans)).collect();
+        (J::Array(list), spans)
+    };
+    let ((clusters, vnets_etc), (subnets, rest)) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    all(linked.clusters.len(), &|ci, spans| {
+                        cluster(linked, ci, names, config, &index, spans)
+                    })
+                },
+                || {
+                    let mut spans = Spans::default();
+                    let route_tables: Vec<J> = (0..linked.route_tables.len())
+                        .map(|ri| route_table(linked, ri, names, &mut spans))
+                        .collect();
+                    let vnets: Vec<J> = (0..linked.vnets.len())
+                        .map(|vi| vnet(linked, vi, names, &mut spans))
+                        .collect();
+                    let gateways = gateways(linked, names, &mut spans);
+                    let app_gateways = application_gateways(linked, names, &mut spans);
+                    let config = config_doc(config, &mut spans);
+                    ((route_tables, vnets, gateways, app_gateways, config), spans)
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    all(linked.subnets.len(), &|si, spans| {
+                        subnet(linked, si, names, &index, spans)
+                    })
+                },
+                || {
+                    let mut spans = Spans::default();
+                    let nsgs: Vec<J> = (0..linked.nsgs.len())
+                        .map(|ni| nsg(linked, ni, names, &mut spans))
+                        .collect();
+                    let (identities, role_assignments) = identities(linked, names, &mut spans);
+                    ((nsgs, identities, role_assignments), spans)
+                },
+            )
+        },
+    );
+    let ((route_tables, vnets, gateways, application_gateways, config), vnets_spans) = vnets_etc;
+    let ((nsgs, identities, role_assignments), nsgs_spans) = rest;
     // Moved in, not through `json!` (which would copy the whole document).
     let doc: serde_json::Map<String, J> = [
-        ("clusters", J::Array(clusters)),
-        ("subnets", J::Array(subnets)),
+        ("clusters", clusters.0),
+        ("subnets", subnets.0),
         ("vnets", J::Array(vnets)),
         ("routeTables", J::Array(route_tables)),
         ("nsgs", J::Array(nsgs)),
@@ -64,7 +88,8 @@ pub(super) fn document(linked: &Linked, names: FileNames, config: &NetworkConfig
     .collect();
     World {
         doc: J::Object(doc),
-        spans,
+        // Each part writes under its own lists' pointers: no key is in two.
+        spans: vec![clusters.1, subnets.1, nsgs_spans, vnets_spans],
         clusters_by_id: std::sync::OnceLock::new(),
     }
 }

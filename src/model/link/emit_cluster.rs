@@ -2,8 +2,6 @@
 //! values in their canonical spelling), the effective settings, the pools'
 //! subnets, and the cluster's network ranges.
 
-use std::collections::HashMap;
-
 use serde_json::Value as J;
 
 use super::emit::{common, str_json};
@@ -18,8 +16,7 @@ use crate::model::linked::{ClusterRef, Linked};
 use crate::model::network_rights::{Roles, network_rights};
 use crate::model::ranges::cluster_ranges;
 use crate::model::routing::default_route;
-use crate::model::world::ObjWriter;
-use crate::source::Loc;
+use crate::model::world::{ObjWriter, Spans};
 use crate::value::{Kind, Value};
 
 /// Canonical spelling of an enum-like value, matched case-insensitively.
@@ -87,7 +84,7 @@ pub(super) fn cluster(
     names: FileNames,
     config: &NetworkConfig,
     index: &RunIndex,
-    spans: &mut HashMap<String, Loc>,
+    spans: &mut Spans,
 ) -> J {
     let Some(c) = linked.clusters.get(ci) else {
         return J::Null;
@@ -218,7 +215,7 @@ fn addons(w: &mut ObjWriter, c: &ClusterRef) {
 }
 
 /// `/clusters/{ci}/pools/{pi}`.
-fn pool(linked: &Linked, ci: usize, pi: usize, spans: &mut HashMap<String, Loc>) -> J {
+fn pool(linked: &Linked, ci: usize, pi: usize, spans: &mut Spans) -> J {
     let Some(c) = linked.clusters.get(ci) else {
         return J::Null;
     };

@@ -25,7 +25,7 @@ use crate::source::FileId;
 pub use crate::model::ranges::NetworkConfig;
 
 /// Display names of files, for the `file` / `scenario` fields.
-pub type FileNames<'a> = &'a dyn Fn(FileId) -> String;
+pub type FileNames<'a> = &'a (dyn Fn(FileId) -> String + Sync);
 
 pub fn link(all: &[Arc<Facts>], names: FileNames) -> World {
     link_with(all, names, &NetworkConfig::default())

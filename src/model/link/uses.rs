@@ -2,28 +2,20 @@
 //! tables their node pools sit on, each member once and in pool order, with
 //! the pointers a rule follows or points at.
 
-use std::collections::HashMap;
-
 use serde_json::{Value as J, json};
 
 use crate::model::identity::{DependencyTarget, missing_dependency};
 use crate::model::linked::{Linked, SubnetEntry, written_last};
 use crate::model::routing::association;
-use crate::model::world::{ObjWriter, push_token};
+use crate::model::world::{ObjWriter, Spans, push_token};
 use crate::resource_id::{last_name, parent};
-use crate::source::Loc;
 use crate::value::Value;
 
 /// `/subnets/{si}/clusterPools`: the distinct clusters on the subnet, in
 /// order, each with its first pool there: `{cluster, pool, kubenet,
 /// subnetName, at}` (`subnetName` as that pool writes it, `at` the pointer
 /// of the pool's reference to the subnet).
-pub(super) fn cluster_pools(
-    linked: &Linked,
-    si: usize,
-    ptr: &str,
-    spans: &mut HashMap<String, Loc>,
-) -> J {
+pub(super) fn cluster_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut Spans) -> J {
     let list = push_token(ptr, "clusterPools");
     let subnet = linked.subnets.get(si);
     let uses = linked.clusters_on(si).iter().enumerate();
