@@ -46,6 +46,8 @@ pub struct Scenario {
     foreign: Vec<String>,
     /// The `properties` of the network resources it deploys: canonical id, id, value.
     declared: Vec<(String, String, Value)>,
+    /// A cluster or pool value is unknown because of a `reference()`.
+    waits: bool,
 }
 
 /// Scenario results kept between runs (the language server): a scenario is
@@ -271,13 +273,11 @@ pub fn evaluate_all(
         .enumerate()
         .filter_map(|(i, c)| Some((c.clone()?, i)))
         .collect();
-    pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using);
+    pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using, &canonical);
     for (j, (_, node)) in parameters.iter().enumerate() {
         let Some(path) = p_paths.get(j) else { continue };
         if let Some(template) = explicit_template(path, node, hints) {
-            let index = std::fs::canonicalize(&template)
-                .ok()
-                .and_then(|c| by_canonical.get(&c).copied());
+            let index = canonical(&template).and_then(|c| by_canonical.get(&c).copied());
             pairing::assign(&mut pairs, j, index);
         }
     }
@@ -327,20 +327,31 @@ pub fn evaluate_all(
     let run = |batch: &[(usize, (usize, Option<usize>))],
                index: Option<&HashMap<String, Value>>|
      -> Vec<(usize, Arc<Scenario>)> {
-        batch
+        // Second-pass results depend on the whole run: never kept.
+        let key = |ti: usize, pi: Option<usize>| {
+            let (tid, _) = templates.get(ti)?;
+            (index.is_none() && cache.is_some()).then(|| {
+                let p = pi.and_then(|pi| parameters.get(pi));
+                (stats, *tid, p.map(|(id, _)| *id))
+            })
+        };
+        // Kept results first, in one pass (no thread is needed to look up).
+        let mut out = Vec::new();
+        let mut todo = Vec::new();
+        for &(order, (ti, pi)) in batch {
+            match (key(ti, pi), cache) {
+                (Some(k), Some(cache)) => match cache.get(&k, &current) {
+                    Some(hit) => out.push((order, hit)),
+                    None => todo.push((order, (ti, pi))),
+                },
+                _ => todo.push((order, (ti, pi))),
+            }
+        }
+        let evaluated: Vec<(usize, Arc<Scenario>)> = todo
             .par_iter()
             .filter_map(|&(order, (ti, pi))| {
                 let (tid, tnode) = templates.get(ti)?;
-                // Second-pass results depend on the whole run: never kept.
-                let key = (index.is_none() && cache.is_some()).then(|| {
-                    let p = pi.and_then(|pi| parameters.get(pi));
-                    (stats, *tid, p.map(|(id, _)| *id))
-                });
-                if let (Some(key), Some(cache)) = (&key, cache)
-                    && let Some(hit) = cache.get(key, &current)
-                {
-                    return Some((order, hit));
-                }
+                let key = key(ti, pi);
                 let params = pi
                     .and_then(|pi| parameters.get(pi))
                     .map(|(id, n)| (n.as_ref(), *id));
@@ -370,6 +381,7 @@ pub fn evaluate_all(
                     Vec::new()
                 };
                 let scenario = Arc::new(Scenario {
+                    waits: waits_for_reference(&facts),
                     facts: Arc::new(facts),
                     findings,
                     missing: unread
@@ -388,7 +400,9 @@ pub fn evaluate_all(
                 }
                 Some((order, scenario))
             })
-            .collect()
+            .collect();
+        out.extend(evaluated);
+        out
     };
     // Modules and linked templates are evaluated through their callers first;
     // on their own (with defaults) only when no caller reached them.
@@ -429,7 +443,7 @@ pub fn evaluate_all(
             .iter()
             // Only where a rule input is waiting for it: a cluster or pool value
             // unknown because of a reference().
-            .filter(|(_, s)| waits_for_reference(&s.facts))
+            .filter(|(_, s)| s.waits)
             .filter(|(_, s)| s.foreign.iter().any(|id| index.contains_key(id)))
             .filter_map(|(order, _)| Some((*order, *units.get(*order)?)))
             .collect();

@@ -77,11 +77,12 @@ pub fn pair_using(
     templates: &HashMap<PathBuf, usize>,
     parameters: &[&Path],
     using: &[Option<String>],
+    canonical: &dyn Fn(&Path) -> Option<PathBuf>,
 ) {
     for (j, (p, target)) in parameters.iter().zip(using).enumerate() {
         let Some(target) = target else { continue };
         let Some(dir) = p.parent() else { continue };
-        let Some(wanted) = std::fs::canonicalize(dir.join(target)).ok() else {
+        let Some(wanted) = canonical(&dir.join(target)) else {
             continue;
         };
         if let Some(&i) = templates.get(&wanted)

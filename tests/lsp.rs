@@ -292,3 +292,28 @@ resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {
     assert_eq!(aks001(&client.diagnostics(&module_uri)), []);
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn files_changed_on_disk_are_read_again_when_the_editor_says_so() {
+    let dir = scratch("lsp-watching");
+    copy_fixture("fixtures/AKS011/fail", &dir);
+    let a_path = dir.join("cluster-a.json");
+    let b = file_uri(&dir.join("cluster-b.json"));
+    let mut client = Client::start(&dir);
+    // The editor watches files for the server: kept parses of files on
+    // disk are then used until it reports a change.
+    client.initialize_watching(&dir);
+    assert_eq!(codes(&client.diagnostics(&b)), [c("AKS011", 15, 28)]);
+    let a_text = std::fs::read_to_string(&a_path).unwrap();
+    std::fs::write(
+        &a_path,
+        a_text.replace("'vnetName'), 'aks')", "'vnetName'), 'other')"),
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&a_path), "type": 2}]}),
+    );
+    assert_eq!(codes(&client.diagnostics(&b)), []);
+    assert_eq!(client.shutdown(), Some(0));
+}

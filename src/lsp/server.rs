@@ -45,6 +45,9 @@ pub struct Server {
     shutdown: bool,
 }
 
+/// The id of the request that registers the file watcher.
+const WATCH_REQUEST: &str = "tendon-watch";
+
 impl Server {
     /// Serves until `exit` or the end of the input; the exit code the spec
     /// asks for (0 after `shutdown`, else 1).
@@ -120,7 +123,7 @@ impl Server {
             "registerOptions": options,
         }]});
         self.send(Message::Request(Request::new(
-            RequestId::from("tendon-watch".to_string()),
+            RequestId::from(WATCH_REQUEST.to_string()),
             "client/registerCapability".to_string(),
             params,
         )));
@@ -155,7 +158,13 @@ impl Server {
             }
             Incoming::Message(Message::Request(req)) => self.request(req),
             Incoming::Message(Message::Notification(n)) => self.notification(n, after),
-            Incoming::Message(Message::Response(_)) => {}
+            Incoming::Message(Message::Response(r)) => {
+                // Kept parses of files on disk are trusted once the editor
+                // has agreed to report their changes.
+                if r.id == RequestId::from(WATCH_REQUEST.to_string()) {
+                    self.ws.watched = r.response_result.is_ok();
+                }
+            }
         }
     }
 

@@ -39,6 +39,9 @@ pub struct Workspace {
     pub rules: Vec<Rule>,
     /// The last run's outcome (code actions and hovers read it).
     pub last: Option<Outcome>,
+    /// The editor reports changes to files on disk (its watcher is
+    /// registered): a kept parse of a file on disk is used without a `stat`.
+    pub watched: bool,
 }
 
 impl Workspace {
@@ -54,6 +57,7 @@ impl Workspace {
             config: None,
             rules: Vec::new(),
             last: None,
+            watched: false,
         }
     }
 
@@ -79,6 +83,7 @@ impl Workspace {
     /// Lints the workspace, open buffers as they are in the editor.
     pub fn lint(&mut self) -> Result<&Outcome, String> {
         let files = Files {
+            watched: self.watched,
             buffers: &self.buffers,
             parses: &self.parses,
             listing: &self.listing,
@@ -140,6 +145,7 @@ type Listing = (Vec<Input>, Vec<String>);
 
 /// The run's files: buffers first, then the disk; each parsed once per content.
 struct Files<'a> {
+    watched: bool,
     buffers: &'a HashMap<PathBuf, String>,
     parses: &'a Mutex<HashMap<PathBuf, (Made, Arc<Parsed>)>>,
     listing: &'a Mutex<Option<Listing>>,
@@ -208,6 +214,12 @@ impl FileSource for Files<'_> {
             let parsed = Arc::new(Parsed::of_input(loaded, input));
             self.keep(path, made, &parsed);
             return Ok(parsed);
+        }
+        if self.watched
+            && let Ok(parses) = self.parses.lock()
+            && let Some((Made::Disk(..), p)) = parses.get(path)
+        {
+            return Ok(p.clone());
         }
         let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
         let made = Made::Disk(meta.len(), meta.modified().ok());

@@ -154,24 +154,26 @@ pub struct Kept {
 type KeptFile = (Arc<SourceFile>, u64, Arc<[Directive]>);
 
 impl Kept {
-    /// The directives of each file of the run that may hold some; the files
-    /// of earlier runs are forgotten.
+    /// The directives of each file of the run that holds some; the files of
+    /// earlier runs are forgotten.
     fn directives(
         &self,
         sources: &SourceMap,
+        templates: &[(FileId, Arc<Node>)],
         catalog: &Catalog,
     ) -> Vec<(FileId, Arc<[Directive]>)> {
         let Ok(mut kept) = self.files.lock() else {
-            return found_in(sources, catalog);
+            return found_in(sources, templates, catalog);
         };
+        let nodes = template_nodes(templates);
         let mut now = HashMap::new();
         let mut out = Vec::new();
         for (id, file) in sources.iter_shared() {
             let addr = Arc::as_ptr(file) as usize;
+            // The same file is the same parse: its template node is too.
             let list = match kept.remove(&addr) {
                 Some((f, key, list)) if key == catalog.key && Arc::ptr_eq(&f, file) => list,
-                _ if !may_suppress(file) => Arc::from(Vec::new()),
-                _ => Arc::from(directives(file, catalog)),
+                _ => Arc::from(written_in(file, nodes.get(&id).copied(), catalog)),
             };
             if !list.is_empty() {
                 out.push((id, list.clone()));
@@ -183,14 +185,40 @@ impl Kept {
     }
 }
 
-/// The directives of each file of the run that may hold some.
-fn found_in(sources: &SourceMap, catalog: &Catalog) -> Vec<(FileId, Arc<[Directive]>)> {
+fn template_nodes(templates: &[(FileId, Arc<Node>)]) -> HashMap<FileId, &Node> {
+    templates.iter().map(|(id, n)| (*id, &**n)).collect()
+}
+
+/// The directives of each file of the run that holds some.
+fn found_in(
+    sources: &SourceMap,
+    templates: &[(FileId, Arc<Node>)],
+    catalog: &Catalog,
+) -> Vec<(FileId, Arc<[Directive]>)> {
+    let nodes = template_nodes(templates);
     sources
         .iter()
-        .filter(|(_, file)| may_suppress(file))
-        .map(|(id, file)| (id, Arc::from(directives(file, catalog))))
-        .filter(|(_, list): &(FileId, Arc<[Directive]>)| !list.is_empty())
+        .map(|(id, file)| (id, written_in(file, nodes.get(&id).copied(), catalog)))
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(id, list)| (id, Arc::from(list)))
         .collect()
+}
+
+/// Every directive written in a file: its comments or pragmas, then the
+/// `metadata.tendon` of its resources when it is a template (`node`).
+fn written_in(file: &SourceFile, node: Option<&Node>, catalog: &Catalog) -> Vec<Directive> {
+    let mut out = if may_suppress(file) {
+        directives(file, catalog)
+    } else {
+        Vec::new()
+    };
+    // `metadata.tendon` is written in the text (or escaped).
+    if let Some(node) = node
+        && (file.text.contains("tendon") || file.text.contains("\\u"))
+    {
+        out.extend(arm::metadata(node));
+    }
+    out
 }
 
 /// Removes suppressed findings (returned) and adds TDN004 for suppressions
@@ -205,10 +233,10 @@ pub fn apply(
 ) -> Vec<Suppressed> {
     let catalog = Catalog::of(rules);
     let written = match kept {
-        Some(kept) => kept.directives(sources, &catalog),
-        None => found_in(sources, &catalog),
+        Some(kept) => kept.directives(sources, templates, &catalog),
+        None => found_in(sources, templates, &catalog),
     };
-    let (mut unused, suppressed) = suppress_with(findings, sources, templates, written);
+    let (mut unused, suppressed) = suppress_with(findings, sources, written);
     if let Some(config) = config {
         unused.retain(|f| config.enabled(&f.rule, &f.slug));
         for f in &mut unused {
@@ -227,13 +255,13 @@ pub fn suppress(
     templates: &[(FileId, Arc<Node>)],
     catalog: &Catalog,
 ) -> (Vec<Finding>, Vec<Suppressed>) {
-    suppress_with(findings, sources, templates, found_in(sources, catalog))
+    let written = found_in(sources, templates, catalog);
+    suppress_with(findings, sources, written)
 }
 
 fn suppress_with(
     findings: &mut Vec<Finding>,
     sources: &SourceMap,
-    templates: &[(FileId, Arc<Node>)],
     written: Vec<(FileId, Arc<[Directive]>)>,
 ) -> (Vec<Finding>, Vec<Suppressed>) {
     // Per file, every directive with a "used" mark; BTreeMap for a stable order.
@@ -243,22 +271,6 @@ fn suppress_with(
             .entry(id)
             .or_default()
             .extend(found.iter().map(|d| (d.clone(), false)));
-    }
-    for (id, node) in templates {
-        // `metadata.tendon` is written in the text (or escaped).
-        if sources
-            .get(*id)
-            .is_some_and(|f| !f.text.contains("tendon") && !f.text.contains("\\u"))
-        {
-            continue;
-        }
-        let found = arm::metadata(node);
-        if !found.is_empty() {
-            by_file
-                .entry(*id)
-                .or_default()
-                .extend(found.into_iter().map(|d| (d, false)));
-        }
     }
     if by_file.is_empty() {
         return (Vec::new(), Vec::new());

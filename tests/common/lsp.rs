@@ -149,6 +149,24 @@ impl Client {
         r
     }
 
+    /// Like [`Client::initialize`], for a client that watches files for the
+    /// server: it accepts the server's watcher registration.
+    pub fn initialize_watching(&mut self, root: &Path) -> Value {
+        let caps = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+        let r = self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": file_uri(root), "capabilities": caps}),
+        );
+        self.notify("initialized", json!({}));
+        let register = self.wait(|m| m["method"] == "client/registerCapability");
+        assert_eq!(
+            register["params"]["registrations"][0]["method"],
+            "workspace/didChangeWatchedFiles"
+        );
+        self.send(json!({"jsonrpc": "2.0", "id": register["id"], "result": null}));
+        r
+    }
+
     /// `shutdown`, then `exit`: the process's exit code.
     pub fn shutdown(mut self) -> Option<i32> {
         let r = self.request("shutdown", Value::Null);
