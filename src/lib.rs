@@ -44,7 +44,7 @@
 //! | [`pipeline`] | runs the stages in order and times them → [`outcome::Outcome`] |
 //! | [`neutral`] | untrusted text (file names, template values, rule and configuration text) made safe to print: control characters escaped, lengths capped |
 //! | [`outcome`] | what a run produced: sorted findings and their sources, suppressed findings, the summary, the world, timings, coverage |
-//! | [`lsp`] | `tendon lsp`: a language server over stdio; editor buffers through the pipeline's `FileSource`, parses kept while files are unchanged, findings as diagnostics, quick fixes and hovers |
+//! | [`lsp`] | `tendon lsp`: a language server over stdio; editor buffers through the pipeline's `FileSource`, parses kept while files are unchanged and results of earlier runs through `pipeline::Memo` (scenarios, suppressions), findings as diagnostics, quick fixes and hovers |
 //! | [`cli`] | parses arguments, runs the pipeline, narrows and reports the outcome, maps it to exit codes |
 //!
 //! Bicep is not evaluated by a second evaluator: lowering produces the same
