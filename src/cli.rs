@@ -92,6 +92,13 @@ pub struct CommonArgs {
     /// common folder].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Where every template is deployed: /subscriptions/<id>[/resourceGroups/<name>]; makes
+    /// subscription() and resourceGroup() concrete [default: `[deployment]` in tendon.toml].
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
+    /// The target resource group's location (resourceGroup().location); needs --target.
+    #[arg(long, value_name = "NAME", requires = "target")]
+    pub location: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -342,8 +349,22 @@ fn run_pipeline(
     rules: &[Rule],
     options: pipeline::Options,
 ) -> Result<Outcome, ExitCode> {
+    let target = match &common.target {
+        Some(t) => match crate::target::Target::parse(t, common.location.as_deref()) {
+            Ok(t) => Some(t),
+            Err(message) => {
+                eprintln!(
+                    "tendon: bad --target {}: {message}",
+                    capped(t, MESSAGE_CHARS)
+                );
+                return Err(ExitCode::from(RUN_FAILED));
+            }
+        },
+        None => None,
+    };
     let options = pipeline::Options {
         root: common.root.as_deref(),
+        target: target.as_ref(),
         ..options
     };
     let outcome = pipeline::run_with(&common.paths, rules, options).map_err(|e| {
@@ -486,6 +507,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         root: None,
         files: None,
         memo: None,
+        target: None,
     };
     let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,

@@ -13,6 +13,7 @@ use toml::Spanned;
 use crate::finding::Severity;
 use crate::model::derive::parse_cidr;
 use crate::selection::{Layer, matches_rule, unknown_rule};
+use crate::target::Target;
 
 const NAMES: &[&str] = &["tendon.toml", ".tendon.toml"];
 
@@ -40,6 +41,28 @@ struct ConfigFile {
     /// Explicit template ↔ parameter file pairings.
     #[serde(default)]
     pair: Vec<PairFile>,
+    /// Where the templates are deployed.
+    #[serde(default)]
+    deployment: DeploymentFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeploymentFile {
+    target: Option<Spanned<String>>,
+    location: Option<Spanned<String>>,
+    /// Targets of the templates in some folders.
+    #[serde(default)]
+    folder: Vec<FolderFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FolderFile {
+    /// The folder, relative to the config file's folder.
+    path: Spanned<String>,
+    target: Spanned<String>,
+    location: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +124,10 @@ pub struct Config {
     pub reserved: Vec<ConfiguredRange>,
     pub on_premises: Vec<ConfiguredRange>,
     pub pairs: Vec<Pair>,
+    /// `[deployment]`: the target of every template, unless a folder's says otherwise.
+    pub target: Option<Target>,
+    /// `[[deployment.folder]]`: absolute folder (lexically) and its target.
+    pub folder_targets: Vec<(PathBuf, Target)>,
 }
 
 /// A configuration file that cannot be used.
@@ -254,6 +281,34 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
                 .collect(),
         });
     }
+    let target_of = |t: &Spanned<String>, l: &Option<Spanned<String>>| {
+        Target::parse(t.get_ref(), l.as_ref().map(|l| l.get_ref().as_str()))
+            .map_err(|m| err(format!("bad deployment target: {m}"), t.span()))
+    };
+    let target = match &file.deployment.target {
+        Some(t) => Some(target_of(t, &file.deployment.location)?),
+        None => {
+            if let Some(l) = &file.deployment.location {
+                return Err(err(
+                    "a deployment location needs a target in the same section".into(),
+                    l.span(),
+                ));
+            }
+            None
+        }
+    };
+    let mut folder_targets = Vec::new();
+    for f in &file.deployment.folder {
+        if f.path.get_ref().is_empty() {
+            return Err(err(
+                "a deployment folder path is empty".into(),
+                f.path.span(),
+            ));
+        }
+        let joined = base.join(f.path.get_ref());
+        let folder = crate::confine::lexical(&std::path::absolute(&joined).unwrap_or(joined));
+        folder_targets.push((folder, target_of(&f.target, &f.location)?));
+    }
     let rule_patterns = file
         .select
         .iter()
@@ -286,6 +341,8 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         reserved: ranges(&file.network.reserved, &err)?,
         on_premises: ranges(&file.network.on_premises, &err)?,
         pairs,
+        target,
+        folder_targets,
     })
 }
 
@@ -370,6 +427,20 @@ fn compile(
 }
 
 impl Config {
+    /// Where the template at `path` is deployed: the target of the deepest
+    /// `[[deployment.folder]]` holding it, else `[deployment]`'s.
+    pub fn target_for(&self, path: &Path) -> Option<&Target> {
+        let abs = std::path::absolute(path)
+            .map(|p| crate::confine::lexical(&p))
+            .unwrap_or_else(|_| path.to_path_buf());
+        self.folder_targets
+            .iter()
+            .filter(|(folder, _)| abs.starts_with(folder))
+            .max_by_key(|(folder, _)| folder.components().count())
+            .map(|(_, t)| t)
+            .or(self.target.as_ref())
+    }
+
     /// A configuration error for the first rule pattern that names no rule.
     pub fn check_rule_names(&self, known: &[(&str, &str)]) -> Result<(), ConfigError> {
         let Some((pattern, message)) =

@@ -126,7 +126,7 @@ fn in_git(relative: &Path) -> bool {
 
 /// `a/./b/../c` as `a/c`, without the file system (as ARM and Bicep resolve
 /// relative paths). `..` above the root stays at the root.
-fn lexical(path: &Path) -> PathBuf {
+pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

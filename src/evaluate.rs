@@ -224,6 +224,8 @@ pub struct Hints<'a> {
     pub config_dir: Option<&'a Path>,
     /// Folders a `metadata.template` path may also be relative to, in order.
     pub roots: Vec<PathBuf>,
+    /// `--target`: where every template is deployed (before the configuration's).
+    pub target: Option<&'a crate::target::Target>,
 }
 
 /// What the evaluation collects besides facts, and what it may reuse.
@@ -304,6 +306,14 @@ pub fn evaluate_all(
             units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
         }
     }
+    let targets: Vec<Option<&crate::target::Target>> = t_paths
+        .iter()
+        .map(|p| {
+            hints
+                .target
+                .or_else(|| hints.config.and_then(|c| c.target_for(p)))
+        })
+        .collect();
     let cwd_owned = cwd.map(Path::to_path_buf);
     let loader = DiskLoader::new(
         root.clone(),
@@ -360,6 +370,7 @@ pub fn evaluate_all(
                     node: tnode,
                     file: *tid,
                     path: Some(path),
+                    target: targets.get(ti).copied().flatten(),
                 };
                 let recording = Recording {
                     inner: &loader,

@@ -91,4 +91,5 @@ pub mod source;
 pub mod stats;
 pub mod suppress;
 pub mod symbol;
+pub mod target;
 pub mod value;

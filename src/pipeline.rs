@@ -42,6 +42,8 @@ pub struct Options<'c> {
     pub files: Option<&'c dyn ingest::FileSource>,
     /// What earlier runs found that this one may reuse (the language server).
     pub memo: Option<&'c Memo>,
+    /// `--target`: where every template is deployed (else the configuration says).
+    pub target: Option<&'c crate::target::Target>,
 }
 
 /// Results kept between runs, each checked against the parses it came from.
@@ -205,6 +207,7 @@ pub fn run_with(
         config: options.config,
         config_dir: config_dir.as_deref(),
         roots,
+        target: options.target,
     };
     let evaluated = evaluate::evaluate_all(
         &templates,

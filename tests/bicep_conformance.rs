@@ -144,6 +144,7 @@ fn evaluate(node: Arc<tendon::json::Node>, path: &Path) -> Deployment {
         node: &node,
         file: 0,
         path: Some(path),
+        target: None,
     };
     template::evaluate(source, None, &loader)
 }
@@ -383,6 +384,7 @@ fn parameter_values(main: &Path, params: Node) -> Result<J, String> {
         node: &template,
         file: 0,
         path: Some(main),
+        target: None,
     };
     let dep = template::evaluate(source, Some((&params, 1)), &loader);
     let all = resources(&dep);

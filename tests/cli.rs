@@ -300,6 +300,68 @@ fn world_applies_the_configuration() {
 }
 
 #[test]
+fn deployment_targets_make_ids_concrete() {
+    let dir = scratch("world-target");
+    std::fs::create_dir_all(dir.join("prod")).unwrap();
+    for to in ["a.json", "prod/a.json"] {
+        std::fs::copy("fixtures/AKS011/fail/cluster-a.json", dir.join(to)).unwrap();
+    }
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "[deployment]\ntarget = \"/subscriptions/1111/resourceGroups/rg-dev\"\n\
+         location = \"westeurope\"\n\n[[deployment.folder]]\npath = \"prod\"\n\
+         target = \"/subscriptions/2222/resourceGroups/rg-prod\"\n",
+    )
+    .unwrap();
+    let subnets = |o: &std::process::Output| {
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut ids: Vec<String> = doc["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let id = |sub: &str, rg: &str| {
+        format!(
+            "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/virtualnetworks/spoke-vnet/subnets/aks"
+        )
+    };
+    // Each folder's target, else the configuration's.
+    let o = tendon_in(&dir, &["world", "."]);
+    assert_eq!(subnets(&o), [id("1111", "rg-dev"), id("2222", "rg-prod")]);
+    // --target wins over the configuration, for every template.
+    let o = tendon_in(
+        &dir,
+        &[
+            "world",
+            ".",
+            "--target",
+            "/subscriptions/3333/resourceGroups/rg-x",
+        ],
+    );
+    assert_eq!(subnets(&o), [id("3333", "rg-x")]);
+    let o = tendon_in(&dir, &["check", ".", "--target", "/subscriptions/{sub}"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad --target /subscriptions/{sub}: the subscription id must be"),
+        "{}",
+        stderr(&o)
+    );
+    // A bad target in the configuration points into it.
+    std::fs::write(dir.join("tendon.toml"), "[deployment]\ntarget = \"/rg\"\n").unwrap();
+    let o = tendon_in(&dir, &["check", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad deployment target: expected /subscriptions/<id>"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn rule_docs_and_list() {
     let o = tendon(&["rule", "AKS011"]);
     assert_eq!(o.status.code(), Some(0));

@@ -17,6 +17,8 @@ pub struct DeployScope {
     pub level: ScopeLevel,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+    /// The resource group's location, when the deployment target names it.
+    pub location: Option<String>,
 }
 
 // Scopes and the stand-ins for deploy-time values inside ids belong to

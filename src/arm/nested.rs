@@ -208,6 +208,13 @@ impl<'a> Frame<'a, '_, '_> {
         } else if sub.is_some() && self.scope.level != ScopeLevel::ResourceGroup {
             scope.level = ScopeLevel::Subscription;
         }
+        // The target's location is its resource group's: another group's is not known.
+        if scope.subscription_id != self.scope.subscription_id
+            || scope.resource_group != self.scope.resource_group
+            || scope.level != ScopeLevel::ResourceGroup
+        {
+            scope.location = None;
+        }
         if rg.is_none() && sub.is_none() {
             return (scope, prefix.to_string());
         }

@@ -125,6 +125,8 @@ pub struct Source<'a> {
     pub node: &'a Node,
     pub file: FileId,
     pub path: Option<&'a Path>,
+    /// Where it is deployed, when known (`--target`).
+    pub target: Option<&'a crate::target::Target>,
 }
 
 pub fn evaluate(
@@ -132,10 +134,19 @@ pub fn evaluate(
     parameters: Option<(&Node, FileId)>,
     loader: &dyn TemplateLoader,
 ) -> Deployment {
+    let level = scope_level(template.node);
+    let target = template.target;
     let scope = DeployScope {
-        level: scope_level(template.node),
-        subscription_id: None,
-        resource_group: None,
+        level,
+        subscription_id: target
+            .filter(|_| level != ScopeLevel::ManagementGroup && level != ScopeLevel::Tenant)
+            .map(|t| t.subscription.clone()),
+        resource_group: target
+            .filter(|_| level == ScopeLevel::ResourceGroup)
+            .and_then(|t| t.resource_group.clone()),
+        location: target
+            .filter(|t| level == ScopeLevel::ResourceGroup && t.resource_group.is_some())
+            .and_then(|t| t.location.clone()),
     };
     let mut shared = Shared::new(loader);
     if let Some(root) = template.path.and_then(|p| std::fs::canonicalize(p).ok()) {
@@ -153,7 +164,11 @@ pub fn evaluate(
             .map(|m| Loc::new(f, m.key_span))
             .or(Some(Loc::new(f, Span::new(0, 0))))
     });
-    let prefix = resource_id::scope_prefix(scope.level, None, None);
+    let prefix = resource_id::scope_prefix(
+        scope.level,
+        scope.subscription_id.as_deref(),
+        scope.resource_group.as_deref(),
+    );
     let mut frame = Frame::new(
         template.node,
         template.file,
@@ -190,8 +205,7 @@ fn bicep_parameter_values(
 ) -> crate::value::Object {
     let scope = DeployScope {
         level: ScopeLevel::ResourceGroup,
-        subscription_id: None,
-        resource_group: None,
+        ..DeployScope::default()
     };
     let prefix = resource_id::scope_prefix(scope.level, None, None);
     // `extends 'base.bicepparam'`: the base's values first, then this file's.
@@ -240,6 +254,7 @@ mod tests {
             node: &t,
             file: 0,
             path: None,
+            target: None,
         };
         evaluate(source, p.as_ref().map(|p| (p, 1)), &NoLoader)
     }

@@ -288,7 +288,11 @@ impl<'d> DependencyGraph<'d> {
 
 fn extract_resources(dep: &Deployment) -> Facts {
     let mut f = Facts::default();
-    let prefix = resource_id::scope_prefix(dep.scope.level, None, None);
+    let prefix = resource_id::scope_prefix(
+        dep.scope.level,
+        dep.scope.subscription_id.as_deref(),
+        dep.scope.resource_group.as_deref(),
+    );
     for res in &dep.resources {
         push_resource(&mut f, Declared::new(dep, res), &prefix);
     }

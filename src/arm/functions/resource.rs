@@ -209,11 +209,13 @@ pub(crate) fn resource_group(cx: &mut Ctx, args: Vec<Value>) -> R {
         "type".into(),
         Value::str("Microsoft.Resources/resourceGroups"),
     );
-    // The same value wherever it is used in the run: a symbol, not an Unknown.
-    o.insert(
-        "location".into(),
-        Value::str(crate::symbol::member("resourceGroup", "location")),
-    );
+    // The target's, else the same value wherever it is used in the run: a
+    // symbol, not an Unknown.
+    let location = match &scope.location {
+        Some(l) => l.clone(),
+        None => crate::symbol::member("resourceGroup", "location"),
+    };
+    o.insert("location".into(), Value::str(location));
     o.insert(
         "managedBy".into(),
         Value::unknown("resourceGroup().managedBy is a runtime value"),
@@ -269,8 +271,28 @@ mod tests {
             level: ScopeLevel::ResourceGroup,
             subscription_id: Some("sub1".into()),
             resource_group: Some("rg1".into()),
+            location: Some("westeurope".into()),
         };
         env
+    }
+
+    #[test]
+    fn a_known_target_makes_the_group_concrete() {
+        let mut env = known();
+        assert_eq!(
+            ev_in(&mut env, "resourceGroup().location").as_str(),
+            Some("westeurope")
+        );
+        assert_eq!(
+            ev_in(&mut env, "resourceGroup().id").as_str(),
+            Some("/subscriptions/sub1/resourceGroups/rg1")
+        );
+        assert_eq!(
+            ev_in(&mut env, "subscription().subscriptionId").as_str(),
+            Some("sub1")
+        );
+        // Without one, the location is the same symbol wherever it is used.
+        assert_ne!(ev("resourceGroup().location").as_str(), Some("westeurope"));
     }
 
     #[test]

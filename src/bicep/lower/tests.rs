@@ -316,6 +316,7 @@ fn evaluated(main: &str, params: Option<&str>, files: &[(&'static str, &'static 
         node: &node,
         file: 0,
         path: None,
+        target: None,
     };
     let dep = evaluate(source, doc.as_ref().map(|d| (d, 1)), &NoLoader);
     assert!(dep.limit_hit.is_none(), "{:?}", dep.limit_hit);
