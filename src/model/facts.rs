@@ -18,6 +18,8 @@ pub struct Origin {
     pub parameters_loc: Option<Loc>,
     pub loc: Loc,
     pub conditional: bool,
+    /// Read from an export of deployed resources (`--context`), not a template.
+    pub deployed: bool,
 }
 
 #[derive(Debug)]
@@ -319,6 +321,7 @@ impl<'r> Declared<'r> {
                 parameters_loc: dep.parameters_loc,
                 loc: res.loc,
                 conditional: res.conditional,
+                deployed: false,
             },
             id: res.id.as_deref().map(canonical),
             name: res.name.clone(),

@@ -61,6 +61,7 @@ fn common() -> Vec<Field> {
         ("file", REQ, string(), "the template that declares it"),
         ("scenario", REQ, or_null(string()), "the parameter file of this run, or null"),
         ("conditional", REQ, boolean(), "its `condition` (or copy count) could not be evaluated: it may not be deployed"),
+        ("deployed", REQ, boolean(), "read from an export of deployed resources (`--context`); `file` is that export"),
     ]
 }
 
@@ -220,6 +221,7 @@ fn subnet() -> Vec<Field> {
         ("file", OPT, string(), "the template that declares it (declared only)"),
         ("scenario", OPT, or_null(string()), "the parameter file of this run, or null (declared only)"),
         ("conditional", OPT, boolean(), "its `condition` could not be evaluated (declared only)"),
+        ("deployed", OPT, boolean(), "read from an export of deployed resources (declared only)"),
         ("vnet", OPT, or_null(string()), "id of its VNet (→ `vnets[].id`)"),
         ("addressPrefixes", OPT, written(array(written(string()))), "`addressPrefix` or `addressPrefixes`"),
         ("routeTable", OPT, or_null(string()), "id of its route table (→ `routeTables[].id`)"),
@@ -286,6 +288,7 @@ fn gateway() -> Vec<Field> {
         ("file", REQ, string(), "the template that declares it"),
         ("scenario", REQ, or_null(string()), "the parameter file of this run, or null"),
         ("conditional", REQ, boolean(), "its `condition` could not be evaluated"),
+        ("deployed", REQ, boolean(), "read from an export of deployed resources (`--context`)"),
     ]
 }
 

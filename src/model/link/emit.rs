@@ -367,7 +367,7 @@ fn config_doc(config: &NetworkConfig, spans: &mut Spans) -> J {
     w.finish()
 }
 
-/// `file`, `scenario` and `conditional` of a declaration.
+/// `file`, `scenario`, `conditional` and `deployed` of a declaration.
 pub(super) fn common(w: &mut ObjWriter, origin: &Origin, names: FileNames) {
     w.raw("file", J::String(names(origin.file)));
     w.raw_at(
@@ -378,6 +378,7 @@ pub(super) fn common(w: &mut ObjWriter, origin: &Origin, names: FileNames) {
         origin.parameters_loc,
     );
     w.raw("conditional", J::Bool(origin.conditional));
+    w.raw("deployed", J::Bool(origin.deployed));
 }
 
 /// Items with `name` and `properties` (routes, security rules, peerings),
