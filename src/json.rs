@@ -78,22 +78,78 @@ impl Node {
 
 /// Parses a whole document. A leading UTF-8 byte order mark is skipped.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        depth: 0,
-    };
-    if text.starts_with('\u{feff}') {
-        p.pos = 3;
-    }
-    p.skip_trivia()?;
+    let mut p = Parser::new(text)?;
     let node = p.value()?;
-    p.skip_trivia()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.error_here("unexpected text after the JSON value"));
-    }
+    p.end()?;
     Ok(node)
+}
+
+/// The root of a document read by [`stream`].
+#[derive(Debug)]
+pub enum Streamed {
+    /// An array: its elements went to the callback.
+    Array { span: Span },
+    /// An object. `rows` is the key and key span of the member whose elements
+    /// went to the callback, if one was found; `members` are its other
+    /// members, parsed whole.
+    Object {
+        span: Span,
+        rows: Option<(String, Span)>,
+        members: Vec<Member>,
+    },
+    /// Any other value, parsed whole.
+    Scalar(Node),
+}
+
+/// Parses a document whose rows are the elements of the root array, or of
+/// the root object's first array member named one of `keys`
+/// (case-insensitively), handing each row to `row` as soon as it is parsed:
+/// memory holds one row, not the document. Same syntax and depth bound as
+/// [`parse`]. Stops at the first error, a callback's included.
+pub fn stream(
+    text: &str,
+    keys: &[&str],
+    row: &mut dyn FnMut(Node) -> Result<(), ParseError>,
+) -> Result<Streamed, ParseError> {
+    let mut p = Parser::new(text)?;
+    let out = match p.peek() {
+        Some(b'[') => {
+            p.depth = 1;
+            Streamed::Array {
+                span: p.array_items(row)?,
+            }
+        }
+        Some(b'{') => {
+            p.depth = 1;
+            let mut rows = None;
+            let mut members = Vec::new();
+            let span = p.object_members(&mut |p, key, key_span| {
+                let wanted = rows.is_none() && keys.iter().any(|k| k.eq_ignore_ascii_case(&key));
+                if wanted && p.peek() == Some(b'[') {
+                    p.depth = 2;
+                    p.array_items(row)?;
+                    p.depth = 1;
+                    rows = Some((key, key_span));
+                } else {
+                    let value = p.value()?;
+                    members.push(Member {
+                        key,
+                        key_span,
+                        value,
+                    });
+                }
+                Ok(())
+            })?;
+            Streamed::Object {
+                span,
+                rows,
+                members,
+            }
+        }
+        _ => Streamed::Scalar(p.value()?),
+    };
+    p.end()?;
+    Ok(out)
 }
 
 struct Parser<'a> {
@@ -103,7 +159,31 @@ struct Parser<'a> {
     depth: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser at the first value: past a UTF-8 byte order mark and trivia.
+    fn new(text: &'a str) -> Result<Parser<'a>, ParseError> {
+        let mut p = Parser {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            depth: 0,
+        };
+        if text.starts_with('\u{feff}') {
+            p.pos = 3;
+        }
+        p.skip_trivia()?;
+        Ok(p)
+    }
+
+    /// Only trivia may follow the root value.
+    fn end(&mut self) -> Result<(), ParseError> {
+        self.skip_trivia()?;
+        if self.pos < self.bytes.len() {
+            return Err(self.error_here("unexpected text after the JSON value"));
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -212,9 +292,29 @@ impl Parser<'_> {
     }
 
     fn object(&mut self) -> Result<Node, ParseError> {
+        let mut members = Vec::new();
+        let span = self.object_members(&mut |p, key, key_span| {
+            let value = p.value()?;
+            members.push(Member {
+                key,
+                key_span,
+                value,
+            });
+            Ok(())
+        })?;
+        Ok(Node {
+            span,
+            kind: NodeKind::Object(members),
+        })
+    }
+
+    /// Walks an object from its `{`: `member` gets each key and parses its value.
+    fn object_members(
+        &mut self,
+        member: &mut dyn FnMut(&mut Self, String, Span) -> Result<(), ParseError>,
+    ) -> Result<Span, ParseError> {
         let start = self.pos;
         self.pos += 1;
-        let mut members = Vec::new();
         loop {
             self.skip_trivia()?;
             match self.peek() {
@@ -234,12 +334,7 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.skip_trivia()?;
-            let value = self.value()?;
-            members.push(Member {
-                key,
-                key_span,
-                value,
-            });
+            member(self, key, key_span)?;
             self.skip_trivia()?;
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -250,23 +345,36 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("',' or '}'")),
             }
         }
-        Ok(Node {
-            span: Span::new(start, self.pos),
-            kind: NodeKind::Object(members),
-        })
+        Ok(Span::new(start, self.pos))
     }
 
     fn array(&mut self) -> Result<Node, ParseError> {
+        let mut items = Vec::new();
+        let span = self.array_items(&mut |item| {
+            items.push(item);
+            Ok(())
+        })?;
+        Ok(Node {
+            span,
+            kind: NodeKind::Array(items),
+        })
+    }
+
+    /// Walks an array from its `[`, handing each element to `item`.
+    fn array_items(
+        &mut self,
+        item: &mut dyn FnMut(Node) -> Result<(), ParseError>,
+    ) -> Result<Span, ParseError> {
         let start = self.pos;
         self.pos += 1;
-        let mut items = Vec::new();
         loop {
             self.skip_trivia()?;
             if self.peek() == Some(b']') {
                 self.pos += 1;
                 break;
             }
-            items.push(self.value()?);
+            let value = self.value()?;
+            item(value)?;
             self.skip_trivia()?;
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -277,10 +385,7 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("',' or ']'")),
             }
         }
-        Ok(Node {
-            span: Span::new(start, self.pos),
-            kind: NodeKind::Array(items),
-        })
+        Ok(Span::new(start, self.pos))
     }
 
     fn number(&mut self) -> Result<Node, ParseError> {
@@ -515,6 +620,111 @@ mod tests {
         let text = "[".repeat(100_000);
         let err = parse(&text).unwrap_err();
         assert_eq!(err.message, "nesting is too deep");
+    }
+
+    fn streamed(text: &str, keys: &[&str]) -> (Result<Streamed, ParseError>, Vec<Node>) {
+        let mut rows = Vec::new();
+        let r = stream(text, keys, &mut |n| {
+            rows.push(n);
+            Ok(())
+        });
+        (r, rows)
+    }
+
+    #[test]
+    fn stream_hands_over_the_rows_of_a_root_array() {
+        let text = "\u{feff}// export\n[ {\"a\": 1}, /* c */ [2], \"x\", ]";
+        let (r, rows) = streamed(text, &[]);
+        assert!(
+            matches!(r, Ok(Streamed::Array { span }) if span_text(text, span).starts_with('['))
+        );
+        assert_eq!(rows.len(), 3);
+        assert_eq!(span_text(text, rows[0].span), "{\"a\": 1}");
+        // Each row is the tree `parse` builds for the same text.
+        assert_eq!(rows, parse(text).unwrap().items());
+        assert_eq!(rows[2].as_str(), Some("x"));
+    }
+
+    #[test]
+    fn stream_finds_the_row_array_under_a_key_and_keeps_the_other_members() {
+        let text = r#"{ "count": 2, "DATA": [ {"id": "a"}, {"id": "b"} ], "value": [9], "skip_token": null }"#;
+        let (r, rows) = streamed(text, &["data", "value"]);
+        let Ok(Streamed::Object {
+            rows: Some((key, key_span)),
+            members,
+            ..
+        }) = r
+        else {
+            panic!("{r:?}");
+        };
+        assert_eq!(key, "DATA");
+        assert_eq!(span_text(text, key_span), "\"DATA\"");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].get("id").and_then(Node::as_str), Some("b"));
+        // Only the first row array streams; later ones stay members.
+        let keys: Vec<_> = members.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["count", "value", "skip_token"]);
+
+        let (r, rows) = streamed(r#"{"data": {"columns": []}}"#, &["data"]);
+        assert!(
+            matches!(r, Ok(Streamed::Object { rows: None, ref members, .. }) if members.len() == 1)
+        );
+        assert!(rows.is_empty());
+        let (r, _) = streamed(" 42 ", &["data"]);
+        assert!(matches!(
+            r,
+            Ok(Streamed::Scalar(Node {
+                kind: NodeKind::Int(42),
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn stream_stops_at_a_bad_row_or_a_callback_error() {
+        let text = "[{\"a\": 1}, {\"a\" 2}, {\"a\": 3}]";
+        let (r, rows) = streamed(text, &[]);
+        assert_eq!(r.unwrap_err().span, Span::new(16, 17));
+        assert_eq!(rows.len(), 1);
+
+        let mut seen = 0;
+        let r = stream("[1, 2, 3]", &[], &mut |n| {
+            seen += 1;
+            if n.kind == NodeKind::Int(2) {
+                return Err(ParseError {
+                    message: "stop".into(),
+                    span: n.span,
+                });
+            }
+            Ok(())
+        });
+        assert_eq!(r.unwrap_err().span, Span::new(4, 5));
+        assert_eq!(seen, 2);
+
+        let (r, _) = streamed("[1] x", &[]);
+        assert_eq!(
+            r.unwrap_err().message,
+            "unexpected text after the JSON value"
+        );
+        let (r, _) = streamed("{\"data\": [1, 2", &["data"]);
+        assert!(r.unwrap_err().message.contains("end of file"));
+    }
+
+    #[test]
+    fn stream_keeps_the_depth_bound() {
+        // `parse` accepts exactly MAX_DEPTH levels; so does a streamed row.
+        let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parse(&deep(MAX_DEPTH)).is_ok());
+        assert!(streamed(&deep(MAX_DEPTH), &[]).0.is_ok());
+        assert_eq!(
+            streamed(&deep(MAX_DEPTH + 1), &[]).0.unwrap_err().message,
+            "nesting is too deep"
+        );
+        let under = |levels: usize| format!("{{\"data\": {}}}", deep(levels - 1));
+        assert!(parse(&under(MAX_DEPTH)).is_ok());
+        assert!(streamed(&under(MAX_DEPTH), &["data"]).0.is_ok());
+        assert!(parse(&under(MAX_DEPTH + 1)).is_err());
+        assert!(streamed(&under(MAX_DEPTH + 1), &["data"]).0.is_err());
     }
 
     #[test]

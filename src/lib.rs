@@ -23,6 +23,7 @@
 //! | [`pairing`] | templates + parameter files → which parameter files belong to which template (by name; explicitly by a `.bicepparam`'s `using`, `metadata.template`, or the configuration's `[[pair]]`) |
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
+//! | [`context`] | an export of deployed resources (`az … list -o json`, Resource Graph `{"data": [...]}`, REST `{"value": [...]}`; by content) → ARM-shaped `Resource`s, streamed row by row ([`json::stream`]), CLI-flattened rows put back in ARM shape, only the fields `model` reads kept (no tags, no secrets); an `az group export` template is reported as a template |
 //! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template names is read only if it resolves inside it and outside `.git` |
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`referenced`] | files a template names (linked templates, Bicep modules, parameter files) by path, during evaluation: from the run, else read from disk inside the project root |
@@ -67,6 +68,7 @@ pub mod bicep;
 pub mod cli;
 pub mod config;
 pub mod confine;
+pub mod context;
 pub mod discover;
 pub mod evaluate;
 pub mod finding;
