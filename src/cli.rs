@@ -99,6 +99,13 @@ pub struct CommonArgs {
     /// The target resource group's location (resourceGroup().location); needs --target.
     #[arg(long, value_name = "NAME", requires = "target")]
     pub location: Option<String>,
+    /// Azure resources exported as JSON (az … list -o json, az graph query, az group export):
+    /// deployed resources the templates are checked against (repeatable).
+    #[arg(long = "context", value_name = "FILE")]
+    pub context: Vec<PathBuf>,
+    /// Also report findings between deployed resources only.
+    #[arg(long)]
+    pub context_findings: bool,
 }
 
 #[derive(Args, Debug)]
@@ -365,6 +372,8 @@ fn run_pipeline(
     let options = pipeline::Options {
         root: common.root.as_deref(),
         target: target.as_ref(),
+        context: &common.context,
+        context_findings: common.context_findings,
         ..options
     };
     let outcome = pipeline::run_with(&common.paths, rules, options).map_err(|e| {
@@ -508,6 +517,8 @@ fn check(args: &CheckArgs) -> ExitCode {
         files: None,
         memo: None,
         target: None,
+        context: &[],
+        context_findings: false,
     };
     let mut outcome = match run_pipeline(&args.common, &rules, options) {
         Ok(o) => o,

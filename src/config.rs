@@ -44,6 +44,9 @@ struct ConfigFile {
     /// Where the templates are deployed.
     #[serde(default)]
     deployment: DeploymentFile,
+    /// Exports of deployed resources, relative to the config file's folder.
+    #[serde(default)]
+    context: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,6 +131,8 @@ pub struct Config {
     pub target: Option<Target>,
     /// `[[deployment.folder]]`: absolute folder (lexically) and its target.
     pub folder_targets: Vec<(PathBuf, Target)>,
+    /// `context`: exports of deployed resources (read only inside the project root).
+    pub context: Vec<PathBuf>,
 }
 
 /// A configuration file that cannot be used.
@@ -309,6 +314,11 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         let folder = crate::confine::lexical(&std::path::absolute(&joined).unwrap_or(joined));
         folder_targets.push((folder, target_of(&f.target, &f.location)?));
     }
+    for c in &file.context {
+        if c.get_ref().is_empty() {
+            return Err(err("a context path is empty".into(), c.span()));
+        }
+    }
     let rule_patterns = file
         .select
         .iter()
@@ -343,6 +353,11 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         pairs,
         target,
         folder_targets,
+        context: file
+            .context
+            .iter()
+            .map(|c| base.join(c.get_ref()))
+            .collect(),
     })
 }
 

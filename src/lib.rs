@@ -69,6 +69,7 @@ pub mod cli;
 pub mod config;
 pub mod confine;
 pub mod context;
+pub mod deployed;
 pub mod discover;
 pub mod evaluate;
 pub mod finding;

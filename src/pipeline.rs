@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::confine::ProjectRoot;
+use crate::deployed;
 use crate::discover::{self, DiscoverError, Input};
 use crate::evaluate;
 use crate::finding::{Finding, Severity, builtin};
@@ -44,6 +45,10 @@ pub struct Options<'c> {
     pub memo: Option<&'c Memo>,
     /// `--target`: where every template is deployed (else the configuration says).
     pub target: Option<&'c crate::target::Target>,
+    /// `--context`: exports of deployed resources (besides the configuration's).
+    pub context: &'c [PathBuf],
+    /// `--context-findings`: report findings between deployed resources too.
+    pub context_findings: bool,
 }
 
 /// Results kept between runs, each checked against the parses it came from.
@@ -90,6 +95,29 @@ pub fn run_with(
         path: options.root.map(Path::to_path_buf).unwrap_or_default(),
         message: format!("cannot use it as the project root: {e}"),
     })?;
+    // Exports of deployed resources: the command line's anywhere, the
+    // configuration's inside the project root; never linted as templates.
+    let context: Vec<deployed::ContextFile> = options
+        .context
+        .iter()
+        .map(|p| deployed::ContextFile {
+            path: p,
+            trusted: true,
+        })
+        .chain(options.config.into_iter().flat_map(|c| {
+            c.context.iter().map(|p| deployed::ContextFile {
+                path: p,
+                trusted: false,
+            })
+        }))
+        .collect();
+    if !context.is_empty() {
+        let canonical: std::collections::HashSet<PathBuf> = context
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(c.path).ok())
+            .collect();
+        inputs.retain(|i| std::fs::canonicalize(&i.path).map_or(true, |p| !canonical.contains(&p)));
+    }
     lap("discover", &mut timings);
 
     let loaded: Vec<LoadedFile> = inputs
@@ -188,6 +216,10 @@ pub fn run_with(
         ));
     }
 
+    let exports = deployed::read_all(&context, &mut sources, &root, &display);
+    findings.extend(exports.findings.iter().cloned());
+    templates.extend(exports.templates.iter().cloned());
+
     // `metadata.template` paths without `./` may be relative to a folder the
     // run was given, the configuration's folder or the working directory.
     let mut roots: Vec<PathBuf> = paths
@@ -233,7 +265,7 @@ pub fn run_with(
     );
     findings.extend(missing);
     let coverage = evaluated.coverage;
-    let all_facts = evaluated.facts;
+    let all_facts = deployed::join_run(exports.facts, evaluated.facts, &exports.files);
     lap("evaluate", &mut timings);
 
     let network = network_config(options.config, &mut sources);
@@ -247,6 +279,14 @@ pub fn run_with(
     lap("link", &mut timings);
 
     findings.extend(engine::run(rules, &world, options.report_unresolved));
+    if !exports.files.is_empty() {
+        if !options.context_findings {
+            findings.retain(|f| !deployed::only_deployed(f, &exports.files));
+        }
+        for f in &mut findings {
+            deployed::relocate(f, &exports.files);
+        }
+    }
     if let Some(config) = options.config {
         findings.retain(|f| config.enabled(&f.rule, &f.slug));
         for f in &mut findings {

@@ -22,7 +22,7 @@ pub struct Origin {
     pub deployed: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ClusterFact {
     pub origin: Origin,
     /// The resource's first line, where it names its type: the `type` value in
@@ -49,7 +49,7 @@ pub struct ClusterFact {
     pub waits_for: Vec<Value>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PoolFact {
     /// The pool object (inline profile) or the agentPool's `properties`.
     pub props: Value,
@@ -60,13 +60,13 @@ pub struct PoolFact {
 }
 
 /// A pool declared as its own resource, attached to its cluster when linking.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ChildPoolFact {
     pub cluster_id: Option<String>,
     pub pool: PoolFact,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SubnetFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -76,7 +76,7 @@ pub struct SubnetFact {
     pub props: Value,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct VnetFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -85,7 +85,7 @@ pub struct VnetFact {
     pub peerings: Vec<Value>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RouteTableFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -95,13 +95,13 @@ pub struct RouteTableFact {
 }
 
 /// A route declared as its own resource.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ChildFact {
     pub parent_id: Option<String>,
     pub item: Value,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NsgFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -109,14 +109,14 @@ pub struct NsgFact {
     pub rules: Vec<Value>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct IdentityFact {
     pub origin: Origin,
     pub id: Option<String>,
     pub name: Value,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RoleAssignmentFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -129,7 +129,7 @@ pub struct RoleAssignmentFact {
 }
 
 /// Facts of one deployment.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Facts {
     pub clusters: Vec<ClusterFact>,
     pub child_pools: Vec<ChildPoolFact>,
@@ -172,7 +172,7 @@ impl Facts {
 }
 
 /// Something that connects the network to on-premises ranges.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct GatewayFact {
     pub origin: Origin,
     pub id: Option<String>,
@@ -183,7 +183,7 @@ pub struct GatewayFact {
 }
 
 /// An Application Gateway and the subnets it sits in.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApplicationGatewayFact {
     pub origin: Origin,
     pub id: Option<String>,

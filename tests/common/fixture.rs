@@ -102,7 +102,18 @@ pub fn fires(case: &Path, id: &str) -> bool {
 pub fn mismatches(cases: &[PathBuf], rules: &[Rule], keep: impl Fn(&str) -> bool) -> Vec<String> {
     let mut failures = Vec::new();
     for case in cases {
-        let outcome = pipeline::run(std::slice::from_ref(case), rules).unwrap();
+        // Exports of deployed resources go in `deployed/` (`--context`).
+        let deployed = case.join("deployed");
+        let context = if deployed.is_dir() {
+            files_under(&deployed)
+        } else {
+            Vec::new()
+        };
+        let options = pipeline::Options {
+            context: &context,
+            ..Default::default()
+        };
+        let outcome = pipeline::run_with(std::slice::from_ref(case), rules, options).unwrap();
         let got: Vec<String> = actual(&outcome, case)
             .into_iter()
             .filter(|l| keep(l))

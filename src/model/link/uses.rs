@@ -43,13 +43,14 @@ pub(super) fn cluster_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut S
 /// `/routeTables/{ri}/clusterUses`: the clusters whose node subnets the route
 /// table serves, each surely distinct cluster once (so only those with a
 /// known id), at the first subnet it uses: `{cluster, kubenet, subnet, at,
-/// subnetAt}` (`at` the subnet's association).
+/// subnetAt}` (`at` the subnet's association, or the pool's reference to a
+/// deployed subnet: see [`use_at`]).
 pub(super) fn cluster_uses(linked: &Linked, ri: usize) -> J {
     let sis = linked.rt_subnets.get(ri).map_or(&[][..], Vec::as_slice);
     let mut listed: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     for &si in sis {
-        for &(ci, _) in linked.clusters_on(si) {
+        for &(ci, pi) in linked.clusters_on(si) {
             let distinct = linked.cluster_id(ci).is_some()
                 && listed
                     .iter()
@@ -62,7 +63,7 @@ pub(super) fn cluster_uses(linked: &Linked, ri: usize) -> J {
                 "cluster": linked.cluster_name(ci),
                 "kubenet": linked.clusters.get(ci).is_some_and(|c| c.kubenet),
                 "subnet": linked.subnets.get(si).map(SubnetEntry::name),
-                "at": format!("/subnets/{si}/routeTable"),
+                "at": use_at(linked, si, ci, pi, format!("/subnets/{si}/routeTable")),
                 "subnetAt": format!("/subnets/{si}"),
             }));
         }
@@ -132,12 +133,32 @@ pub(super) fn subnet_uses(linked: &Linked, ci: usize, default_routes: &[J]) -> J
             "routeTable": route_table,
             "routeTableName": name,
             "routeTableText": text,
-            "at": at,
+            "at": use_at(linked, si, ci, pi, at),
             "createdFirst": created_first(c.facts, s),
             "defaultRoute": default_routes.get(si).cloned().unwrap_or(J::Null),
         }));
     }
     J::Array(out)
+}
+
+/// Where a cluster's use of a subnet is written: `at` on the subnet's side,
+/// unless the subnet is deployed (read from an export) and the cluster is
+/// not; then the pool's reference to it, the side a pull request changes.
+fn use_at(linked: &Linked, si: usize, ci: usize, pi: usize, at: String) -> String {
+    let deployed_subnet = linked
+        .subnets
+        .get(si)
+        .and_then(|s| s.decl)
+        .is_some_and(|d| d.origin.deployed);
+    let template_cluster = linked
+        .clusters
+        .get(ci)
+        .is_some_and(|c| !c.facts.origin.deployed);
+    if deployed_subnet && template_cluster {
+        format!("/clusters/{ci}/pools/{pi}/subnet")
+    } else {
+        at
+    }
 }
 
 /// Whether the subnet surely exists when the cluster is created: it is not

@@ -1,0 +1,270 @@
+//! Deployed resources in the run (`--context`): each export is read by
+//! [`crate::context`] into resources, their facts are marked deployed and put
+//! before the templates' (so a template's cluster is the second user of a
+//! subnet a deployed cluster holds, and findings land in the template), and
+//! what a template declares stays the template's: it will be redeployed.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::arm::template::Deployment;
+use crate::confine::ProjectRoot;
+use crate::context::Context;
+use crate::finding::{Finding, Related, Severity, builtin};
+use crate::json::Node;
+use crate::model::facts::{self, Facts, Origin};
+use crate::source::{FileId, Loc, SourceFile, SourceMap, Span};
+
+/// Largest export read: a big subscription's export is tens of megabytes.
+pub const MAX_CONTEXT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A context file to read, and whether it was named on the command line
+/// (the configuration's are read only inside the project root).
+pub struct ContextFile<'a> {
+    pub path: &'a Path,
+    pub trusted: bool,
+}
+
+/// What the exports of a run hold.
+#[derive(Default)]
+pub struct Exports {
+    /// Facts of the resources read, marked deployed.
+    pub facts: Vec<Facts>,
+    /// ARM template exports (`az group export`): evaluated as templates, their facts marked deployed.
+    pub templates: Vec<(FileId, Arc<Node>)>,
+    /// Every export's file.
+    pub files: HashSet<FileId>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn read_all(
+    list: &[ContextFile],
+    sources: &mut SourceMap,
+    root: &ProjectRoot,
+    display: &dyn Fn(&Path) -> String,
+) -> Exports {
+    let mut out = Exports::default();
+    for c in list {
+        let shown = display(c.path);
+        let text = match read_text(c, root) {
+            Ok(t) => t,
+            Err(message) => {
+                let id = sources.add(SourceFile::new(c.path.into(), shown, String::new()));
+                out.files.insert(id);
+                out.findings.push(error(
+                    Loc::new(id, Span::default()),
+                    format!("cannot read context file: {message}"),
+                ));
+                continue;
+            }
+        };
+        let id = sources.add(SourceFile::new(c.path.into(), shown, text));
+        out.files.insert(id);
+        let Some(text) = sources.get(id).map(|f| f.text.as_str()) else {
+            continue;
+        };
+        match crate::context::read(text, id) {
+            Ok(Context::Resources(resources)) => {
+                let dep = Deployment {
+                    file: id,
+                    parameters_file: None,
+                    parameters_loc: None,
+                    scope: Default::default(),
+                    resources,
+                    limit_hit: None,
+                    expression_errors: Vec::new(),
+                    linked_files: Vec::new(),
+                };
+                let mut f = facts::extract(&dep);
+                mark_deployed(&mut f);
+                out.facts.push(f);
+            }
+            Ok(Context::Template) => match crate::json::parse(text) {
+                Ok(node) => out.templates.push((id, Arc::new(node))),
+                Err(e) => out.findings.push(error(Loc::new(id, e.span), e.message)),
+            },
+            Err(e) => out.findings.push(error(
+                Loc::new(id, e.span),
+                format!("not a context file: {}", e.message),
+            )),
+        }
+    }
+    out
+}
+
+fn read_text(c: &ContextFile, root: &ProjectRoot) -> Result<String, String> {
+    let path: PathBuf = if c.trusted {
+        c.path.to_path_buf()
+    } else {
+        root.admit(c.path)
+            .map_err(|r| format!("it {}", r.reason()))?
+    };
+    crate::fsread::read_regular_text(&path, MAX_CONTEXT_BYTES)
+}
+
+fn error(loc: Loc, message: String) -> Finding {
+    Finding::builtin(builtin::PARSE_ERROR, Severity::Error, message, loc)
+}
+
+/// Every origin of the facts marked deployed.
+pub fn mark_deployed(f: &mut Facts) {
+    for o in origins(f) {
+        o.deployed = true;
+    }
+}
+
+fn origins(f: &mut Facts) -> impl Iterator<Item = &mut Origin> {
+    let Facts {
+        clusters,
+        vnets,
+        subnets,
+        route_tables,
+        nsgs,
+        identities,
+        role_assignments,
+        gateways,
+        application_gateways,
+        ..
+    } = f;
+    clusters
+        .iter_mut()
+        .map(|c| &mut c.origin)
+        .chain(vnets.iter_mut().map(|v| &mut v.origin))
+        .chain(subnets.iter_mut().map(|s| &mut s.origin))
+        .chain(route_tables.iter_mut().map(|r| &mut r.origin))
+        .chain(nsgs.iter_mut().map(|n| &mut n.origin))
+        .chain(identities.iter_mut().map(|i| &mut i.origin))
+        .chain(role_assignments.iter_mut().map(|r| &mut r.origin))
+        .chain(gateways.iter_mut().map(|g| &mut g.origin))
+        .chain(application_gateways.iter_mut().map(|g| &mut g.origin))
+}
+
+/// The files the facts' declarations are in.
+fn declared_in(f: &Facts) -> impl Iterator<Item = FileId> + '_ {
+    f.clusters
+        .iter()
+        .map(|c| c.origin.file)
+        .chain(f.vnets.iter().map(|v| v.origin.file))
+        .chain(f.subnets.iter().map(|s| s.origin.file))
+        .chain(f.route_tables.iter().map(|r| r.origin.file))
+        .chain(f.nsgs.iter().map(|n| n.origin.file))
+        .chain(f.identities.iter().map(|i| i.origin.file))
+        .chain(f.role_assignments.iter().map(|r| r.origin.file))
+        .chain(f.gateways.iter().map(|g| g.origin.file))
+        .chain(f.application_gateways.iter().map(|g| g.origin.file))
+}
+
+/// The ids the templates declare, of every kind.
+fn declared_ids(templates: &[Arc<Facts>]) -> Vec<&str> {
+    let mut out = Vec::new();
+    for f in templates {
+        out.extend(f.clusters.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.vnets.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.subnets.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.route_tables.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.nsgs.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.identities.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.role_assignments.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(f.gateways.iter().filter_map(|c| c.id.as_deref()));
+        out.extend(
+            f.application_gateways
+                .iter()
+                .filter_map(|c| c.id.as_deref()),
+        );
+    }
+    out
+}
+
+/// The deployed facts without what a template declares (matched as links
+/// match: canonically, a template's unknown subscription or group matching
+/// any), then the templates' facts: one list for the linker.
+pub fn join(deployed: Vec<Facts>, templates: Vec<Arc<Facts>>) -> Vec<Arc<Facts>> {
+    if deployed.is_empty() {
+        return templates;
+    }
+    let mut index = crate::model::linked::IdIndex::default();
+    for (i, id) in declared_ids(&templates).into_iter().enumerate() {
+        index.insert(id, i);
+    }
+    let kept = |id: &Option<String>| id.as_deref().is_none_or(|id| index.find(id).is_none());
+    let mut out: Vec<Arc<Facts>> = deployed
+        .into_iter()
+        .map(|mut f| {
+            f.clusters.retain(|c| kept(&c.id));
+            f.vnets.retain(|c| kept(&c.id));
+            f.subnets.retain(|c| kept(&c.id));
+            f.route_tables.retain(|c| kept(&c.id));
+            f.nsgs.retain(|c| kept(&c.id));
+            f.identities.retain(|c| kept(&c.id));
+            f.role_assignments.retain(|c| kept(&c.id));
+            f.gateways.retain(|c| kept(&c.id));
+            f.application_gateways.retain(|c| kept(&c.id));
+            // Children of a declared parent are the template's too.
+            f.child_pools.retain(|c| kept(&c.cluster_id));
+            f.child_routes.retain(|c| kept(&c.parent_id));
+            f.child_rules.retain(|c| kept(&c.parent_id));
+            f.child_peerings.retain(|c| kept(&c.parent_id));
+            Arc::new(f)
+        })
+        .collect();
+    out.extend(templates);
+    out
+}
+
+/// The facts of the run for the linker: the exports' (those evaluated as
+/// templates included), then the templates'.
+pub fn join_run(
+    exports: Vec<Facts>,
+    evaluated: Vec<Arc<Facts>>,
+    files: &HashSet<FileId>,
+) -> Vec<Arc<Facts>> {
+    if files.is_empty() {
+        return evaluated;
+    }
+    let mut deployed = exports;
+    let mut templates = Vec::with_capacity(evaluated.len());
+    for f in evaluated {
+        if declared_in(&f).any(|file| files.contains(&file)) {
+            let mut f = Arc::unwrap_or_clone(f);
+            mark_deployed(&mut f);
+            deployed.push(f);
+        } else {
+            templates.push(f);
+        }
+    }
+    join(deployed, templates)
+}
+
+/// Whether a finding is only about deployed resources: its place and every
+/// related place are in exports (not the pull request's doing).
+/// tendon's own diagnostics (a context file it cannot read) always count.
+pub fn only_deployed(f: &Finding, exports: &HashSet<FileId>) -> bool {
+    let own = crate::rules::doc::BUILTIN.iter().any(|b| b.0 == f.rule);
+    !own && exports.contains(&f.loc.file) && f.related.iter().all(|r| exports.contains(&r.loc.file))
+}
+
+/// A finding placed in an export but also about a template is placed at the
+/// template's first related location (where the pull request can act); the
+/// export's place becomes its first related location.
+pub fn relocate(f: &mut Finding, exports: &HashSet<FileId>) {
+    if !exports.contains(&f.loc.file) {
+        return;
+    }
+    let Some(k) = f
+        .related
+        .iter()
+        .position(|r| !exports.contains(&r.loc.file))
+    else {
+        return;
+    };
+    let r = f.related.remove(k);
+    f.related.insert(
+        0,
+        Related {
+            loc: f.loc,
+            message: "deployed: read from the export".into(),
+        },
+    );
+    f.loc = r.loc;
+}

@@ -1,0 +1,179 @@
+//! `--context`: exports of deployed resources joined with the templates
+//! (the findings per rule family are fixtures, `fixtures/*/deployed-*`).
+
+mod common;
+
+use std::path::Path;
+
+use common::{scratch, stderr, stdout, tendon_in};
+use serde_json::Value;
+
+fn fixture(case: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(case)
+}
+
+fn gcc(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["check", ".", "--format", "gcc"];
+    all.extend_from_slice(args);
+    let o = tendon_in(dir, &all);
+    (o.status.code(), stdout(&o))
+}
+
+#[test]
+fn findings_between_deployed_resources_only_need_a_flag() {
+    let dir = fixture("AKS011/deployed-only");
+    let (code, out) = gcc(&dir, &["--context", "deployed/aks-list.json"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    let (code, out) = gcc(
+        &dir,
+        &["--context", "deployed/aks-list.json", "--context-findings"],
+    );
+    assert_eq!(code, Some(1));
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains("error[")).collect();
+    assert_eq!(
+        errors,
+        [
+            "deployed/aks-list.json:47:25: error[AKS011]: cluster 'aks-legacy-2' puts node pool \
+          'nodes' on subnet 'nodes', which cluster 'aks-legacy' already uses; kubenet clusters \
+          cannot share a subnet"
+        ]
+    );
+}
+
+#[test]
+fn deployed_resources_join_the_world_without_what_is_not_needed() {
+    let dir = fixture("AKS011/deployed-cluster");
+    let o = tendon_in(&dir, &["world", ".", "--context", "deployed/aks-list.json"]);
+    let text = stdout(&o);
+    // Tags (and anything else no rule reads) stay out of every output.
+    assert!(!text.contains("platform-team"), "{text}");
+    let world: Value = serde_json::from_str(&text).unwrap();
+    let clusters: Vec<(&str, bool, &str)> = world["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["deployed"].as_bool().unwrap(),
+                c["file"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Deployed resources first: a template's cluster is the later user of a subnet.
+    assert_eq!(
+        clusters,
+        [
+            ("aks-legacy", true, "deployed/aks-list.json"),
+            ("aks-new", false, "aks.json")
+        ]
+    );
+}
+
+#[test]
+fn an_export_that_is_a_template_is_not_linted_twice() {
+    let dir = fixture("AKS011/deployed-export");
+    let o = tendon_in(
+        &dir,
+        &["world", ".", "--context", "deployed/rg-aks-export.json"],
+    );
+    let world: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let deployed: Vec<bool> = world["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["deployed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(deployed, [true, false]);
+}
+
+#[test]
+fn bad_context_files_are_findings_and_the_run_goes_on() {
+    let dir = scratch("context-bad");
+    std::fs::copy(
+        fixture("AKS011/deployed-cluster/aks.json"),
+        dir.join("aks.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("shape.json"), "{\"nope\": 1}").unwrap();
+    std::fs::write(dir.join("broken.json"), "[{\"id\": \"/x\",\n  \"name\": }]").unwrap();
+    let (code, out) = gcc(
+        &dir,
+        &[
+            "--context",
+            "shape.json",
+            "--context",
+            "broken.json",
+            "--context",
+            "missing.json",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"aks.json:21:46: note[AKS021]: cluster 'aks-new' uses kubenet, which AKS retires on 31 March 2028; plan the move to Azure CNI Overlay"), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "shape.json:1:1: error[TDN001]: not a context file: expected an Azure export"
+        )),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("broken.json:2:11: error[TDN001]: not a context file:")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("missing.json:1:1: error[TDN001]: cannot read context file:")),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_configuration_names_exports_inside_the_project_only() {
+    let dir = scratch("context-config");
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("deployed")).unwrap();
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let case = fixture("AKS011/deployed-cluster");
+    std::fs::copy(case.join("aks.json"), repo.join("aks.json")).unwrap();
+    std::fs::copy(
+        case.join("deployed/aks-list.json"),
+        repo.join("deployed/aks-list.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        case.join("deployed/aks-list.json"),
+        dir.join("outside.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("tendon.toml"),
+        "context = [\"deployed/aks-list.json\"]\n",
+    )
+    .unwrap();
+    let (_, out) = gcc(&repo, &[]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("aks.json:19:77: error[AKS011]")),
+        "{out}"
+    );
+    std::fs::write(
+        repo.join("tendon.toml"),
+        "context = [\"../outside.json\"]\n",
+    )
+    .unwrap();
+    let o = tendon_in(&repo, &["check", ".", "--format", "gcc"]);
+    let out = stdout(&o);
+    assert!(
+        out.lines().any(|l| l
+            .contains("error[TDN001]: cannot read context file: it is outside the project root")),
+        "{out}{}",
+        stderr(&o)
+    );
+    assert!(!out.contains("AKS011"), "{out}");
+}
