@@ -4,9 +4,9 @@
 //! subnet a deployed cluster holds, and findings land in the template), and
 //! what a template declares stays the template's: it will be redeployed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::arm::template::Deployment;
 use crate::confine::ProjectRoot;
@@ -38,69 +38,151 @@ pub struct Exports {
     pub findings: Vec<Finding>,
 }
 
+/// Exports kept between runs (the language server): read again only when
+/// their size or modification time changes, or their place in the run.
+#[derive(Default)]
+pub struct Kept {
+    files: Mutex<HashMap<PathBuf, KeptExport>>,
+}
+
+struct KeptExport {
+    stamp: Stamp,
+    id: FileId,
+    source: Arc<SourceFile>,
+    read: Read,
+}
+
+type Stamp = (u64, Option<std::time::SystemTime>);
+
+/// What one export gave.
+#[derive(Clone)]
+enum Read {
+    Facts(Facts),
+    Template(Arc<Node>),
+    Error(Finding),
+}
+
 pub fn read_all(
     list: &[ContextFile],
     sources: &mut SourceMap,
     root: &ProjectRoot,
     display: &dyn Fn(&Path) -> String,
+    kept: Option<&Kept>,
 ) -> Exports {
     let mut out = Exports::default();
+    let mut kept_files = kept.and_then(|k| k.files.lock().ok());
     for c in list {
         let shown = display(c.path);
-        let text = match read_text(c, root) {
-            Ok(t) => t,
+        let path = match place(c, root) {
+            Ok(p) => p,
             Err(message) => {
-                let id = sources.add(SourceFile::new(c.path.into(), shown, String::new()));
-                out.files.insert(id);
-                out.findings.push(error(
-                    Loc::new(id, Span::default()),
-                    format!("cannot read context file: {message}"),
-                ));
+                unreadable(&mut out, sources, c.path, shown, message);
                 continue;
             }
         };
-        let id = sources.add(SourceFile::new(c.path.into(), shown, text));
-        out.files.insert(id);
-        let Some(text) = sources.get(id).map(|f| f.text.as_str()) else {
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        let next = FileId::try_from(sources.len()).unwrap_or(FileId::MAX);
+        if let (Some(files), Some(stamp)) = (kept_files.as_deref(), stamp)
+            && let Some(k) = files.get(&path)
+            && k.stamp == stamp
+            && k.id == next
+            && k.source.display == shown
+        {
+            let id = sources.add(k.source.clone());
+            out.files.insert(id);
+            take(&mut out, id, k.read.clone());
             continue;
-        };
-        match crate::context::read(text, id) {
-            Ok(Context::Resources(resources)) => {
-                let dep = Deployment {
-                    file: id,
-                    parameters_file: None,
-                    parameters_loc: None,
-                    scope: Default::default(),
-                    resources,
-                    limit_hit: None,
-                    expression_errors: Vec::new(),
-                    linked_files: Vec::new(),
-                };
-                let mut f = facts::extract(&dep);
-                mark_deployed(&mut f);
-                out.facts.push(f);
-            }
-            Ok(Context::Template) => match crate::json::parse(text) {
-                Ok(node) => out.templates.push((id, Arc::new(node))),
-                Err(e) => out.findings.push(error(Loc::new(id, e.span), e.message)),
-            },
-            Err(e) => out.findings.push(error(
-                Loc::new(id, e.span),
-                format!("not a context file: {}", e.message),
-            )),
         }
+        let text = match crate::fsread::read_regular_text(&path, MAX_CONTEXT_BYTES) {
+            Ok(t) => t,
+            Err(message) => {
+                unreadable(&mut out, sources, c.path, shown, message);
+                continue;
+            }
+        };
+        let source = Arc::new(SourceFile::new(c.path.into(), shown, text));
+        let id = sources.add(source.clone());
+        out.files.insert(id);
+        let read = read_one(&source.text, id);
+        if let (Some(files), Some(stamp)) = (kept_files.as_deref_mut(), stamp) {
+            let read = read.clone();
+            files.insert(
+                path,
+                KeptExport {
+                    stamp,
+                    id,
+                    source,
+                    read,
+                },
+            );
+        }
+        take(&mut out, id, read);
     }
     out
 }
 
-fn read_text(c: &ContextFile, root: &ProjectRoot) -> Result<String, String> {
-    let path: PathBuf = if c.trusted {
-        c.path.to_path_buf()
+fn unreadable(
+    out: &mut Exports,
+    sources: &mut SourceMap,
+    path: &Path,
+    shown: String,
+    message: String,
+) {
+    let id = sources.add(SourceFile::new(path.into(), shown, String::new()));
+    out.files.insert(id);
+    out.findings.push(error(
+        Loc::new(id, Span::default()),
+        format!("cannot read context file: {message}"),
+    ));
+}
+
+fn take(out: &mut Exports, id: FileId, read: Read) {
+    match read {
+        Read::Facts(f) => out.facts.push(f),
+        Read::Template(node) => out.templates.push((id, node)),
+        Read::Error(f) => out.findings.push(f),
+    }
+}
+
+/// What one export, the run's file `id`, holds.
+fn read_one(text: &str, id: FileId) -> Read {
+    match crate::context::read(text, id) {
+        Ok(Context::Resources(resources)) => {
+            let dep = Deployment {
+                file: id,
+                parameters_file: None,
+                parameters_loc: None,
+                scope: Default::default(),
+                resources,
+                limit_hit: None,
+                expression_errors: Vec::new(),
+                linked_files: Vec::new(),
+            };
+            let mut f = facts::extract(&dep);
+            mark_deployed(&mut f);
+            Read::Facts(f)
+        }
+        Ok(Context::Template) => match crate::json::parse(text) {
+            Ok(node) => Read::Template(Arc::new(node)),
+            Err(e) => Read::Error(error(Loc::new(id, e.span), e.message)),
+        },
+        Err(e) => Read::Error(error(
+            Loc::new(id, e.span),
+            format!("not a context file: {}", e.message),
+        )),
+    }
+}
+
+/// Where an export is read: as named on the command line, inside the
+/// project root when the configuration names it.
+fn place(c: &ContextFile, root: &ProjectRoot) -> Result<PathBuf, String> {
+    if c.trusted {
+        Ok(c.path.to_path_buf())
     } else {
-        root.admit(c.path)
-            .map_err(|r| format!("it {}", r.reason()))?
-    };
-    crate::fsread::read_regular_text(&path, MAX_CONTEXT_BYTES)
+        root.admit(c.path).map_err(|r| format!("it {}", r.reason()))
+    }
 }
 
 fn error(loc: Loc, message: String) -> Finding {

@@ -56,6 +56,7 @@ pub struct Options<'c> {
 pub struct Memo {
     pub scenarios: evaluate::ScenarioCache,
     pub directives: crate::suppress::Kept,
+    pub exports: deployed::Kept,
 }
 
 pub fn run(paths: &[PathBuf], rules: &[Rule]) -> Result<Outcome, DiscoverError> {
@@ -216,7 +217,13 @@ pub fn run_with(
         ));
     }
 
-    let exports = deployed::read_all(&context, &mut sources, &root, &display);
+    let exports = deployed::read_all(
+        &context,
+        &mut sources,
+        &root,
+        &display,
+        options.memo.map(|m| &m.exports),
+    );
     findings.extend(exports.findings.iter().cloned());
     templates.extend(exports.templates.iter().cloned());
 

@@ -317,3 +317,58 @@ fn files_changed_on_disk_are_read_again_when_the_editor_says_so() {
     assert_eq!(codes(&client.diagnostics(&b)), []);
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn exports_named_by_the_configuration_are_checked_against_while_editing() {
+    let dir = scratch("lsp-context");
+    let case =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/AKS011/deployed-cluster");
+    std::fs::create_dir_all(dir.join("deployed")).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::copy(case.join("aks.json"), dir.join("aks.json")).unwrap();
+    std::fs::copy(
+        case.join("deployed/aks-list.json"),
+        dir.join("deployed/aks-list.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tendon.toml"),
+        "context = [\"deployed/aks-list.json\"]\n",
+    )
+    .unwrap();
+    let aks = file_uri(&dir.join("aks.json"));
+    let text = std::fs::read_to_string(dir.join("aks.json")).unwrap();
+    let mut client = Client::start(&dir);
+    client.initialize(&dir);
+    let aks011 = |d: &[Value]| -> Vec<Value> {
+        d.iter()
+            .filter(|d| d["code"] == "AKS011")
+            .cloned()
+            .collect()
+    };
+    let found = aks011(&client.diagnostics(&aks));
+    assert_eq!(codes(&found), [c("AKS011", 18, 76)]);
+    assert_eq!(
+        found[0]["relatedInformation"][0]["location"]["uri"],
+        file_uri(&dir.join("deployed/aks-list.json")).as_str()
+    );
+    // Edited onto another subnet (the export is kept, not read again): fixed.
+    open(&mut client, &aks, &text);
+    assert_eq!(
+        codes(&aks011(&client.diagnostics(&aks))),
+        [c("AKS011", 18, 76)]
+    );
+    change(
+        &mut client,
+        &aks,
+        2,
+        &text.replace("subnets/nodes", "subnets/other"),
+    );
+    assert_eq!(aks011(&client.diagnostics(&aks)), Vec::<Value>::new());
+    // Nothing is published for the export itself: its findings are not the edit's.
+    assert_eq!(
+        client.pending_publishes(&file_uri(&dir.join("deployed/aks-list.json"))),
+        0
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}
