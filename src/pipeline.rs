@@ -272,7 +272,12 @@ pub fn run_with(
     );
     findings.extend(missing);
     let coverage = evaluated.coverage;
-    let all_facts = deployed::join_run(exports.facts, evaluated.facts, &exports.files);
+    let all_facts = deployed::join_run(
+        exports.facts,
+        evaluated.facts,
+        &exports.files,
+        options.context_findings,
+    );
     lap("evaluate", &mut timings);
 
     let network = network_config(options.config, &mut sources);

@@ -177,3 +177,40 @@ fn the_configuration_names_exports_inside_the_project_only() {
     );
     assert!(!out.contains("AKS011"), "{out}");
 }
+
+#[test]
+fn only_deployed_resources_the_templates_reach_join_the_world() {
+    let dir = fixture("AKS011/deployed-cluster");
+    let far = scratch("context-far").join("far.json");
+    std::fs::write(
+        &far,
+        r#"[{"id": "/subscriptions/9/resourceGroups/rg-far/providers/Microsoft.Network/virtualNetworks/vnet-far",
+            "name": "vnet-far", "type": "Microsoft.Network/virtualNetworks",
+            "addressSpace": {"addressPrefixes": ["10.99.0.0/16"]}, "subnets": []}]"#,
+    )
+    .unwrap();
+    let far = far.to_string_lossy().into_owned();
+    let vnets = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "world",
+            ".",
+            "--context",
+            "deployed/aks-list.json",
+            "--context",
+            &far,
+        ];
+        args.extend_from_slice(extra);
+        let o = tendon_in(&dir, &args);
+        let world: Value = serde_json::from_slice(&o.stdout).unwrap();
+        world["vnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Nothing in the templates leads to vnet-far: its findings could only be
+    // between deployed resources, which are not reported.
+    assert_eq!(vnets(&[]), Vec::<String>::new());
+    assert_eq!(vnets(&["--context-findings"]), ["vnet-far"]);
+}

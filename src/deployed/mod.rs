@@ -3,6 +3,9 @@
 //! before the templates' (so a template's cluster is the second user of a
 //! subnet a deployed cluster holds, and findings land in the template), and
 //! what a template declares stays the template's: it will be redeployed.
+//! Only the deployed resources the templates reach join ([`relevant`]).
+
+mod relevant;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -296,10 +299,13 @@ pub fn join(deployed: Vec<Facts>, templates: Vec<Arc<Facts>>) -> Vec<Arc<Facts>>
 
 /// The facts of the run for the linker: the exports' (those evaluated as
 /// templates included), then the templates'.
+/// Without `all`, only the deployed resources the templates reach are kept
+/// (see [`relevant`]): findings between the others are not reported anyway.
 pub fn join_run(
     exports: Vec<Facts>,
     evaluated: Vec<Arc<Facts>>,
     files: &HashSet<FileId>,
+    all: bool,
 ) -> Vec<Arc<Facts>> {
     if files.is_empty() {
         return evaluated;
@@ -315,6 +321,11 @@ pub fn join_run(
             templates.push(f);
         }
     }
+    let deployed = if all {
+        deployed
+    } else {
+        relevant::reached(deployed, &templates)
+    };
     join(deployed, templates)
 }
 
