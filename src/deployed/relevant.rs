@@ -36,7 +36,7 @@ fn keys_in_str(s: &str, out: &mut Vec<String>) {
     while let Some(at) = rest.find("/subscriptions/") {
         let tail = rest.get(at..).unwrap_or("");
         let end = tail
-            .find(|c: char| matches!(c, '}' | '\'' | '"' | ',' | ')' | ' '))
+            .find(['}', '\'', '"', ',', ')', ' '])
             .unwrap_or(tail.len());
         let id = tail.get(..end).unwrap_or("");
         push_key(id, out);
