@@ -590,3 +590,40 @@ fn normalize_name(id: &str) -> Option<String> {
         .first()
         .and_then(|r| r.name.as_str().map(str::to_string))
 }
+
+/// Times reading a large export: `TENDON_CONTEXT_FILE=/tmp/ctx.json cargo test
+/// --release --lib context::tests::read_a_large_export -- --ignored --nocapture`
+/// (generate the file with `scripts/gen-context.py`).
+#[test]
+#[ignore]
+fn read_a_large_export() {
+    let Ok(path) = std::env::var("TENDON_CONTEXT_FILE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("readable file");
+    let start = std::time::Instant::now();
+    let res = resources(&text);
+    let read = start.elapsed();
+    // Peak memory so far (Linux): the text plus what reading kept.
+    let peak = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM"))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    println!("after read: {}", peak());
+    let f = facts_of(res);
+    println!(
+        "{path}: {} MB read in {read:?}; {} clusters, {} subnets, {} route tables, {} NSGs, {} identities",
+        text.len() / 1_000_000,
+        f.clusters.len(),
+        f.subnets.len(),
+        f.route_tables.len(),
+        f.nsgs.len(),
+        f.identities.len()
+    );
+}
