@@ -521,6 +521,36 @@ fn a_row_without_type_takes_it_from_its_id() {
 }
 
 #[test]
+fn node_pools_keep_their_pool_type_not_the_arm_type() {
+    let cluster =
+        "/subscriptions/0/resourcegroups/g/providers/Microsoft.ContainerService/managedClusters/c";
+    let text = format!(
+        r#"[ {{ "id": "{cluster}/agentPools/user", "name": "user",
+        "type": "Microsoft.ContainerService/managedClusters/agentPools",
+        "typePropertiesType": "VirtualMachineScaleSets", "count": 2,
+        "vnetSubnetId": "/subscriptions/0/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s" }},
+      {{ "id": "{cluster}/agentPools/arm", "name": "arm",
+        "type": "Microsoft.ContainerService/managedClusters/agentPools",
+        "properties": {{ "count": 1 }} }} ]"#
+    );
+    let res = resources(&text);
+    assert_eq!(res[0].name.as_str(), Some("c/user"));
+    let f = facts_of(res);
+    let pool = &f.child_pools[0];
+    assert_eq!(
+        pool.cluster_id.as_deref(),
+        Some(&*cluster.to_ascii_lowercase())
+    );
+    assert_eq!(pool.pool.name.as_str(), Some("user"));
+    assert_eq!(
+        str_at(&pool.pool.props, &["type"]),
+        "VirtualMachineScaleSets"
+    );
+    assert!(str_at(&pool.pool.props, &["vnetSubnetID"]).ends_with("/subnets/s"));
+    assert!(f.child_pools[1].pool.props.get("type").is_none());
+}
+
+#[test]
 fn an_arm_template_is_reported_as_one() {
     let text = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
       "contentVersion": "1.0.0.0", "parameters": {}, "resources": [] }"#;
