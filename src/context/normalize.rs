@@ -82,17 +82,24 @@ fn full_name(id: &str, arm_type: &str) -> Option<String> {
 /// else on the item (CLI-flattened). Keys match case-insensitively;
 /// `null` counts as absent.
 fn lookup<'n>(item: &'n Node, field: &Field) -> Option<&'n Node> {
-    let props = item
-        .get("properties")
-        .filter(|p| matches!(p.kind, NodeKind::Object(_)));
-    let names = std::iter::once(field.name).chain(field.aliases.iter().copied());
-    let find = |node: &'n Node| {
-        names
-            .clone()
+    let find = |node: &'n Node, on_item: bool| {
+        std::iter::once(field.name)
+            .chain(field.aliases.iter().copied())
+            // On the item itself `type`, `name` and `id` are the resource's
+            // own, never a property (a node pool's `type` is its pool type).
+            .filter(|n| {
+                !on_item
+                    || !["type", "name", "id"]
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(n))
+            })
             .find_map(|n| node.get(n))
             .filter(|v| v.kind != NodeKind::Null)
     };
-    props.and_then(find).or_else(|| find(item))
+    item.get("properties")
+        .filter(|p| matches!(p.kind, NodeKind::Object(_)))
+        .and_then(|p| find(p, false))
+        .or_else(|| find(item, true))
 }
 
 /// Reads whitelisted fields into Values located in one file.

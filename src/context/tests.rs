@@ -521,6 +521,36 @@ fn a_row_without_type_takes_it_from_its_id() {
 }
 
 #[test]
+fn node_pools_keep_their_pool_type_not_the_arm_type() {
+    let cluster =
+        "/subscriptions/0/resourcegroups/g/providers/Microsoft.ContainerService/managedClusters/c";
+    let text = format!(
+        r#"[ {{ "id": "{cluster}/agentPools/user", "name": "user",
+        "type": "Microsoft.ContainerService/managedClusters/agentPools",
+        "typePropertiesType": "VirtualMachineScaleSets", "count": 2,
+        "vnetSubnetId": "/subscriptions/0/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s" }},
+      {{ "id": "{cluster}/agentPools/arm", "name": "arm",
+        "type": "Microsoft.ContainerService/managedClusters/agentPools",
+        "properties": {{ "count": 1 }} }} ]"#
+    );
+    let res = resources(&text);
+    assert_eq!(res[0].name.as_str(), Some("c/user"));
+    let f = facts_of(res);
+    let pool = &f.child_pools[0];
+    assert_eq!(
+        pool.cluster_id.as_deref(),
+        Some(&*cluster.to_ascii_lowercase())
+    );
+    assert_eq!(pool.pool.name.as_str(), Some("user"));
+    assert_eq!(
+        str_at(&pool.pool.props, &["type"]),
+        "VirtualMachineScaleSets"
+    );
+    assert!(str_at(&pool.pool.props, &["vnetSubnetID"]).ends_with("/subnets/s"));
+    assert!(f.child_pools[1].pool.props.get("type").is_none());
+}
+
+#[test]
 fn an_arm_template_is_reported_as_one() {
     let text = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
       "contentVersion": "1.0.0.0", "parameters": {}, "resources": [] }"#;
@@ -589,4 +619,41 @@ fn normalize_name(id: &str) -> Option<String> {
     resources(&text)
         .first()
         .and_then(|r| r.name.as_str().map(str::to_string))
+}
+
+/// Times reading a large export: `TENDON_CONTEXT_FILE=/tmp/ctx.json cargo test
+/// --release --lib context::tests::read_a_large_export -- --ignored --nocapture`
+/// (generate the file with `scripts/gen-context.py`).
+#[test]
+#[ignore]
+fn read_a_large_export() {
+    let Ok(path) = std::env::var("TENDON_CONTEXT_FILE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("readable file");
+    let start = std::time::Instant::now();
+    let res = resources(&text);
+    let read = start.elapsed();
+    // Peak memory so far (Linux): the text plus what reading kept.
+    let peak = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM"))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    println!("after read: {}", peak());
+    let f = facts_of(res);
+    println!(
+        "{path}: {} MB read in {read:?}; {} clusters, {} subnets, {} route tables, {} NSGs, {} identities",
+        text.len() / 1_000_000,
+        f.clusters.len(),
+        f.subnets.len(),
+        f.route_tables.len(),
+        f.nsgs.len(),
+        f.identities.len()
+    );
 }
