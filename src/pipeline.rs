@@ -272,7 +272,7 @@ pub fn run_with(
     );
     findings.extend(missing);
     let coverage = evaluated.coverage;
-    let all_facts = deployed::join_run(
+    let (all_facts, twins) = deployed::join_run(
         exports.facts,
         evaluated.facts,
         &exports.files,
@@ -298,6 +298,7 @@ pub fn run_with(
         for f in &mut findings {
             deployed::relocate(f, &exports.files);
         }
+        deployed::mention_twins(&mut findings, &twins);
     }
     if let Some(config) = options.config {
         findings.retain(|f| config.enabled(&f.rule, &f.slug));

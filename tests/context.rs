@@ -214,3 +214,28 @@ fn only_deployed_resources_the_templates_reach_join_the_world() {
     assert_eq!(vnets(&[]), Vec::<String>::new());
     assert_eq!(vnets(&["--context-findings"]), ["vnet-far"]);
 }
+
+#[test]
+fn one_page_of_a_longer_export_is_a_warning() {
+    let dir = scratch("context-page");
+    let case = fixture("AKS012/deployed-route-table");
+    std::fs::copy(case.join("aks.json"), dir.join("aks.json")).unwrap();
+    let page = std::fs::read_to_string(case.join("deployed/graph.json"))
+        .unwrap()
+        .replace(
+            "\"skip_token\": null",
+            "\"skip_token\": \"ew0KICAiJGlkIjogIjEiDQp9\"",
+        );
+    std::fs::write(dir.join("page.json"), page).unwrap();
+    let (_, out) = gcc(&dir, &["--context", "page.json"]);
+    let warnings: Vec<&str> = out.lines().filter(|l| l.contains("TDN001")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "page.json:60:3: warning[TDN001]: this export is one page of a longer result: \
+          resources on the other pages are not checked against"
+        ]
+    );
+    // The rows it holds are still read.
+    assert!(out.contains("error[AKS012]"), "{out}");
+}

@@ -34,6 +34,13 @@ const SHAPES: &str = "expected an Azure export: a JSON array of resources (`az n
 
 /// Reads an export; `file` is the FileId its spans belong to. Errors carry a span.
 pub fn read(text: &str, file: FileId) -> Result<Context, ParseError> {
+    read_noting(text, file).map(|(context, _)| context)
+}
+
+/// [`read`], and whether the export says more rows exist than it holds (a
+/// Resource Graph page with a `skip_token`, a truncated REST result): the
+/// member saying so.
+pub fn read_noting(text: &str, file: FileId) -> Result<(Context, Option<Span>), ParseError> {
     let mut resources = Vec::new();
     let streamed = json::stream(text, &["data", "value"], &mut |row: Node| {
         // Each row is classified on its own: files may be concatenations.
@@ -52,12 +59,37 @@ pub fn read(text: &str, file: FileId) -> Result<Context, ParseError> {
         Ok(())
     })?;
     match streamed {
-        Streamed::Array { .. } | Streamed::Object { rows: Some(_), .. } => {
-            Ok(Context::Resources(resources))
+        Streamed::Array { .. } => Ok((Context::Resources(resources), None)),
+        Streamed::Object {
+            rows: Some(_),
+            members,
+            ..
+        } => Ok((Context::Resources(resources), more_rows(&members))),
+        Streamed::Object { span, members, .. } => {
+            object_without_rows(span, &members).map(|c| (c, None))
         }
-        Streamed::Object { span, members, .. } => object_without_rows(span, &members),
         Streamed::Scalar(node) => Err(shape_error(node.span)),
     }
+}
+
+/// The member that says the result is one page of more: a `skip_token` /
+/// `$skipToken` that is set, or `resultTruncated` true.
+fn more_rows(members: &[json::Member]) -> Option<Span> {
+    members.iter().find_map(|m| {
+        let key = m.key.to_ascii_lowercase();
+        let set = match key.as_str() {
+            "skip_token" | "$skiptoken" | "skiptoken" => {
+                m.value.as_str().is_some_and(|t| !t.is_empty())
+            }
+            "resulttruncated" => match &m.value.kind {
+                NodeKind::Bool(b) => *b,
+                NodeKind::String(s) => s.eq_ignore_ascii_case("true"),
+                _ => false,
+            },
+            _ => false,
+        };
+        set.then_some(m.key_span)
+    })
 }
 
 /// An object with no row array: an ARM template, or an error saying why not.

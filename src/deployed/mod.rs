@@ -60,9 +60,10 @@ type Stamp = (u64, Option<std::time::SystemTime>);
 /// What one export gave.
 #[derive(Clone)]
 enum Read {
-    Facts(Facts),
+    /// With a warning when the export is one page of several.
+    Facts(Box<Facts>, Option<Box<Finding>>),
     Template(Arc<Node>),
-    Error(Finding),
+    Error(Box<Finding>),
 }
 
 pub fn read_all(
@@ -143,16 +144,19 @@ fn unreadable(
 
 fn take(out: &mut Exports, id: FileId, read: Read) {
     match read {
-        Read::Facts(f) => out.facts.push(f),
+        Read::Facts(f, incomplete) => {
+            out.facts.push(*f);
+            out.findings.extend(incomplete.map(|w| *w));
+        }
         Read::Template(node) => out.templates.push((id, node)),
-        Read::Error(f) => out.findings.push(f),
+        Read::Error(f) => out.findings.push(*f),
     }
 }
 
 /// What one export, the run's file `id`, holds.
 fn read_one(text: &str, id: FileId) -> Read {
-    match crate::context::read(text, id) {
-        Ok(Context::Resources(resources)) => {
+    match crate::context::read_noting(text, id) {
+        Ok((Context::Resources(resources), more)) => {
             let dep = Deployment {
                 file: id,
                 parameters_file: None,
@@ -165,16 +169,32 @@ fn read_one(text: &str, id: FileId) -> Read {
             };
             let mut f = facts::extract(&dep);
             mark_deployed(&mut f);
-            Read::Facts(f)
+            let incomplete = more.map(|span| {
+                let mut w = Finding::builtin(
+                    builtin::PARSE_ERROR,
+                    Severity::Warning,
+                    "this export is one page of a longer result: resources on the other pages \
+                     are not checked against"
+                        .into(),
+                    Loc::new(id, span),
+                );
+                w.help = Some(
+                    "export every page (az graph query --first 1000 --skip-token <token>, \
+                     repeated while skip_token is set) and pass each with --context"
+                        .into(),
+                );
+                w
+            });
+            Read::Facts(Box::new(f), incomplete.map(Box::new))
         }
-        Ok(Context::Template) => match crate::json::parse(text) {
+        Ok((Context::Template, _)) => match crate::json::parse(text) {
             Ok(node) => Read::Template(Arc::new(node)),
-            Err(e) => Read::Error(error(Loc::new(id, e.span), e.message)),
+            Err(e) => Read::Error(Box::new(error(Loc::new(id, e.span), e.message))),
         },
-        Err(e) => Read::Error(error(
+        Err(e) => Read::Error(Box::new(error(
             Loc::new(id, e.span),
             format!("not a context file: {}", e.message),
-        )),
+        ))),
     }
 }
 
@@ -240,51 +260,76 @@ fn declared_in(f: &Facts) -> impl Iterator<Item = FileId> + '_ {
         .chain(f.application_gateways.iter().map(|g| g.origin.file))
 }
 
-/// The ids the templates declare, of every kind.
-fn declared_ids(templates: &[Arc<Facts>]) -> Vec<&str> {
+/// The ids the templates declare, of every kind, with where each is declared.
+fn declared_ids(templates: &[Arc<Facts>]) -> Vec<(&str, Loc)> {
     let mut out = Vec::new();
     for f in templates {
-        out.extend(f.clusters.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.vnets.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.subnets.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.route_tables.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.nsgs.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.identities.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.role_assignments.iter().filter_map(|c| c.id.as_deref()));
-        out.extend(f.gateways.iter().filter_map(|c| c.id.as_deref()));
+        fn with<'a>(id: &'a Option<String>, o: &Origin) -> Option<(&'a str, Loc)> {
+            id.as_deref().map(|id| (id, o.loc))
+        }
+        out.extend(f.clusters.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(f.vnets.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(f.subnets.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(f.route_tables.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(f.nsgs.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(f.identities.iter().filter_map(|c| with(&c.id, &c.origin)));
+        out.extend(
+            f.role_assignments
+                .iter()
+                .filter_map(|c| with(&c.id, &c.origin)),
+        );
+        out.extend(f.gateways.iter().filter_map(|c| with(&c.id, &c.origin)));
         out.extend(
             f.application_gateways
                 .iter()
-                .filter_map(|c| c.id.as_deref()),
+                .filter_map(|c| with(&c.id, &c.origin)),
         );
     }
     out
 }
 
+/// A resource both declared in a template and deployed: where the template
+/// declares it, and where the export has it.
+pub type Twin = (Loc, Loc);
+
 /// The deployed facts without what a template declares (matched as links
 /// match: canonically, a template's unknown subscription or group matching
-/// any), then the templates' facts: one list for the linker.
-pub fn join(deployed: Vec<Facts>, templates: Vec<Arc<Facts>>) -> Vec<Arc<Facts>> {
+/// any), then the templates' facts: one list for the linker; and the
+/// resources both declare.
+pub fn join(deployed: Vec<Facts>, templates: Vec<Arc<Facts>>) -> (Vec<Arc<Facts>>, Vec<Twin>) {
     if deployed.is_empty() {
-        return templates;
+        return (templates, Vec::new());
     }
+    let declared = declared_ids(&templates);
     let mut index = crate::model::linked::IdIndex::default();
-    for (i, id) in declared_ids(&templates).into_iter().enumerate() {
+    for (i, (id, _)) in declared.iter().enumerate() {
         index.insert(id, i);
     }
-    let kept = |id: &Option<String>| id.as_deref().is_none_or(|id| index.find(id).is_none());
+    let found = |id: &Option<String>| id.as_deref().and_then(|id| index.find(id));
+    let kept = |id: &Option<String>| found(id).is_none();
+    let mut twins = Vec::new();
+    let mut undeclared = |id: &Option<String>, o: &Origin| match found(id) {
+        Some(i) => {
+            if let Some((_, at)) = declared.get(i) {
+                twins.push((*at, o.loc));
+            }
+            false
+        }
+        None => true,
+    };
     let mut out: Vec<Arc<Facts>> = deployed
         .into_iter()
         .map(|mut f| {
-            f.clusters.retain(|c| kept(&c.id));
-            f.vnets.retain(|c| kept(&c.id));
-            f.subnets.retain(|c| kept(&c.id));
-            f.route_tables.retain(|c| kept(&c.id));
-            f.nsgs.retain(|c| kept(&c.id));
-            f.identities.retain(|c| kept(&c.id));
-            f.role_assignments.retain(|c| kept(&c.id));
-            f.gateways.retain(|c| kept(&c.id));
-            f.application_gateways.retain(|c| kept(&c.id));
+            f.clusters.retain(|c| undeclared(&c.id, &c.origin));
+            f.vnets.retain(|c| undeclared(&c.id, &c.origin));
+            f.subnets.retain(|c| undeclared(&c.id, &c.origin));
+            f.route_tables.retain(|c| undeclared(&c.id, &c.origin));
+            f.nsgs.retain(|c| undeclared(&c.id, &c.origin));
+            f.identities.retain(|c| undeclared(&c.id, &c.origin));
+            f.role_assignments.retain(|c| undeclared(&c.id, &c.origin));
+            f.gateways.retain(|c| undeclared(&c.id, &c.origin));
+            f.application_gateways
+                .retain(|c| undeclared(&c.id, &c.origin));
             // Children of a declared parent are the template's too.
             f.child_pools.retain(|c| kept(&c.cluster_id));
             f.child_routes.retain(|c| kept(&c.parent_id));
@@ -294,21 +339,48 @@ pub fn join(deployed: Vec<Facts>, templates: Vec<Arc<Facts>>) -> Vec<Arc<Facts>>
         })
         .collect();
     out.extend(templates);
-    out
+    (out, twins)
 }
 
-/// The facts of the run for the linker: the exports' (those evaluated as
-/// templates included), then the templates'.
-/// Without `all`, only the deployed resources the templates reach are kept
-/// (see [`relevant`]): findings between the others are not reported anyway.
+/// A finding in the declaration of a resource that is also deployed gets the
+/// deployed one as related information (the innermost such declaration).
+pub fn mention_twins(findings: &mut [Finding], twins: &[Twin]) {
+    if twins.is_empty() {
+        return;
+    }
+    for f in findings {
+        let inside = |decl: &Loc| {
+            decl.file == f.loc.file
+                && decl.span.start <= f.loc.span.start
+                && f.loc.span.end <= decl.span.end
+        };
+        let innermost = twins
+            .iter()
+            .filter(|(decl, _)| inside(decl))
+            .min_by_key(|(decl, _)| decl.span.end - decl.span.start);
+        if let Some((_, deployed)) = innermost
+            && !f.related.iter().any(|r| r.loc == *deployed)
+        {
+            f.related.push(Related {
+                loc: *deployed,
+                message: "deployed now: read from the export".into(),
+            });
+        }
+    }
+}
+
+/// The facts of the run for the linker (see [`join`]): the exports' (those
+/// evaluated as templates included), then the templates'. Without `all`,
+/// only the deployed resources the templates reach are kept (see
+/// [`relevant`]): findings between the others are not reported anyway.
 pub fn join_run(
     exports: Vec<Facts>,
     evaluated: Vec<Arc<Facts>>,
     files: &HashSet<FileId>,
     all: bool,
-) -> Vec<Arc<Facts>> {
+) -> (Vec<Arc<Facts>>, Vec<Twin>) {
     if files.is_empty() {
-        return evaluated;
+        return (evaluated, Vec::new());
     }
     let mut deployed = exports;
     let mut templates = Vec::with_capacity(evaluated.len());
