@@ -24,6 +24,8 @@
 //! | [`evaluate`] | templates × parameter files → one evaluation per scenario, in parallel, then `Facts` |
 //! | [`arm`] | `Node` + parameter file → `Deployment` (evaluated resources): `arm::expr`/`arm::eval`/`arm::functions` are the expression language; `arm::template` the entry point, `arm::frame` parameters and variables, `arm::resources` conditions, copy loops and children, `arm::nested` nested and linked deployments, `arm::declared` `reference()` of a resource the template declares, `arm::udf` user-defined functions |
 //! | [`context`] | an export of deployed resources (`az … list -o json`, Resource Graph `{"data": [...]}`, REST `{"value": [...]}`; by content) → ARM-shaped `Resource`s, streamed row by row ([`json::stream`]), CLI-flattened rows put back in ARM shape, only the fields `model` reads kept (no tags, no secrets); an `az group export` template is reported as a template |
+//! | [`deployed`] | the run's exports (`--context`, `context = [...]`) → their facts marked deployed, kept only when the templates reach them through resource ids (`deployed::relevant`), put before the templates' facts, what a template declares left to it; after the rules, findings between deployed resources only dropped and findings placed in an export moved to the template |
+//! | [`target`] | `--target` / `[deployment]`: the subscription, resource group and location a template is deployed to, making `subscription()` and `resourceGroup()` concrete |
 //! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template names is read only if it resolves inside it and outside `.git` |
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`referenced`] | files a template names (linked templates, Bicep modules, parameter files) by path, during evaluation: from the run, else read from disk inside the project root |
@@ -40,12 +42,12 @@
 //! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes [`neutral`] (no control characters, no forged CI command lines) |
 //! | [`report_file`] | `--output FILE`: a new file (temporary, then renamed), never written through a symlink |
 //! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
-//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings (errors point into the TOML) |
+//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings, deployment targets, context files (errors point into the TOML) |
 //! | [`selection`] | rule patterns (ids, slugs, `AKS01*`) and their two layers: the configuration's `select`/`ignore`, then `--select`/`--extend-select`/`--ignore`; unknown names with a did-you-mean |
 //! | [`pipeline`] | runs the stages in order and times them → [`outcome::Outcome`] |
 //! | [`neutral`] | untrusted text (file names, template values, rule and configuration text) made safe to print: control characters escaped, lengths capped |
 //! | [`outcome`] | what a run produced: sorted findings and their sources, suppressed findings, the summary, the world, timings, coverage |
-//! | [`lsp`] | `tendon lsp`: a language server over stdio; editor buffers through the pipeline's `FileSource`, parses kept while files are unchanged and results of earlier runs through `pipeline::Memo` (scenarios, suppressions), findings as diagnostics, quick fixes and hovers |
+//! | [`lsp`] | `tendon lsp`: a language server over stdio; editor buffers through the pipeline's `FileSource`, parses kept while files are unchanged and results of earlier runs through `pipeline::Memo` (scenarios, suppressions, exports), findings as diagnostics, quick fixes and hovers |
 //! | [`cli`] | parses arguments, runs the pipeline, narrows and reports the outcome, maps it to exit codes |
 //!
 //! Bicep is not evaluated by a second evaluator: lowering produces the same

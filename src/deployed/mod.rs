@@ -5,7 +5,7 @@
 //! what a template declares stays the template's: it will be redeployed.
 //! Only the deployed resources the templates reach join ([`relevant`]).
 
-mod relevant;
+pub mod relevant;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
