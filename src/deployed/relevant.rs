@@ -123,7 +123,7 @@ fn entity_keys(f: &Facts) -> Vec<Vec<String>> {
     all
 }
 
-/// The deployed facts the templates reach within [`HOPS`] links.
+/// The deployed facts the templates reach within `HOPS` links.
 pub fn reached(deployed: Vec<Facts>, templates: &[Arc<Facts>]) -> Vec<Facts> {
     let mut known: HashSet<String> = HashSet::new();
     for f in templates {
