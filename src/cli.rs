@@ -92,7 +92,7 @@ pub struct CommonArgs {
     /// common folder].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Where every template is deployed: /subscriptions/<id>[/resourceGroups/<name>]; makes
+    /// Where every template is deployed: /subscriptions/ID[/resourceGroups/NAME]; makes
     /// subscription() and resourceGroup() concrete [default: `[deployment]` in tendon.toml].
     #[arg(long, value_name = "ID")]
     pub target: Option<String>,
