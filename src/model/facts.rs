@@ -215,8 +215,12 @@ fn items(v: Option<&Value>) -> Vec<Value> {
 }
 
 /// Canonical id from a value holding an id string (e.g. `routeTable.id`).
+/// The canonical id a reference names; none for an empty string (ARM
+/// templates write `''` for "no subnet", "no route table").
 pub fn id_of(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).map(canonical)
+    v.and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(canonical)
 }
 
 fn type_is(res: &Resource, t: &str) -> bool {
