@@ -6,13 +6,15 @@
 use serde_json::Value as J;
 
 use super::emit_cluster::{RunIndex, cluster};
-use super::uses::{cluster_pools, cluster_uses};
+use super::uses::{
+    cluster_pools, cluster_uses, identity_cluster_uses, subnet_application_gateways,
+};
 use super::{FileNames, NetworkConfig};
 use crate::model::capacity::capacity;
 use crate::model::facts::{Origin, address_prefixes, id_of};
 use crate::model::linked::Linked;
 use crate::model::pod_traffic::pod_traffic_denied;
-use crate::model::world::{ObjWriter, Spans, World, object, push_token};
+use crate::model::world::{ObjWriter, Spans, World, push_token};
 use crate::value::{Kind, Value};
 
 pub(super) fn str_json(s: &str) -> J {
@@ -171,29 +173,6 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
     w.finish()
 }
 
-/// `/subnets/{si}/applicationGateways`: the Application Gateways with an IP
-/// configuration in the subnet, `{id, name, at}` (`at` the pointer of that
-/// configuration's subnet reference).
-fn subnet_application_gateways(linked: &Linked, si: usize) -> J {
-    let uses = linked.subnet_application_gateways.get(si);
-    J::Array(
-        uses.into_iter()
-            .flatten()
-            .filter_map(|&(gi, k)| {
-                let g = linked.application_gateways.get(gi)?;
-                Some(object([
-                    ("id", g.id.as_deref().map_or(J::Null, str_json)),
-                    ("name", g.name.to_json()),
-                    (
-                        "at",
-                        J::String(format!("/applicationGateways/{gi}/subnets/{k}")),
-                    ),
-                ]))
-            })
-            .collect(),
-    )
-}
-
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
 fn route_table(linked: &Linked, ri: usize, names: FileNames, spans: &mut Spans) -> J {
     let Some((rt, extra)) = linked.route_tables.get(ri) else {
@@ -287,29 +266,6 @@ fn identities(linked: &Linked, names: FileNames, spans: &mut Spans) -> (Vec<J>, 
         ra_docs.push(w.finish());
     }
     (identity_docs, ra_docs)
-}
-
-/// `/identities/{k}/clusterUses`: the distinct clusters that name the
-/// identity among their user-assigned identities, in order, `{cluster, id,
-/// at}` (`at` the pointer of the first place each names it).
-fn identity_cluster_uses(linked: &Linked, k: usize) -> J {
-    let uses = linked.identity_clusters.get(k);
-    J::Array(
-        uses.into_iter()
-            .flatten()
-            .filter_map(|&(ci, u)| {
-                let c = linked.clusters.get(ci)?;
-                Some(object([
-                    ("cluster", c.facts.name.to_json()),
-                    ("id", linked.cluster_id(ci).map_or(J::Null, str_json)),
-                    (
-                        "at",
-                        J::String(format!("/clusters/{ci}/identity/userAssigned/{u}")),
-                    ),
-                ]))
-            })
-            .collect(),
-    )
 }
 
 /// `/applicationGateways/*`: each with the subnets its IP configurations name.

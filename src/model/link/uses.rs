@@ -1,13 +1,15 @@
 //! Who uses what: the relations between clusters and the subnets and route
 //! tables their node pools sit on, each member once and in pool order, with
-//! the pointers a rule follows or points at.
+//! the pointers a rule follows or points at; and who else uses a subnet or an
+//! identity (Application Gateways, clusters).
 
 use serde_json::{Value as J, json};
 
+use super::emit::str_json;
 use crate::model::identity::{DependencyTarget, missing_dependency};
 use crate::model::linked::{Linked, SubnetEntry, written_last};
 use crate::model::routing::association;
-use crate::model::world::{ObjWriter, Spans, push_token};
+use crate::model::world::{ObjWriter, Spans, object, push_token};
 use crate::resource_id::{last_name, parent};
 use crate::value::Value;
 
@@ -194,4 +196,50 @@ fn created_first(c: &crate::model::facts::ClusterFact, s: &SubnetEntry) -> bool 
         )
     });
     !(on_subnet && on_vnet)
+}
+
+/// `/subnets/{si}/applicationGateways`: the Application Gateways with an IP
+/// configuration in the subnet, `{id, name, at}` (`at` the pointer of that
+/// configuration's subnet reference).
+pub(super) fn subnet_application_gateways(linked: &Linked, si: usize) -> J {
+    let uses = linked.subnet_application_gateways.get(si);
+    J::Array(
+        uses.into_iter()
+            .flatten()
+            .filter_map(|&(gi, k)| {
+                let g = linked.application_gateways.get(gi)?;
+                Some(object([
+                    ("id", g.id.as_deref().map_or(J::Null, str_json)),
+                    ("name", g.name.to_json()),
+                    (
+                        "at",
+                        J::String(format!("/applicationGateways/{gi}/subnets/{k}")),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+/// `/identities/{k}/clusterUses`: the distinct clusters that name the
+/// identity among their user-assigned identities, in order, `{cluster, id,
+/// at}` (`at` the pointer of the first place each names it).
+pub(super) fn identity_cluster_uses(linked: &Linked, k: usize) -> J {
+    let uses = linked.identity_clusters.get(k);
+    J::Array(
+        uses.into_iter()
+            .flatten()
+            .filter_map(|&(ci, u)| {
+                let c = linked.clusters.get(ci)?;
+                Some(object([
+                    ("cluster", c.facts.name.to_json()),
+                    ("id", linked.cluster_id(ci).map_or(J::Null, str_json)),
+                    (
+                        "at",
+                        J::String(format!("/clusters/{ci}/identity/userAssigned/{u}")),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
 }
