@@ -328,16 +328,17 @@ impl Server {
     }
 
     /// The document's text: the editor's buffer, else the last run's.
-    fn text_of(&self, u: &lsp_types::Uri) -> Option<String> {
+    /// Borrowed: a code action or hover on a large file copies nothing.
+    fn text_of(&self, u: &lsp_types::Uri) -> Option<&str> {
         let path = uri::to_path(u)?;
         if let Some(t) = self.ws.buffers.get(&path) {
-            return Some(t.clone());
+            return Some(t);
         }
         let last = self.ws.last.as_ref()?;
         last.sources
             .iter()
             .find(|(_, f)| std::path::absolute(&f.path).ok().as_deref() == Some(path.as_path()))
-            .map(|(_, f)| f.text.clone())
+            .map(|(_, f)| f.text.as_str())
     }
 
     fn code_actions(&self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
@@ -346,7 +347,7 @@ impl Server {
         };
         actions::code_actions(
             &p.text_document.uri,
-            &text,
+            text,
             &p.context.diagnostics,
             &self.ws.rules,
         )
@@ -358,7 +359,7 @@ impl Server {
     fn hover(&self, p: &HoverParams) -> Option<Hover> {
         let doc = &p.text_document_position_params;
         let text = self.text_of(&doc.text_document.uri)?;
-        let (value, range) = actions::hover(&text, doc.position, &self.ws.rules)?;
+        let (value, range) = actions::hover(text, doc.position, &self.ws.rules)?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::PlainText,
