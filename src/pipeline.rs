@@ -153,8 +153,8 @@ pub fn run_with(
                     format!("cannot read file: {message}"),
                 ));
             }
-            Ok(l) => match &l.content {
-                ParsedContent::Skipped => {
+            Ok(l) => {
+                if let ParsedContent::Skipped = &l.content {
                     // A file named on the command line is expected to be linted.
                     if paths.iter().any(|p| p == &f.input.path) {
                         warnings.push(format!(
@@ -163,47 +163,47 @@ pub fn run_with(
                             display(&f.input.path)
                         ));
                     }
+                    continue;
                 }
-                ParsedContent::Bicep {
-                    node,
-                    params,
-                    errors,
-                    references,
-                } => {
-                    summary.files += 1;
-                    summary.bicep_files += 1;
-                    let id = sources.add(l.source(display(&f.input.path)));
-                    findings.extend(capped_parse_errors(id, errors));
-                    missing.extend(l.missing(id, || {
-                        crate::missing::bicep(references, &f.input.path, id, &root)
-                    }));
-                    if *params {
-                        parameters.push((id, node.clone()));
-                    } else {
+                // Every other file is one of the run's sources.
+                summary.files += 1;
+                let id = sources.add(l.source(display(&f.input.path)));
+                match &l.content {
+                    ParsedContent::Skipped => {}
+                    ParsedContent::Bicep {
+                        node,
+                        params,
+                        errors,
+                        references,
+                    } => {
+                        summary.bicep_files += 1;
+                        findings.extend(capped_parse_errors(id, errors));
+                        missing.extend(l.missing(id, || {
+                            crate::missing::bicep(references, &f.input.path, id, &root)
+                        }));
+                        let list = if *params {
+                            &mut parameters
+                        } else {
+                            &mut templates
+                        };
+                        list.push((id, node.clone()));
+                    }
+                    ParsedContent::Broken { message, span } => {
+                        findings.push(parse_error(id, *span, message.clone()));
+                    }
+                    ParsedContent::Template(node) => {
+                        summary.templates += 1;
+                        missing.extend(
+                            l.missing(id, || crate::missing::arm(node, &f.input.path, id, &root)),
+                        );
                         templates.push((id, node.clone()));
                     }
+                    ParsedContent::Parameters(node) => {
+                        summary.parameter_files += 1;
+                        parameters.push((id, node.clone()));
+                    }
                 }
-                ParsedContent::Broken { message, span } => {
-                    summary.files += 1;
-                    let id = sources.add(l.source(display(&f.input.path)));
-                    findings.push(parse_error(id, *span, message.clone()));
-                }
-                ParsedContent::Template(node) => {
-                    summary.files += 1;
-                    summary.templates += 1;
-                    let id = sources.add(l.source(display(&f.input.path)));
-                    missing.extend(
-                        l.missing(id, || crate::missing::arm(node, &f.input.path, id, &root)),
-                    );
-                    templates.push((id, node.clone()));
-                }
-                ParsedContent::Parameters(node) => {
-                    summary.files += 1;
-                    summary.parameter_files += 1;
-                    let id = sources.add(l.source(display(&f.input.path)));
-                    parameters.push((id, node.clone()));
-                }
-            },
+            }
         }
     }
     if summary.files == 0 {
