@@ -15,7 +15,8 @@ const CLUSTER: &str = "c\n::warning file=f.json,line=1::forged\u{1b}]0;title\u{7
 const POOL: &str = "p\r\n::error::forged";
 
 /// Three hostile file names and a file with raw control characters in its
-/// text (a parse error whose snippet shows them). Eight findings in all.
+/// text (a parse error whose snippet shows them). Ten findings in all: three
+/// per template (AKS001, AKS021, and AKS029 for the long Windows pool name).
 fn hostile(test: &str) -> PathBuf {
     let dir = scratch(&format!("forgery-{test}"));
     let names = [
@@ -35,7 +36,7 @@ fn hostile(test: &str) -> PathBuf {
     dir
 }
 
-const FINDINGS: usize = 7;
+const FINDINGS: usize = 10;
 
 fn run(dir: &Path, args: &[&str]) -> String {
     let mut all = vec!["check", "."];

@@ -36,6 +36,8 @@ pub struct ClusterFact {
     pub network: Option<Value>,
     pub identity: Option<Value>,
     pub addons: Option<Value>,
+    /// `podIdentityProfile` (unknown when the properties are).
+    pub pod_identity: Option<Value>,
     pub pools: Vec<PoolFact>,
     /// Where `agentPoolProfiles` is written.
     pub pools_origin: Option<Loc>,
@@ -418,6 +420,11 @@ fn cluster(r: Declared) -> ClusterFact {
         },
         identity: res.body.get("identity").cloned(),
         addons: p.get("addonProfiles").cloned(),
+        pod_identity: if p.is_unknown() {
+            Some(p.clone())
+        } else {
+            p.get("podIdentityProfile").cloned()
+        },
         pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
         pools,
         api_version: res.body.get("apiVersion").cloned(),

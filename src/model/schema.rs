@@ -96,6 +96,7 @@ fn cluster() -> Vec<Field> {
         ("network", REQ, entity("network"), "the network profile as written, enum values canonically spelled"),
         ("identity", REQ, entity("clusterIdentity"), "the cluster's managed identity"),
         ("addons", REQ, json!({"type": "object", "additionalProperties": entity("addon")}), "add-on profiles by name"),
+        ("podIdentity", OPT, written(entity("podIdentity")), "`podIdentityProfile`, when written"),
         ("pools", REQ, array(entity("pool")), "node pools: inline `agentPoolProfiles` and `agentPools` resources"),
         ("extraReserved", REQ, array(entity("reservedRange")), "the ranges reserved in tendon.toml"),
         ("ownRanges", REQ, array(entity("range")), "its VNet or subnets, pod and service ranges"),
@@ -158,6 +159,14 @@ fn cluster_identity() -> Vec<Field> {
 #[rustfmt::skip]
 fn addon() -> Vec<Field> {
     vec![("enabled", OPT, written(boolean()), "the add-on is enabled")]
+}
+
+#[rustfmt::skip]
+fn pod_identity() -> Vec<Field> {
+    vec![
+        ("enabled", OPT, written(boolean()), "the pod identity add-on is enabled"),
+        ("allowNetworkPluginKubenet", REQ, written(boolean()), "`allowNetworkPluginKubenet` as written; null when unset"),
+    ]
 }
 
 #[rustfmt::skip]
@@ -402,6 +411,7 @@ fn definitions() -> Vec<(&'static str, &'static str, Vec<Field>, bool)> {
         closed("network", "`clusters[].network`", network()),
         closed("clusterIdentity", "`clusters[].identity`", cluster_identity()),
         closed("addon", "`clusters[].addons.<name>`", addon()),
+        closed("podIdentity", "`clusters[].podIdentity`", pod_identity()),
         closed("pool", "`clusters[].pools[]`: a node pool", pool()),
         closed("poolEffective", "`clusters[].pools[].effective`", pool_effective()),
         closed("range", "`clusters[].ownRanges[]`, `clusters[].ranges[]`: an address range", range()),

@@ -102,6 +102,7 @@ pub(super) fn cluster(
     network(&mut w, c);
     identity(&mut w, c);
     addons(&mut w, c);
+    pod_identity(&mut w, c);
     let pools = (0..c.pools.len())
         .map(|pi| pool(linked, ci, pi, w.spans_mut()))
         .collect();
@@ -211,6 +212,28 @@ fn addons(w: &mut ObjWriter, c: &ClusterRef) {
                 });
             }
         }
+    });
+}
+
+/// `podIdentity`: the pod identity profile, when written (unknown when it is).
+/// `allowNetworkPluginKubenet` is null when unset, so rules can tell unset
+/// from unknown.
+fn pod_identity(w: &mut ObjWriter, c: &ClusterRef) {
+    let Some(profile) = c.facts.pod_identity.as_ref() else {
+        return;
+    };
+    if profile.as_object().is_none() {
+        w.value("podIdentity", profile);
+        return;
+    }
+    w.object("podIdentity", |x| {
+        x.at(profile.origin);
+        x.opt("enabled", profile.get("enabled"));
+        let allow = profile.get("allowNetworkPluginKubenet");
+        x.value(
+            "allowNetworkPluginKubenet",
+            &allow.cloned().unwrap_or_else(Value::null),
+        );
     });
 }
 
