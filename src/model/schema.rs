@@ -144,7 +144,7 @@ fn network() -> Vec<Field> {
         ("serviceCidrs", OPT, written(array(written(string()))), "`serviceCidrs`"),
         ("dnsServiceIP", OPT, written(string()), "`dnsServiceIP`"),
         ("outboundType", OPT, written(string()), "`outboundType`: `loadBalancer`, `userDefinedRouting`, `managedNATGateway`, …"),
-        ("loadBalancerSku", OPT, written(string()), "`loadBalancerSku`"),
+        ("loadBalancerSku", OPT, written(string()), "`loadBalancerSku`: `standard` or `basic` (canonical spelling)"),
     ]
 }
 

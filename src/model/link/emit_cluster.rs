@@ -157,7 +157,10 @@ fn network(w: &mut ObjWriter, c: &ClusterRef) {
             "outboundType",
             canon(get("outboundType"), OUTBOUND).as_ref(),
         );
-        n.opt("loadBalancerSku", get("loadBalancerSku"));
+        n.opt(
+            "loadBalancerSku",
+            canon(get("loadBalancerSku"), &["standard", "basic"]).as_ref(),
+        );
     });
 }
 
