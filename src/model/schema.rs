@@ -235,6 +235,7 @@ fn subnet() -> Vec<Field> {
         ("addressPrefixes", OPT, written(array(written(string()))), "`addressPrefix` or `addressPrefixes`"),
         ("routeTable", OPT, or_null(string()), "id of its route table (→ `routeTables[].id`)"),
         ("nsg", OPT, or_null(string()), "id of its NSG (→ `nsgs[].id`)"),
+        ("natGateway", OPT, unknown_or(or_null(string())), "id of its NAT gateway (`natGateway.id`, canonical), null for none (declared only)"),
         ("delegations", OPT, written(array(open_object())), "`delegations` as written"),
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),

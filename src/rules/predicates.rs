@@ -53,6 +53,9 @@ pub enum Predicate {
     FirstDiffering(FieldPath, FieldPath),
     /// `not_null(field, ...)`: every field is known and not null.
     NotNull(Vec<FieldPath>),
+    /// `is_null(field, ...)`: every field is present and null (surely absent,
+    /// not unknown).
+    IsNull(Vec<FieldPath>),
     /// `equals(field, literal)`: the field is exactly the literal (a string,
     /// number or boolean).
     Equals(FieldPath, J),
@@ -75,7 +78,7 @@ pub const MAX_PAIRS: usize = 10;
 
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
-     overlapping_ranges, after_first, each, follow, first_differing, not_null, equals, differs, first, distinct, \
+     overlapping_ranges, after_first, each, follow, first_differing, not_null, is_null, equals, differs, first, distinct, \
      different_resource_groups";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
@@ -214,6 +217,15 @@ impl Predicate {
                     .collect::<Result<_, _>>()?;
                 Ok(Predicate::NotNull(fields))
             }
+            "is_null" => {
+                if args.is_empty() {
+                    return Err("is_null() needs at least one field".into());
+                }
+                let fields = (0..args.len())
+                    .map(|i| field_arg(args, i))
+                    .collect::<Result<_, _>>()?;
+                Ok(Predicate::IsNull(fields))
+            }
             "equals" => {
                 arity(name, args, 2)?;
                 let literal = match args.get(1) {
@@ -291,7 +303,9 @@ impl Predicate {
     /// The fields this predicate reads.
     pub fn fields(&self) -> Vec<&FieldPath> {
         match self {
-            Predicate::Known(fields) | Predicate::NotNull(fields) => fields.iter().collect(),
+            Predicate::Known(fields) | Predicate::NotNull(fields) | Predicate::IsNull(fields) => {
+                fields.iter().collect()
+            }
             Predicate::First => Vec::new(),
             Predicate::AfterFirst(f, flag) => std::iter::once(f).chain(flag).collect(),
             Predicate::EqualsIgnoreCase(f, _)
@@ -359,6 +373,7 @@ impl Predicate {
             Predicate::NotNull(fields) => fields
                 .iter()
                 .all(|f| is_known(m.field(f)) && m.field(f) != Some(&J::Null)),
+            Predicate::IsNull(fields) => fields.iter().all(|f| m.field(f) == Some(&J::Null)),
             Predicate::Equals(f, v) => m.field(f) == Some(v),
             Predicate::Differs(a, b) => match (m.field(a), m.field(b)) {
                 (Some(x), Some(y)) => is_known(Some(x)) && is_known(Some(y)) && x != y,
@@ -847,6 +862,10 @@ mod tests {
         assert!(!p("not_null", vec![s("a"), s("n")]).holds(&m));
         assert!(!p("not_null", vec![s("u")]).holds(&m));
         assert!(!p("not_null", vec![s("missing")]).holds(&m));
+        assert!(p("is_null", vec![s("n")]).holds(&m));
+        assert!(!p("is_null", vec![s("n"), s("a")]).holds(&m));
+        assert!(!p("is_null", vec![s("u")]).holds(&m));
+        assert!(!p("is_null", vec![s("missing")]).holds(&m));
         let b = |v: bool| toml::Value::Boolean(v);
         assert!(p("equals", vec![s("f"), b(false)]).holds(&m));
         assert!(!p("equals", vec![s("missing"), b(false)]).holds(&m));

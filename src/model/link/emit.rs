@@ -136,6 +136,7 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
                 nsg_val.and_then(|v| v.origin),
             );
             w.opt("delegations", d.props.get("delegations"));
+            w.value("natGateway", &nat_gateway(&d.props));
         }
         None => {
             w.raw("name", str_json(&s.name()));
@@ -171,6 +172,27 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
     );
     w.raw("podTrafficDenied", J::Array(denied));
     w.finish()
+}
+
+/// A declared subnet's NAT gateway: its canonical id, null when surely
+/// absent, unknown when the properties or the reference are not known.
+fn nat_gateway(props: &Value) -> Value {
+    if props.as_object().is_none() {
+        return Value::unknown("the subnet's properties are not known");
+    }
+    match props.get("natGateway") {
+        None => Value::null(),
+        Some(v) if matches!(v.kind, Kind::Null) => Value::null(),
+        Some(v) => match v.get("id") {
+            Some(id) if id.is_unknown() => id.clone(),
+            Some(id) => match id_of(Some(id)) {
+                Some(canon) => Value::str(canon).located_as(id),
+                None => Value::unknown("the NAT gateway reference has no id"),
+            },
+            None if v.is_unknown() => v.clone(),
+            None => Value::unknown("the NAT gateway reference has no id"),
+        },
+    }
 }
 
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
