@@ -98,27 +98,11 @@ const SECURITY_RULE: &[Field] = &[
     f("destinationApplicationSecurityGroups", Keep::Refs),
 ];
 
+/// A node pool, inline in `agentPoolProfiles` or an `agentPools` resource
+/// (`az aks nodepool list` prints the pool type as `typePropertiesType`, its
+/// top-level `type` being the ARM type; a resource's `name` is its own).
 const POOL: &[Field] = &[
     f("name", Keep::Scalar),
-    f("count", Keep::Scalar),
-    f("minCount", Keep::Scalar),
-    f("maxCount", Keep::Scalar),
-    f("enableAutoScaling", Keep::Scalar),
-    f("maxPods", Keep::Scalar),
-    f("mode", Keep::Scalar),
-    f("type", Keep::Scalar),
-    f("osType", Keep::Scalar),
-    f("vnetSubnetID", Keep::Scalar),
-    f("podSubnetID", Keep::Scalar),
-    f(
-        "upgradeSettings",
-        Keep::Object(&[f("maxSurge", Keep::Scalar)]),
-    ),
-];
-
-/// An `agentPools` resource: `az aks nodepool list` prints the pool type as
-/// `typePropertiesType`, its top-level `type` being the ARM type.
-const CHILD_POOL: &[Field] = &[
     f("count", Keep::Scalar),
     f("minCount", Keep::Scalar),
     f("maxCount", Keep::Scalar),
@@ -238,7 +222,7 @@ pub const KINDS: &[Kind] = &[
     Kind {
         arm_type: "Microsoft.ContainerService/managedClusters/agentPools",
         top: &[],
-        properties: CHILD_POOL,
+        properties: POOL,
     },
     Kind {
         arm_type: "Microsoft.ManagedIdentity/userAssignedIdentities",

@@ -64,8 +64,8 @@ local function has(bufnr, code)
   return false
 end
 
-local function relative(bufnr)
-  local name = vim.api.nvim_buf_get_name(bufnr)
+-- A path relative to the fixture folder.
+local function under_root(name)
   local prefix = root .. "/"
   if name:sub(1, #prefix) == prefix then
     return name:sub(#prefix + 1)
@@ -73,13 +73,12 @@ local function relative(bufnr)
   return name
 end
 
+local function relative(bufnr)
+  return under_root(vim.api.nvim_buf_get_name(bufnr))
+end
+
 local function from_uri(uri)
-  local name = vim.uri_to_fname(uri)
-  local prefix = root .. "/"
-  if name:sub(1, #prefix) == prefix then
-    return name:sub(#prefix + 1)
-  end
-  return name
+  return under_root(vim.uri_to_fname(uri))
 end
 
 local function first_line(text)
