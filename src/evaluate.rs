@@ -276,14 +276,30 @@ pub fn evaluate_all(
         .filter_map(|(i, c)| Some((c.clone()?, i)))
         .collect();
     pairing::pair_using(&mut pairs, &by_canonical, &p_refs, &using, &canonical);
+    let mut explicit = HashSet::new();
     for (j, (_, node)) in parameters.iter().enumerate() {
         let Some(path) = p_paths.get(j) else { continue };
         if let Some(template) = explicit_template(path, node, hints) {
             let index = canonical(&template).and_then(|c| by_canonical.get(&c).copied());
             pairing::assign(&mut pairs, j, index);
+            explicit.insert(j);
         }
     }
+    let declared: Vec<HashSet<String>> = templates
+        .iter()
+        .map(|(_, n)| parameter_names(n).collect())
+        .collect();
+    let sets: Vec<Option<Vec<String>>> = parameters
+        .iter()
+        .enumerate()
+        .map(|(j, (_, n))| {
+            let named = explicit.contains(&j) || n.get("$bicepparam").is_some();
+            (!named).then(|| parameter_names(n).collect())
+        })
+        .collect();
+    let by_names = pairing::by_declared_names(&mut pairs, &t_refs, &declared, &p_refs, &sets);
     let mut unpaired: Vec<String> = Vec::new();
+    let mut paired_by_names: Vec<(String, String)> = Vec::new();
     if stats {
         let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
         unpaired = parameters
@@ -291,6 +307,14 @@ pub fn evaluate_all(
             .enumerate()
             .filter(|(j, _)| !paired.contains(j))
             .filter_map(|(_, (id, _))| sources.get(*id).map(|f| f.display.clone()))
+            .collect();
+        let shown = |id: Option<&(FileId, Arc<Node>)>| {
+            id.and_then(|(id, _)| sources.get(*id))
+                .map(|f| f.display.clone())
+        };
+        paired_by_names = by_names
+            .iter()
+            .filter_map(|&(j, i)| Some((shown(parameters.get(j))?, shown(templates.get(i))?)))
             .collect();
     }
     // One evaluation per (template, parameter file); a template without one uses its defaults.
@@ -485,6 +509,7 @@ pub fn evaluate_all(
         coverage: Coverage::default(),
     };
     out.coverage.unpaired = unpaired;
+    out.coverage.paired_by_names = paired_by_names;
     let mut linked_resources = 0usize;
     let input_bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
     let resource_budget = MAX_LINKED_RESOURCES + input_bytes / BYTES_PER_EXTRA_RESOURCE;
@@ -541,6 +566,12 @@ fn resource_budget_finding(template: FileId, count: usize, budget: usize) -> Fin
             .into(),
     );
     f
+}
+
+/// The parameter names a template declares or a parameter file sets, lower-cased.
+fn parameter_names(doc: &Node) -> impl Iterator<Item = String> + '_ {
+    let params = doc.get("parameters").map(Node::members).unwrap_or_default();
+    params.iter().map(|m| m.key.to_ascii_lowercase())
 }
 
 /// The template a parameter file is explicitly paired with: a `[[pair]]` of

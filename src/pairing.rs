@@ -6,9 +6,11 @@
 //! above (`hub/parameters/hub.parameters.all.json` ↔ `hub/hub.bicep`, as
 //! Azure Landing Zones lays out its modules). Explicit pairings win over names:
 //! a `.bicepparam` file's `using`, a parameter file's `metadata.template`
-//! (PSRule for Azure's link), a `[[pair]]` of the configuration.
+//! (PSRule for Azure's link), a `[[pair]]` of the configuration. A parameter
+//! file left over pairs with the one template beside it that declares every
+//! parameter it sets (`by_declared_names`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The template stem a parameter file names, with its folder, lower-cased for
@@ -106,6 +108,73 @@ pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
     }
 }
 
+/// Pairs each parameter file that `sets` parameters (lower-cased names) and
+/// has no template yet with the one template in its folder, or in the folder
+/// above a `parameters` or `params` folder with none, that `declared` them
+/// all. ARM rejects a parameter the template does not declare, so no other
+/// template could take the file; when several could (`X.json` and its source
+/// `X.bicep` count as one), the file stays unpaired. Returns the pairings
+/// made, as (parameter file, template) indices.
+pub fn by_declared_names(
+    pairs: &mut [Vec<usize>],
+    templates: &[&Path],
+    declared: &[HashSet<String>],
+    parameters: &[&Path],
+    sets: &[Option<Vec<String>>],
+) -> Vec<(usize, usize)> {
+    let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
+    let mut by_dir: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (i, t) in templates.iter().enumerate() {
+        if let Some(dir) = t.parent() {
+            by_dir.entry(dir).or_default().push(i);
+        }
+    }
+    // The templates of `dir` declaring all of `names`, grouped by stem.
+    let takers = |dir: &Path, names: &[String]| -> Vec<Vec<usize>> {
+        let mut stems: HashMap<Option<(PathBuf, String)>, Vec<usize>> = HashMap::new();
+        for &i in by_dir.get(dir).map(Vec::as_slice).unwrap_or_default() {
+            let takes = declared
+                .get(i)
+                .is_some_and(|d| names.iter().all(|n| d.contains(n)));
+            if takes && let Some(t) = templates.get(i) {
+                stems.entry(template_key(t)).or_default().push(i);
+            }
+        }
+        stems.into_values().collect()
+    };
+    let mut made = Vec::new();
+    for (j, (p, names)) in parameters.iter().zip(sets).enumerate() {
+        let Some(names) = names.as_deref().filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let Some(dir) = p.parent() else { continue };
+        if paired.contains(&j) {
+            continue;
+        }
+        let mut groups = takers(dir, names);
+        let in_parameters_folder = dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            ["parameters", "params"]
+                .iter()
+                .any(|f| n.eq_ignore_ascii_case(f))
+        });
+        if groups.is_empty()
+            && in_parameters_folder
+            && let Some(up) = dir.parent()
+        {
+            groups = takers(up, names);
+        }
+        let [only] = groups.as_slice() else { continue };
+        for &i in only {
+            if let Some(slot) = pairs.get_mut(i) {
+                slot.push(j);
+                slot.sort_unstable();
+                made.push((j, i));
+            }
+        }
+    }
+    made
+}
+
 /// The file a parameter file's `metadata.template` names: relative to the
 /// parameter file; a path not starting with `./` or `../` may also be
 /// relative to one of `roots` (PSRule resolves those from the folder it
@@ -159,6 +228,72 @@ mod tests {
             Path::new("m/parameters/hub.parameters.json"),
         ];
         assert_eq!(pair(&t, &p), vec![vec![0, 1], vec![], vec![2]]);
+    }
+
+    #[test]
+    fn a_leftover_parameter_file_pairs_with_the_one_template_declaring_its_names() {
+        let t = [
+            Path::new("a/main.bicep"),
+            Path::new("a/net.bicep"),
+            Path::new("b/x.bicep"),
+            Path::new("b/x.json"),
+            Path::new("c/one.bicep"),
+            Path::new("c/two.bicep"),
+            Path::new("d/hub.bicep"),
+        ];
+        let declared: Vec<HashSet<String>> = [
+            &["location", "clustername"][..],
+            &["location", "vnetname"],
+            &["location"],
+            &["location"],
+            &["location"],
+            &["location"],
+            &["location"],
+        ]
+        .iter()
+        .map(|d| d.iter().map(|s| s.to_string()).collect())
+        .collect();
+        let p = [
+            Path::new("a/parameters.json"),
+            Path::new("a/azuredeploy.parameters.json"),
+            Path::new("b/settings.json"),
+            Path::new("c/env.json"),
+            Path::new("d/parameters/china.json"),
+            Path::new("a/other.json"),
+            Path::new("a/empty.json"),
+            Path::new("a/main.parameters.json"),
+        ];
+        let names = |n: &[&str]| Some(n.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let sets = [
+            names(&["clustername", "location"]),
+            // Declared by no template: ARM would reject it with any of them.
+            names(&["location", "extra"]),
+            // `x.json` compiled from `x.bicep` is one template.
+            names(&["location"]),
+            // Two templates could take it.
+            names(&["location"]),
+            names(&["location"]),
+            // Not eligible (explicitly paired elsewhere, or a `.bicepparam`).
+            None,
+            names(&[]),
+            names(&["location"]),
+        ];
+        let mut pairs = pair(&t, &p);
+        assert_eq!(pairs[0], vec![7], "by name first");
+        let made = by_declared_names(&mut pairs, &t, &declared, &p, &sets);
+        assert_eq!(made, vec![(0, 0), (2, 2), (2, 3), (4, 6)]);
+        assert_eq!(
+            pairs,
+            vec![
+                vec![0, 7],
+                vec![],
+                vec![2],
+                vec![2],
+                vec![],
+                vec![],
+                vec![4]
+            ]
+        );
     }
 
     #[test]

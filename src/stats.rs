@@ -25,6 +25,8 @@ pub struct Coverage {
     pub unread: HashMap<String, usize>,
     /// Parameter files that pair with no template (display paths), set by the caller.
     pub unpaired: Vec<String>,
+    /// Parameter files paired by the parameters they set: (parameter file, template).
+    pub paired_by_names: Vec<(String, String)>,
 }
 
 impl Coverage {
@@ -54,6 +56,7 @@ impl Coverage {
         self.complete += other.complete;
         self.errors.extend(other.errors);
         self.unpaired.extend(other.unpaired);
+        self.paired_by_names.extend(other.paired_by_names);
         for (k, v) in other.reasons {
             *self.reasons.entry(k).or_default() += v;
         }
@@ -128,6 +131,17 @@ impl Coverage {
             for (at, reason) in errors {
                 let _ = writeln!(out, "  {at}: {}", reason);
             }
+        }
+        let mut by_names = self.paired_by_names.clone();
+        by_names.sort();
+        by_names.dedup();
+        for (p, t) in by_names {
+            let _ = writeln!(
+                out,
+                "stats: parameter file {} pairs with {}, the one template beside it declaring every parameter it sets",
+                shown(&p),
+                shown(&t)
+            );
         }
         let mut unpaired = self.unpaired.clone();
         unpaired.sort();
