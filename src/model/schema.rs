@@ -237,6 +237,7 @@ fn subnet() -> Vec<Field> {
         ("nsg", OPT, or_null(string()), "id of its NSG (→ `nsgs[].id`)"),
         ("natGateway", OPT, unknown_or(or_null(string())), "id of its NAT gateway (`natGateway.id`, canonical), null for none (declared only)"),
         ("delegations", OPT, written(array(open_object())), "`delegations` as written"),
+        ("foreignDelegation", OPT, unknown_or(or_null(written(string()))), "the service of its first delegation to another service than `Microsoft.ContainerService/managedClusters`, null for none (declared only)"),
         ("clusters", REQ, array(string()), "ids of the clusters with a pool in it (→ `clusters[].id`)"),
         ("kubenetClusters", REQ, array(string()), "those using kubenet"),
         ("clusterPools", REQ, array(entity("clusterPool")), "the distinct clusters on it, in order, each with its first pool there"),

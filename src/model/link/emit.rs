@@ -136,6 +136,7 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
                 nsg_val.and_then(|v| v.origin),
             );
             w.opt("delegations", d.props.get("delegations"));
+            w.value("foreignDelegation", &foreign_delegation(&d.props));
             w.value("natGateway", &nat_gateway(&d.props));
         }
         None => {
@@ -193,6 +194,47 @@ fn nat_gateway(props: &Value) -> Value {
             None => Value::unknown("the NAT gateway reference has no id"),
         },
     }
+}
+
+/// AKS's own service, the one delegation a node subnet may carry.
+const AKS_DELEGATION: &str = "Microsoft.ContainerService/managedClusters";
+
+/// The service of the subnet's first delegation to another service than AKS
+/// (which node subnets accept: Microsoft's SubnetIsDelegated troubleshooting
+/// page), null when there is none, unknown when a service name is not known
+/// and no known one decides.
+fn foreign_delegation(props: &Value) -> Value {
+    if props.as_object().is_none() {
+        return Value::unknown("the subnet's properties are not known");
+    }
+    let list = match props.get("delegations") {
+        None => return Value::null(),
+        Some(v) if matches!(v.kind, Kind::Null) => return Value::null(),
+        Some(v) if v.is_unknown() => return v.clone(),
+        Some(v) => match v.as_array() {
+            Some(list) => list,
+            None => return Value::unknown("`delegations` is not a list"),
+        },
+    };
+    let mut unknown = None;
+    for d in list {
+        let service = d.get_path(&["properties", "serviceName"]);
+        match service.and_then(Value::as_str) {
+            Some(s) if crate::symbol::has_token(s) => {
+                unknown
+                    .get_or_insert_with(|| Value::unknown("a delegation's service is not known"));
+            }
+            Some(s) if s.eq_ignore_ascii_case(AKS_DELEGATION) => {}
+            Some(_) => return service.cloned().unwrap_or_else(Value::null),
+            None => {
+                let why = service.filter(|v| v.is_unknown()).cloned();
+                unknown.get_or_insert_with(|| {
+                    why.unwrap_or_else(|| Value::unknown("a delegation has no service name"))
+                });
+            }
+        }
+    }
+    unknown.unwrap_or_else(Value::null)
 }
 
 /// `/routeTables/{ri}`: its routes (inline and child resources), subnets and clusters.
