@@ -43,6 +43,41 @@ fn findings_between_deployed_resources_only_need_a_flag() {
 }
 
 #[test]
+fn a_resource_in_two_exports_is_one_resource() {
+    // The same cluster, read by `az aks list` and by Resource Graph.
+    let dir = fixture("AKS011/deployed-cluster");
+    let graph = fixture("AKS011/deployed-cluster-graph/deployed/graph.json");
+    let graph = graph.to_str().unwrap();
+    let both = ["--context", "deployed/aks-list.json", "--context", graph];
+    let mut args = both.to_vec();
+    args.push("--context-findings");
+    let (code, out) = gcc(&dir, &args);
+    assert_eq!(code, Some(1));
+    let legacy: Vec<&str> = out.lines().filter(|l| l.contains("'aks-legacy'")).collect();
+    // One retirement note for the deployed cluster, from the first export
+    // that has it; no finding says it shares its subnet with itself.
+    assert_eq!(
+        legacy,
+        [
+            "aks.json:19:77: error[AKS011]: cluster 'aks-new' puts node pool 'system' on subnet \
+             'nodes', which cluster 'aks-legacy' already uses; kubenet clusters cannot share a subnet",
+            "deployed/aks-list.json:22:24: note[AKS021]: cluster 'aks-legacy' uses kubenet, which \
+             AKS retires on 31 March 2028; plan the move to Azure CNI Overlay",
+        ]
+    );
+    let mut world = vec!["world", "."];
+    world.extend_from_slice(&both);
+    let world: Value = serde_json::from_str(&stdout(&tendon_in(&dir, &world))).unwrap();
+    let files: Vec<&str> = world["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["deployed/aks-list.json", "aks.json"]);
+}
+
+#[test]
 fn deployed_resources_join_the_world_without_what_is_not_needed() {
     let dir = fixture("AKS011/deployed-cluster");
     let o = tendon_in(&dir, &["world", ".", "--context", "deployed/aks-list.json"]);

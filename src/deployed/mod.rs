@@ -3,7 +3,8 @@
 //! before the templates' (so a template's cluster is the second user of a
 //! subnet a deployed cluster holds, and findings land in the template), and
 //! what a template declares stays the template's: it will be redeployed.
-//! Only the deployed resources the templates reach join ([`relevant`]).
+//! Only the deployed resources the templates reach join ([`relevant`]); a
+//! resource in several exports is read from the first.
 
 pub mod relevant;
 
@@ -393,12 +394,56 @@ pub fn join_run(
             templates.push(f);
         }
     }
+    dedup(&mut deployed);
     let deployed = if all {
         deployed
     } else {
         relevant::reached(deployed, &templates)
     };
     join(deployed, templates)
+}
+
+/// Keeps the first of deployed resources with the same id (the same
+/// resource in two exports, or on two pages of one): the linker would take
+/// them for two resources, two clusters on one subnet say. Children are the
+/// same when their parent's id and their name are.
+fn dedup(deployed: &mut [Facts]) {
+    let mut seen: HashSet<String> = HashSet::new();
+    // False when the key was seen; a resource without an id or name is kept.
+    let mut first = |key: Option<String>| key.is_none_or(|k| seen.insert(k.to_ascii_lowercase()));
+    let own = |id: &Option<String>| id.clone();
+    let child = |kind: &str, parent: &Option<String>, name: Option<&str>| {
+        Some(format!("{kind} {}/{}", parent.as_deref()?, name?))
+    };
+    let name_of =
+        |v: &crate::value::Value| v.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    for f in deployed.iter_mut() {
+        // A kept cluster's inline pools are its pools: an agentPools row of
+        // the same pool in another export is the same pool.
+        f.clusters.retain(|c| {
+            let kept = first(own(&c.id));
+            for p in c.pools.iter().filter(|_| kept) {
+                first(child("pool", &c.id, p.name.as_str()));
+            }
+            kept
+        });
+        f.vnets.retain(|c| first(own(&c.id)));
+        f.subnets.retain(|c| first(own(&c.id)));
+        f.route_tables.retain(|c| first(own(&c.id)));
+        f.nsgs.retain(|c| first(own(&c.id)));
+        f.identities.retain(|c| first(own(&c.id)));
+        f.role_assignments.retain(|c| first(own(&c.id)));
+        f.gateways.retain(|c| first(own(&c.id)));
+        f.application_gateways.retain(|c| first(own(&c.id)));
+        f.child_pools
+            .retain(|c| first(child("pool", &c.cluster_id, c.pool.name.as_str())));
+        f.child_routes
+            .retain(|c| first(child("route", &c.parent_id, name_of(&c.item).as_deref())));
+        f.child_rules
+            .retain(|c| first(child("rule", &c.parent_id, name_of(&c.item).as_deref())));
+        f.child_peerings
+            .retain(|c| first(child("peering", &c.parent_id, name_of(&c.item).as_deref())));
+    }
 }
 
 /// Whether a finding is only about deployed resources: its place and every
