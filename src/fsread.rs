@@ -58,6 +58,37 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
+/// What a file's contents are judged unchanged by: its size and modification
+/// time (`None`: it could not be read).
+pub type Stamp = Option<(u64, Option<std::time::SystemTime>)>;
+
+/// The file's stamp now.
+pub fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+/// `path` without `.` and with `..` applied to what precedes it, as text
+/// (no file system access): `/w/a/./x/../b.txt` → `/w/a/b.txt`. How a file
+/// named relative to another compares with the same file named in full.
+pub fn lexical(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +120,13 @@ mod tests {
             assert!(started.elapsed() < std::time::Duration::from_secs(2));
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn lexical_paths_drop_dots() {
+        let l = |p: &str| lexical(Path::new(p));
+        assert_eq!(l("/w/a/./x/../b.txt"), Path::new("/w/a/b.txt"));
+        assert_eq!(l("a/../../b"), Path::new("../b"));
+        assert_eq!(l("/../b"), Path::new("/../b"));
     }
 }

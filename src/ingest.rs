@@ -47,9 +47,25 @@ pub struct Parsed {
     /// TDN006/TDN007 for the files it names, found once per parse (a
     /// language server forgets its parses when files are created or deleted).
     missing: std::sync::OnceLock<(FileId, Vec<Finding>)>,
+    /// The other files a Bicep file was compiled from (imports,
+    /// `load*Content`), with their stamps when read.
+    compiled_from: Vec<(PathBuf, crate::fsread::Stamp)>,
 }
 
 impl Parsed {
+    /// Whether a file this was compiled from has changed on disk since (the
+    /// language server's kept parse is then stale, whatever its own text).
+    pub fn sources_changed(&self) -> bool {
+        self.compiled_from
+            .iter()
+            .any(|(p, stamp)| crate::fsread::stamp(p) != *stamp)
+    }
+
+    /// Whether `path` is a file this was compiled from.
+    pub fn compiled_from(&self, path: &Path) -> bool {
+        self.compiled_from.iter().any(|(p, _)| p == path)
+    }
+
     /// The findings for the files it names, as `find` says for file `id`.
     pub fn missing(&self, id: FileId, find: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
         if let Some((kept_id, found)) = self.missing.get()
@@ -76,24 +92,30 @@ impl Parsed {
 
     /// A loaded file at `path`, shown as `display`.
     pub fn new(l: Loaded, path: &Path, display: String) -> Parsed {
-        let bicep = |c: crate::bicep::Compiled, params: bool| ParsedContent::Bicep {
-            node: Arc::new(c.node),
-            params,
-            errors: c.errors,
-            references: c.references,
+        let bicep = |c: crate::bicep::Compiled, params: bool| {
+            let content = ParsedContent::Bicep {
+                node: Arc::new(c.node),
+                params,
+                errors: c.errors,
+                references: c.references,
+            };
+            (content, c.compiled_from)
         };
-        let content = match l.content {
-            Content::Template(n) => ParsedContent::Template(Arc::new(n)),
-            Content::Parameters(n) => ParsedContent::Parameters(Arc::new(n)),
+        let (content, compiled_from) = match l.content {
+            Content::Template(n) => (ParsedContent::Template(Arc::new(n)), Vec::new()),
+            Content::Parameters(n) => (ParsedContent::Parameters(Arc::new(n)), Vec::new()),
             Content::Bicep(c) => bicep(c, false),
             Content::BicepParam(c) => bicep(c, true),
-            Content::Skipped => ParsedContent::Skipped,
-            Content::Broken { message, span } => ParsedContent::Broken { message, span },
+            Content::Skipped => (ParsedContent::Skipped, Vec::new()),
+            Content::Broken { message, span } => {
+                (ParsedContent::Broken { message, span }, Vec::new())
+            }
         };
         Parsed {
             source: Arc::new(SourceFile::new(path.to_path_buf(), display, l.text)),
             content,
             missing: std::sync::OnceLock::new(),
+            compiled_from,
         }
     }
 

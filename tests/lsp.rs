@@ -319,6 +319,51 @@ fn files_changed_on_disk_are_read_again_when_the_editor_says_so() {
 }
 
 #[test]
+fn files_a_bicep_file_loads_are_watched_too() {
+    let dir = scratch("lsp-loads");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let main = dir.join("main.bicep");
+    std::fs::write(
+        &main,
+        "resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n\
+         \x20 name: 'aks'\n\
+         \x20 location: 'westeurope'\n\
+         \x20 properties: {\n\
+         \x20   agentPoolProfiles: [\n\
+         \x20     { name: 'sys', mode: 'System', count: 3 }\n\
+         \x20     { name: 'user', count: 2, osType: loadTextContent('os.txt') }\n\
+         \x20   ]\n\
+         \x20   networkProfile: { networkPlugin: 'kubenet' }\n\
+         \x20 }\n\
+         }\n",
+    )
+    .unwrap();
+    let os = dir.join("os.txt");
+    std::fs::write(&os, "Linux").unwrap();
+    let uri = file_uri(&main);
+    let mut client = Client::start(&dir);
+    client.initialize_watching(&dir);
+    let aks001 = |d: &[Value]| {
+        codes(d)
+            .into_iter()
+            .filter(|c| c.0 == "AKS001")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(aks001(&client.diagnostics(&uri)), []);
+    // Open in the editor: its kept parse is keyed by the buffer's text, which
+    // the loaded file's change does not touch.
+    open(&mut client, &uri, &std::fs::read_to_string(&main).unwrap());
+    assert_eq!(aks001(&client.diagnostics(&uri)), []);
+    std::fs::write(&os, "Windows").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&os), "type": 2}]}),
+    );
+    assert_eq!(aks001(&client.diagnostics(&uri)), [c("AKS001", 6, 40)]);
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
 fn exports_named_by_the_configuration_are_checked_against_while_editing() {
     let dir = scratch("lsp-context");
     let case =

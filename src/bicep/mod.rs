@@ -23,6 +23,8 @@ pub struct Compiled {
     pub errors: Vec<SyntaxError>,
     /// The local files it names (relative to its folder), for TDN006 and TDN007.
     pub references: Vec<FileRef>,
+    /// The files read to lower it (imports, `load*Content`), with their stamps then.
+    pub compiled_from: Vec<(std::path::PathBuf, crate::fsread::Stamp)>,
 }
 
 /// How a Bicep file names another local file.
@@ -51,26 +53,31 @@ pub struct FileRef {
 /// read only inside `root`).
 pub fn compile(text: &str, path: &Path, root: &ProjectRoot) -> Compiled {
     let program = parser::parse(text);
-    let reader = lower::DiskReader { root };
+    let reader = lower::DiskReader::new(root);
     let lowered = lower::lower(&program, text.len(), path.parent(), &reader);
-    compiled(program, lowered)
+    compiled(program, lowered, reader.read.into_inner())
 }
 
 /// Parses and lowers a `.bicepparam` file.
 pub fn compile_params(text: &str, path: &Path, root: &ProjectRoot) -> Compiled {
     let program = parser::parse(text);
-    let reader = lower::DiskReader { root };
+    let reader = lower::DiskReader::new(root);
     let lowered = lower::lower_params(&program, text.len(), path.parent(), &reader);
-    compiled(program, lowered)
+    compiled(program, lowered, reader.read.into_inner())
 }
 
-fn compiled(program: syntax::Program, lowered: lower::Lowered) -> Compiled {
+fn compiled(
+    program: syntax::Program,
+    lowered: lower::Lowered,
+    compiled_from: Vec<(std::path::PathBuf, crate::fsread::Stamp)>,
+) -> Compiled {
     let mut references = references(&program);
     references.extend(lowered.loads);
     Compiled {
         node: lowered.node,
         references,
         errors: program.errors,
+        compiled_from,
     }
 }
 

@@ -111,11 +111,12 @@ impl Server {
         code
     }
 
-    /// Asks the client to report created, changed and deleted templates,
-    /// parameter files and configuration (files changed outside the editor).
+    /// Asks the client to report created, changed and deleted files (changed
+    /// outside the editor): templates, parameter files and configuration,
+    /// and what Bicep files import or load, which can be any file.
     fn watch_files(&self) {
         let options = serde_json::json!({
-            "watchers": [{"globPattern": "**/*.{json,jsonc,bicep,bicepparam,toml}"}]
+            "watchers": [{"globPattern": "**/*"}]
         });
         let params = serde_json::json!({"registrations": [{
             "id": "tendon-watched-files",
@@ -257,15 +258,22 @@ impl Server {
             DidChangeWatchedFiles::METHOD => {
                 if let Ok(p) = params::<DidChangeWatchedFilesParams>(n) {
                     for change in p.changes {
-                        if let Some(path) = uri::to_path(&change.uri) {
-                            after.reload |= settings(&path);
-                            self.ws.forget(&path);
+                        let Some(path) = uri::to_path(&change.uri) else {
+                            continue;
+                        };
+                        // Every file is watched, for imports and `load*Content`
+                        // files; a file nothing reads changes nothing.
+                        let linted = settings(&path) || lintable(&path);
+                        if !linted && !self.ws.compiled_from(&path) {
+                            continue;
                         }
-                        if change.typ != FileChangeType::CHANGED {
+                        after.reload |= settings(&path);
+                        self.ws.forget(&path);
+                        if linted && change.typ != FileChangeType::CHANGED {
                             self.ws.relist();
                         }
+                        after.relint = true;
                     }
-                    after.relint = true;
                 }
             }
             _ => {}
@@ -448,4 +456,12 @@ fn initialize_result() -> serde_json::Value {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         },
     })
+}
+
+/// A file tendon lints or reads as a template, parameter file or export.
+fn lintable(path: &std::path::Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    ["json", "jsonc", "bicep", "bicepparam"]
+        .iter()
+        .any(|e| ext.eq_ignore_ascii_case(e))
 }

@@ -110,7 +110,17 @@ impl Workspace {
     pub fn forget(&mut self, path: &Path) {
         if let Ok(mut parses) = self.parses.lock() {
             parses.remove(path);
+            // Bicep files that import or load it are compiled again.
+            parses.retain(|_, (_, p)| !p.compiled_from(path));
         }
+    }
+
+    /// Whether a kept Bicep parse was compiled from `path` (it imports or
+    /// loads it).
+    pub fn compiled_from(&self, path: &Path) -> bool {
+        self.parses
+            .lock()
+            .is_ok_and(|parses| parses.values().any(|(_, p)| p.compiled_from(path)))
     }
 
     /// Lists the workspace's files again at the next run (one was created
@@ -157,7 +167,7 @@ impl Files<'_> {
         let parses = self.parses.lock().ok()?;
         parses
             .get(path)
-            .filter(|(m, _)| *m == made)
+            .filter(|(m, p)| *m == made && !p.sources_changed())
             .map(|(_, p)| p.clone())
     }
 
@@ -218,6 +228,7 @@ impl FileSource for Files<'_> {
         if self.watched
             && let Ok(parses) = self.parses.lock()
             && let Some((Made::Disk(..), p)) = parses.get(path)
+            && !p.sources_changed()
         {
             return Ok(p.clone());
         }

@@ -34,9 +34,22 @@ pub trait FileReader {
     fn read(&self, path: &Path) -> Result<String, Refusal>;
 }
 
-/// Reads from disk, inside the project root, up to a size limit.
+/// Reads from disk, inside the project root, up to a size limit, and
+/// notes each file it was asked for with its stamp (what the lowered
+/// document was compiled from: a language server parses it again when one
+/// changes).
 pub struct DiskReader<'r> {
     pub root: &'r ProjectRoot,
+    pub read: std::cell::RefCell<Vec<(std::path::PathBuf, crate::fsread::Stamp)>>,
+}
+
+impl<'r> DiskReader<'r> {
+    pub fn new(root: &'r ProjectRoot) -> DiskReader<'r> {
+        DiskReader {
+            root,
+            read: std::cell::RefCell::new(Vec::new()),
+        }
+    }
 }
 
 /// `loadTextContent` and friends read at most this much.
@@ -44,6 +57,13 @@ const MAX_LOADED_FILE: u64 = 4 * 1024 * 1024;
 
 impl FileReader for DiskReader<'_> {
     fn read(&self, path: &Path) -> Result<String, Refusal> {
+        let stamp = crate::fsread::stamp(path);
+        let named = crate::fsread::lexical(path);
+        if let Ok(mut read) = self.read.try_borrow_mut()
+            && !read.iter().any(|(p, _)| *p == named)
+        {
+            read.push((named, stamp));
+        }
         let path = self.root.admit(path)?;
         crate::fsread::read_regular_text(&path, MAX_LOADED_FILE).map_err(|_| Refusal::Unreadable)
     }
