@@ -59,10 +59,9 @@ function clientOptions(): LanguageClientOptions {
     })),
     synchronize: {
       // The server re-reads what changed on disk: templates, parameter
-      // files, the configuration and rule files.
-      fileEvents: vscode.workspace.createFileSystemWatcher(
-        "**/{*.json,*.jsonc,*.bicep,*.bicepparam,*.toml}",
-      ),
+      // files, the configuration and rule files, and what Bicep files
+      // import or load with load*Content (any file; it ignores the rest).
+      fileEvents: vscode.workspace.createFileSystemWatcher("**/*"),
     },
   };
 }
