@@ -188,6 +188,7 @@ fn pool() -> Vec<Field> {
         ("podSubnetID", OPT, written(string()), "the pod subnet id as written"),
         ("effective", REQ, entity("poolEffective"), "what AKS will use, defaults included"),
         ("subnet", REQ, or_null(string()), "id of its subnet (→ `subnets[].id`), or null"),
+        ("podSubnet", OPT, unknown_or(or_null(string())), "id of its pod subnet (`podSubnetID`, canonical; → `subnets[].id` when declared or a node subnet), null for an empty one; present when `podSubnetID` is written"),
     ]
 }
 
@@ -245,6 +246,7 @@ fn subnet() -> Vec<Field> {
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
         ("pools", REQ, array(pointer()), "its pools (`/clusters/N/pools/M`)"),
+        ("podPools", OPT, array(entity("podPool")), "the pools whose pods take addresses from it (`podSubnetID`), in order; present when there are some"),
         ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "where its traffic to 0.0.0.0/0 goes"),
         ("podTrafficDenied", REQ, array(entity("podTrafficDenial")), "NSG rules that deny traffic between it and the pod range of a kubenet cluster on it"),
     ]
@@ -389,6 +391,11 @@ fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             ("kubenet", REQ, boolean(), "the cluster surely uses kubenet"),
             ("subnetName", REQ, written(string()), "the subnet's name as that pool's `vnetSubnetID` writes it"),
             p("at", "the pool's subnet reference (`/clusters/N/pools/M/subnet`)"),
+        ]),
+        ("podPool", "a pool whose pods take their addresses from a subnet", vec![
+            ("cluster", REQ, written(string()), "the cluster's name"),
+            ("pool", REQ, written(string()), "the pool's name"),
+            p("at", "the pool's pod subnet reference (`/clusters/N/pools/M/podSubnet`)"),
         ]),
         ("podTrafficDenial", "an NSG rule that denies traffic between a node subnet and a pod range", vec![
             s("nsg", "the NSG's name"),
