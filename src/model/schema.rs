@@ -247,6 +247,7 @@ fn subnet() -> Vec<Field> {
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
         ("pools", REQ, array(pointer()), "its pools (`/clusters/N/pools/M`)"),
         ("podPools", OPT, array(entity("podPool")), "the pools whose pods take addresses from it (`podSubnetID`), in order; present when there are some"),
+        ("podDemand", OPT, unknown_or(integer()), "addresses those pools' nodes, surge included, take at startup: one batch of 16 each (maxPods when smaller); Azure CNI only"),
         ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "where its traffic to 0.0.0.0/0 goes"),
         ("podTrafficDenied", REQ, array(entity("podTrafficDenial")), "NSG rules that deny traffic between it and the pod range of a kubenet cluster on it"),
     ]
