@@ -143,6 +143,7 @@ fn network() -> Vec<Field> {
         ("serviceCidr", OPT, written(string()), "`serviceCidr`"),
         ("serviceCidrs", OPT, written(array(written(string()))), "`serviceCidrs`"),
         ("dnsServiceIP", OPT, written(string()), "`dnsServiceIP`"),
+        ("dockerBridgeCidr", OPT, written(string()), "`dockerBridgeCidr` (ignored by AKS; not in the API from 2023-04-01)"),
         ("outboundType", OPT, written(string()), "`outboundType`: `loadBalancer`, `userDefinedRouting`, `managedNATGateway`, …"),
         ("loadBalancerSku", OPT, written(string()), "`loadBalancerSku`: `standard` or `basic` (canonical spelling)"),
     ]

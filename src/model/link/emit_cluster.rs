@@ -153,6 +153,7 @@ fn network(w: &mut ObjWriter, c: &ClusterRef) {
         n.opt("serviceCidr", get("serviceCidr"));
         n.opt("serviceCidrs", get("serviceCidrs"));
         n.opt("dnsServiceIP", get("dnsServiceIP"));
+        n.opt("dockerBridgeCidr", get("dockerBridgeCidr"));
         n.opt(
             "outboundType",
             canon(get("outboundType"), OUTBOUND).as_ref(),
