@@ -1,4 +1,5 @@
-//! Subnet capacity against what its node pools can demand.
+//! Subnet capacity against what its node pools can demand, as node subnets
+//! and as pod subnets.
 
 use std::collections::HashMap;
 
@@ -106,6 +107,68 @@ pub(crate) fn pool_demand(c: &ClusterRef, p: &PoolRef) -> (derive::Derived, deri
         .clone()
         .and_then(|n| per_node.map(|k| n.saturating_mul(k)));
     (with_surge, cni, flat)
+}
+
+/// Addresses a node takes from its pod subnet at startup: one batch of 16
+/// (Microsoft Learn, Azure CNI Pod Subnet - Dynamic IP Allocation, "Plan IP
+/// addressing"), or maxPods when that is smaller. A lower bound: a node asks
+/// for another batch as its pods use the first.
+pub const POD_SUBNET_BATCH: i64 = 16;
+
+/// A pod subnet's demand: `podDemand`, (nodes + surge) x the first batch of
+/// every Azure CNI pool taking its pods' addresses from it, each pool once.
+/// Read by pod-subnet-capacity.
+pub(crate) fn pod_capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRef]) {
+    let mut demand: Vec<derive::Derived> = Vec::new();
+    let mut by_identity: HashMap<(String, String), usize> = HashMap::new();
+    for &(ci, pi) in &s.pod_users {
+        let Some(c) = clusters.get(ci) else { continue };
+        let Some(p) = c.pools.get(pi) else { continue };
+        let d = pool_pod_demand(c, p);
+        let identity = match (c.facts.id.as_deref(), p.fact.name.as_str()) {
+            (Some(cid), Some(name)) => Some((cid.to_string(), name.to_ascii_lowercase())),
+            _ => None,
+        };
+        match identity
+            .as_ref()
+            .and_then(|k| by_identity.get(k))
+            .and_then(|&i| demand.get_mut(i))
+        {
+            Some(x) => *x = larger(x, d),
+            None => {
+                if let Some(k) = identity {
+                    by_identity.insert(k, demand.len());
+                }
+                demand.push(d);
+            }
+        }
+    }
+    let total = demand.into_iter().fold(Ok(0), add);
+    w.value(
+        "podDemand",
+        &crate::model::effective::derived_value(&total, None),
+    );
+}
+
+/// What one pool takes from its pod subnet when all its nodes (and surge
+/// nodes) start: unknown unless its cluster surely runs Azure CNI without
+/// overlay, whose batches are documented.
+fn pool_pod_demand(c: &ClusterRef, p: &PoolRef) -> derive::Derived {
+    let azure = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())?;
+    if azure.0.as_deref() != Some("azure") || azure.1 {
+        return Err("pod subnet batches are known only for Azure CNI".into());
+    }
+    let per_node = p
+        .eff
+        .max_pods
+        .as_ref()
+        .map(|(n, _)| (*n).clamp(0, POD_SUBNET_BATCH))
+        .map_err(Clone::clone)?;
+    let nodes = match (&p.eff.max_nodes, &p.eff.surge) {
+        (Ok(n), Ok(sg)) => n.saturating_add(*sg),
+        (Err(r), _) | (_, Err(r)) => return Err(r.clone()),
+    };
+    Ok(nodes.saturating_mul(per_node))
 }
 
 /// The larger of two demands; unknown when either is.

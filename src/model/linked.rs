@@ -50,6 +50,9 @@ pub(crate) struct PoolRef<'a> {
     pub fact: &'a PoolFact,
     /// Index of its subnet in the subnet list.
     pub subnet: Option<usize>,
+    /// Index of its pod subnet (`podSubnetID`) in the subnet list, when that
+    /// subnet has an entry (declared, or a node subnet).
+    pub pod_subnet: Option<usize>,
     pub eff: PoolEffective,
 }
 
@@ -73,6 +76,9 @@ pub(crate) struct SubnetEntry<'a> {
     pub users: Vec<(usize, usize)>,
     /// The id as the first pool that refers to it writes it (`id` is canonical).
     pub written: Option<String>,
+    /// (cluster index, pool index) of every pool whose pods take their
+    /// addresses from it (`podSubnetID`), in world order. Not in `users`.
+    pub pod_users: Vec<(usize, usize)>,
 }
 
 /// A resource with items declared inline or as child resources (a route

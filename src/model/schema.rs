@@ -143,6 +143,7 @@ fn network() -> Vec<Field> {
         ("serviceCidr", OPT, written(string()), "`serviceCidr`"),
         ("serviceCidrs", OPT, written(array(written(string()))), "`serviceCidrs`"),
         ("dnsServiceIP", OPT, written(string()), "`dnsServiceIP`"),
+        ("dockerBridgeCidr", OPT, written(string()), "`dockerBridgeCidr` (ignored by AKS; not in the API from 2023-04-01)"),
         ("outboundType", OPT, written(string()), "`outboundType`: `loadBalancer`, `userDefinedRouting`, `managedNATGateway`, …"),
         ("loadBalancerSku", OPT, written(string()), "`loadBalancerSku`: `standard` or `basic` (canonical spelling)"),
     ]
@@ -188,6 +189,7 @@ fn pool() -> Vec<Field> {
         ("podSubnetID", OPT, written(string()), "the pod subnet id as written"),
         ("effective", REQ, entity("poolEffective"), "what AKS will use, defaults included"),
         ("subnet", REQ, or_null(string()), "id of its subnet (→ `subnets[].id`), or null"),
+        ("podSubnet", OPT, unknown_or(or_null(string())), "id of its pod subnet (`podSubnetID`, canonical; → `subnets[].id` when declared or a node subnet), null for an empty one; present when `podSubnetID` is written"),
     ]
 }
 
@@ -246,6 +248,8 @@ fn subnet() -> Vec<Field> {
         ("nodeDemand", REQ, unknown_or(integer()), "addresses its pools' nodes need at most, surge included"),
         ("cniDemand", OPT, unknown_or(integer()), "addresses nodes and pods need (Azure CNI without overlay)"),
         ("pools", REQ, array(pointer()), "its pools (`/clusters/N/pools/M`)"),
+        ("podPools", OPT, array(entity("podPool")), "the pools whose pods take addresses from it (`podSubnetID`), in order; present when there are some"),
+        ("podDemand", OPT, unknown_or(integer()), "addresses those pools' nodes, surge included, take at startup: one batch of 16 each (maxPods when smaller); Azure CNI only"),
         ("defaultRoute", REQ, unknown_or(entity("defaultRoute")), "where its traffic to 0.0.0.0/0 goes"),
         ("podTrafficDenied", REQ, array(entity("podTrafficDenial")), "NSG rules that deny traffic between it and the pod range of a kubenet cluster on it"),
     ]
@@ -390,6 +394,11 @@ fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             ("kubenet", REQ, boolean(), "the cluster surely uses kubenet"),
             ("subnetName", REQ, written(string()), "the subnet's name as that pool's `vnetSubnetID` writes it"),
             p("at", "the pool's subnet reference (`/clusters/N/pools/M/subnet`)"),
+        ]),
+        ("podPool", "a pool whose pods take their addresses from a subnet", vec![
+            ("cluster", REQ, written(string()), "the cluster's name"),
+            ("pool", REQ, written(string()), "the pool's name"),
+            p("at", "the pool's pod subnet reference (`/clusters/N/pools/M/podSubnet`)"),
         ]),
         ("podTrafficDenial", "an NSG rule that denies traffic between a node subnet and a pod range", vec![
             s("nsg", "the NSG's name"),

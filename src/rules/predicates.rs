@@ -71,6 +71,9 @@ pub enum Predicate {
     /// ids surely lie in different resource groups, their groups bound as
     /// `{a, b}`, each `{name, subscription, id}`.
     DifferentResourceGroups(FieldPath, FieldPath),
+    /// `different_parents(id, id)`: the two resource ids have parents (two
+    /// subnets: their VNets) that are surely different resources.
+    DifferentParents(FieldPath, FieldPath),
 }
 
 /// How many overlapping pairs one range yields before "(and N more)".
@@ -79,7 +82,7 @@ pub const MAX_PAIRS: usize = 10;
 pub const NAMES: &str = "known, equals_ignore_case, one_of_ignore_case, prefix_shorter_than, \
      fewer_blocks_than, outside, network_or_first_address, address_problem, overlapping_pairs, \
      overlapping_ranges, after_first, each, follow, first_differing, not_null, is_null, equals, differs, first, distinct, \
-     different_resource_groups";
+     different_resource_groups, different_parents";
 
 fn str_arg(args: &[toml::Value], i: usize, what: &str) -> Result<String, String> {
     match args.get(i) {
@@ -278,6 +281,13 @@ impl Predicate {
                     field_arg(args, 1)?,
                 ))
             }
+            "different_parents" => {
+                arity(name, args, 2)?;
+                Ok(Predicate::DifferentParents(
+                    field_arg(args, 0)?,
+                    field_arg(args, 1)?,
+                ))
+            }
             other => Err(format!(
                 "unknown predicate '{}' (known: {NAMES})",
                 crate::neutral::capped(other, crate::neutral::TOKEN_CHARS)
@@ -325,7 +335,9 @@ impl Predicate {
             | Predicate::AddressProblem(a, b) => {
                 vec![a, b]
             }
-            Predicate::DifferentResourceGroups(a, b) => vec![a, b],
+            Predicate::DifferentResourceGroups(a, b) | Predicate::DifferentParents(a, b) => {
+                vec![a, b]
+            }
         }
     }
 
@@ -379,6 +391,17 @@ impl Predicate {
                 (Some(x), Some(y)) => is_known(Some(x)) && is_known(Some(y)) && x != y,
                 _ => false,
             },
+            Predicate::DifferentParents(a, b) => {
+                let parent = |f: &FieldPath| {
+                    m.field(f)
+                        .and_then(J::as_str)
+                        .and_then(crate::resource_id::parent)
+                };
+                match (parent(a), parent(b)) {
+                    (Some(x), Some(y)) => surely_different_ids(x, y),
+                    _ => false,
+                }
+            }
             Predicate::First
             | Predicate::Distinct(_)
             | Predicate::OverlappingPairs(_)
@@ -587,6 +610,18 @@ fn resource_group(id: &str) -> Option<ResourceGroup<'_>> {
 /// written in braces, which Azure names cannot contain).
 fn fixed(segment: &str) -> bool {
     !segment.is_empty() && !segment.contains('{')
+}
+
+/// Two resource ids surely name different resources: a different number of
+/// segments (another type), or a segment fixed in both and different. A
+/// placeholder or a deploy-time value may be anything.
+fn surely_different_ids(a: &str, b: &str) -> bool {
+    let (sa, sb): (Vec<&str>, Vec<&str>) = (a.split('/').collect(), b.split('/').collect());
+    sa.len() != sb.len()
+        || sa
+            .iter()
+            .zip(&sb)
+            .any(|(x, y)| fixed(x) && fixed(y) && !x.eq_ignore_ascii_case(y))
 }
 
 impl ResourceGroup<'_> {
@@ -949,5 +984,41 @@ mod tests {
             assert!(g(a, b).is_empty(), "{a} vs {b}");
         }
         assert!(Predicate::parse("different_resource_groups", &[s("a")]).is_err());
+    }
+
+    #[test]
+    fn different_parents_only_when_sure() {
+        let id = |rg: &str, vnet: &str, subnet: &str| {
+            format!(
+                "/subscriptions/s1/resourcegroups/{rg}/providers/microsoft.network/virtualnetworks/{vnet}/subnets/{subnet}"
+            )
+        };
+        let m = json!({
+            "nodes": id("rg", "spoke", "nodes"),
+            "pods": id("RG", "Spoke", "pods"),
+            "otherVnet": id("rg", "hub", "pods"),
+            "otherGroup": id("rg2", "spoke", "pods"),
+            "here": id("{resourcegroupname}", "spoke", "pods"),
+            "hereOther": id("{resourcegroupname}", "hub", "pods"),
+            "token": id("rg", "{uniquestring(resourcegroup().id)}", "pods"),
+            "vnet": "/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/virtualnetworks/spoke",
+            "u": {"$unknown": "x"},
+        });
+        let h = |a: &str, b: &str| p("different_parents", vec![s(a), s(b)]).holds(&m);
+        assert!(!p("different_parents", vec![s("a"), s("b")]).is_generator());
+        assert!(h("nodes", "otherVnet"));
+        assert!(h("nodes", "otherGroup"));
+        assert!(h("nodes", "hereOther")); // another VNet name, whatever the group
+        for (a, b) in [
+            ("nodes", "pods"),  // one VNet, in other casing
+            ("nodes", "here"),  // the deployment's group may be rg
+            ("nodes", "token"), // a deploy-time name may be anything
+            ("nodes", "vnet"),  // a VNet's parent is a resource group
+            ("u", "nodes"),
+            ("missing", "nodes"),
+        ] {
+            assert!(!h(a, b), "{a} vs {b}");
+        }
+        assert!(Predicate::parse("different_parents", &[s("a")]).is_err());
     }
 }

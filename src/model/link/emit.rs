@@ -7,10 +7,10 @@ use serde_json::Value as J;
 
 use super::emit_cluster::{RunIndex, cluster};
 use super::uses::{
-    cluster_pools, cluster_uses, identity_cluster_uses, subnet_application_gateways,
+    cluster_pools, cluster_uses, identity_cluster_uses, pod_pools, subnet_application_gateways,
 };
 use super::{FileNames, NetworkConfig};
-use crate::model::capacity::capacity;
+use crate::model::capacity::{capacity, pod_capacity};
 use crate::model::facts::{Origin, address_prefixes, id_of};
 use crate::model::linked::Linked;
 use crate::model::pod_traffic::pod_traffic_denied;
@@ -158,6 +158,11 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
         subnet_application_gateways(linked, si),
     );
     capacity(&mut w, s, &linked.clusters);
+    let ptr = w.ptr().to_string();
+    if let Some(pods) = pod_pools(linked, si, &ptr, w.spans_mut()) {
+        w.raw("podPools", pods);
+        pod_capacity(&mut w, s, &linked.clusters);
+    }
     w.raw(
         "defaultRoute",
         index.default_routes.get(si).cloned().unwrap_or(J::Null),

@@ -9,7 +9,7 @@ use super::gateways::GatewayIndex;
 use super::uses::subnet_uses;
 use super::{FileNames, NetworkConfig};
 use crate::model::effective::{PoolEffective, cluster_effective};
-use crate::model::facts::PoolFact;
+use crate::model::facts::{PoolFact, id_of};
 use crate::model::identity::assignments;
 use crate::model::identity::control_plane_identity;
 use crate::model::linked::{ClusterRef, Linked};
@@ -153,6 +153,7 @@ fn network(w: &mut ObjWriter, c: &ClusterRef) {
         n.opt("serviceCidr", get("serviceCidr"));
         n.opt("serviceCidrs", get("serviceCidrs"));
         n.opt("dnsServiceIP", get("dnsServiceIP"));
+        n.opt("dockerBridgeCidr", get("dockerBridgeCidr"));
         n.opt(
             "outboundType",
             canon(get("outboundType"), OUTBOUND).as_ref(),
@@ -282,6 +283,20 @@ fn pool(linked: &Linked, ci: usize, pi: usize, spans: &mut Spans) -> J {
         subnet.map_or(J::Null, |s| str_json(&s.id)),
         props.get("vnetSubnetID"),
     );
+    if let Some(written) = props.get("podSubnetID") {
+        if written.is_unknown() {
+            pw.value("podSubnet", written);
+        } else {
+            // The entry's id when it has one, so it equals a node subnet's.
+            let entry = p.pod_subnet.and_then(|si| linked.subnets.get(si));
+            let id = entry.map(|s| s.id.clone()).or_else(|| id_of(Some(written)));
+            pw.raw_like(
+                "podSubnet",
+                id.map_or(J::Null, |id| str_json(&id)),
+                Some(written),
+            );
+        }
+    }
     pw.finish()
 }
 

@@ -78,6 +78,7 @@ fn clusters(all: &[Arc<Facts>]) -> Vec<ClusterRef<'_>> {
             .map(|p| PoolRef {
                 fact: p,
                 subnet: None,
+                pod_subnet: None,
                 eff: effective::pool_effective(c, p),
             })
             .collect();
@@ -114,6 +115,7 @@ fn clusters(all: &[Arc<Facts>]) -> Vec<ClusterRef<'_>> {
         c.pools.push(PoolRef {
             fact: &cp.pool,
             subnet: None,
+            pod_subnet: None,
             eff,
         });
     }

@@ -1,6 +1,7 @@
 //! Linking, step 2: every reference field resolved to the entity it names —
 //! a pool's `vnetSubnetID` to its subnet (a subnet only referenced gets an
-//! entry too), a subnet's `routeTable.id` and `networkSecurityGroup.id` to
+//! entry too), its `podSubnetID` to its pod subnet when that has an entry, a
+//! subnet's `routeTable.id` and `networkSecurityGroup.id` to
 //! the declared table and NSG, a subnet to its VNet, an Application
 //! Gateway's IP configurations to their subnets.
 
@@ -10,6 +11,7 @@ use crate::value::Value;
 
 pub(super) fn resolve(linked: &mut Linked) {
     pool_subnets(linked);
+    pod_subnets(linked);
     subnet_references(linked);
     application_gateway_subnets(linked);
 }
@@ -66,6 +68,33 @@ fn pool_subnets(linked: &mut Linked) {
                         .and_then(Value::as_str)
                         .map(str::to_string);
                 }
+            }
+        }
+    }
+}
+
+/// Each pool's pod subnet (`podSubnetID`), when the subnet has an entry
+/// (declared, or some pool's node subnet); the subnet lists it in
+/// `pod_users`. A pod subnet only referenced gets no entry: nothing about it
+/// is known but its id, which the pool carries, and node-subnet relations
+/// (`users`, `clusters`) stay as they are.
+fn pod_subnets(linked: &mut Linked) {
+    let Linked {
+        clusters,
+        subnets,
+        subnet_index,
+        ..
+    } = linked;
+    for (ci, c) in clusters.iter_mut().enumerate() {
+        for (pi, p) in c.pools.iter_mut().enumerate() {
+            let Some(idx) =
+                id_of(p.fact.props.get("podSubnetID")).and_then(|id| subnet_index.find(&id))
+            else {
+                continue;
+            };
+            p.pod_subnet = Some(idx);
+            if let Some(s) = subnets.get_mut(idx) {
+                s.pod_users.push((ci, pi));
             }
         }
     }

@@ -42,6 +42,30 @@ pub(super) fn cluster_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut S
     )
 }
 
+/// `/subnets/{si}/podPools`: the pools whose pods take their addresses from
+/// the subnet (`podSubnetID`), in order: `{cluster, pool, at}` (`at` the
+/// pointer of the pool's reference to it). Written only when there are some.
+pub(super) fn pod_pools(linked: &Linked, si: usize, ptr: &str, spans: &mut Spans) -> Option<J> {
+    let users = linked.subnets.get(si).map(|s| s.pod_users.as_slice())?;
+    if users.is_empty() {
+        return None;
+    }
+    let list = push_token(ptr, "podPools");
+    let pools = users.iter().enumerate().filter_map(|(k, &(ci, pi))| {
+        let c = linked.clusters.get(ci)?;
+        let p = c.pools.get(pi)?;
+        let mut w = ObjWriter::new(push_token(&list, &k.to_string()), spans);
+        w.value("cluster", &c.facts.name);
+        w.value("pool", &p.fact.name);
+        w.raw(
+            "at",
+            J::String(format!("/clusters/{ci}/pools/{pi}/podSubnet")),
+        );
+        Some(w.finish())
+    });
+    Some(J::Array(pools.collect()))
+}
+
 /// `/routeTables/{ri}/clusterUses`: the clusters whose node subnets the route
 /// table serves, each surely distinct cluster once (so only those with a
 /// known id), at the first subnet it uses: `{cluster, kubenet, subnet, at,
