@@ -285,19 +285,18 @@ pub fn evaluate_all(
             explicit.insert(j);
         }
     }
-    let declared: Vec<HashSet<String>> = templates
-        .iter()
-        .map(|(_, n)| parameter_names(n).collect())
-        .collect();
-    let sets: Vec<Option<Vec<String>>> = parameters
-        .iter()
-        .enumerate()
-        .map(|(j, (_, n))| {
-            let named = explicit.contains(&j) || n.get("$bicepparam").is_some();
-            (!named).then(|| parameter_names(n).collect())
-        })
-        .collect();
-    let by_names = pairing::by_declared_names(&mut pairs, &t_refs, &declared, &p_refs, &sets);
+    let sets = |j: usize| {
+        let (_, n) = parameters.get(j)?;
+        let named = explicit.contains(&j) || n.get("$bicepparam").is_some();
+        (!named).then(|| parameter_names(n).collect())
+    };
+    let declares = |i: usize, name: &str| {
+        templates
+            .get(i)
+            .and_then(|(_, t)| t.get("parameters"))
+            .is_some_and(|p| p.get(name).is_some())
+    };
+    let by_names = pairing::by_declared_names(&mut pairs, &t_refs, &p_refs, &sets, &declares);
     let mut unpaired: Vec<String> = Vec::new();
     let mut paired_by_names: Vec<(String, String)> = Vec::new();
     if stats {

@@ -108,50 +108,47 @@ pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
     }
 }
 
-/// Pairs each parameter file that `sets` parameters (lower-cased names) and
-/// has no template yet with the one template in its folder, or in the folder
-/// above a `parameters` or `params` folder with none, that `declared` them
-/// all. ARM rejects a parameter the template does not declare, so no other
-/// template could take the file; when several could (`X.json` and its source
-/// `X.bicep` count as one), the file stays unpaired. Returns the pairings
-/// made, as (parameter file, template) indices.
+/// Pairs each parameter file that has no template yet and `sets` parameters
+/// (lower-cased names; `None`: not to be paired so) with the one template in
+/// its folder, or in the folder above a `parameters` or `params` folder with
+/// none, that `declares` them all. ARM rejects a parameter the template does
+/// not declare, so no other template could take the file; when several could
+/// (`X.json` and its source `X.bicep` count as one), the file stays unpaired.
+/// Returns the pairings made, as (parameter file, template) indices. Costs
+/// nothing when every parameter file is paired (the language server's case).
 pub fn by_declared_names(
     pairs: &mut [Vec<usize>],
     templates: &[&Path],
-    declared: &[HashSet<String>],
     parameters: &[&Path],
-    sets: &[Option<Vec<String>>],
+    sets: &dyn Fn(usize) -> Option<Vec<String>>,
+    declares: &dyn Fn(usize, &str) -> bool,
 ) -> Vec<(usize, usize)> {
     let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
-    let mut by_dir: HashMap<&Path, Vec<usize>> = HashMap::new();
-    for (i, t) in templates.iter().enumerate() {
-        if let Some(dir) = t.parent() {
-            by_dir.entry(dir).or_default().push(i);
-        }
-    }
-    // The templates of `dir` declaring all of `names`, grouped by stem.
-    let takers = |dir: &Path, names: &[String]| -> Vec<Vec<usize>> {
-        let mut stems: HashMap<Option<(PathBuf, String)>, Vec<usize>> = HashMap::new();
-        for &i in by_dir.get(dir).map(Vec::as_slice).unwrap_or_default() {
-            let takes = declared
-                .get(i)
-                .is_some_and(|d| names.iter().all(|n| d.contains(n)));
-            if takes && let Some(t) = templates.get(i) {
-                stems.entry(template_key(t)).or_default().push(i);
-            }
-        }
-        stems.into_values().collect()
-    };
+    let leftover = (0..parameters.len()).filter(|j| !paired.contains(j));
     let mut made = Vec::new();
-    for (j, (p, names)) in parameters.iter().zip(sets).enumerate() {
-        let Some(names) = names.as_deref().filter(|n| !n.is_empty()) else {
+    for j in leftover {
+        let Some(dir) = parameters.get(j).and_then(|p| p.parent()) else {
             continue;
         };
-        let Some(dir) = p.parent() else { continue };
-        if paired.contains(&j) {
+        let Some(names) = sets(j).filter(|n| !n.is_empty()) else {
             continue;
-        }
-        let mut groups = takers(dir, names);
+        };
+        // The templates of `dir` declaring all of `names`, grouped by stem.
+        let takers = |dir: &Path| -> Vec<Vec<usize>> {
+            let mut stems: Vec<(Option<(PathBuf, String)>, Vec<usize>)> = Vec::new();
+            for (i, t) in templates.iter().enumerate() {
+                if t.parent() != Some(dir) || !names.iter().all(|n| declares(i, n)) {
+                    continue;
+                }
+                let key = template_key(t);
+                match stems.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, group)) => group.push(i),
+                    None => stems.push((key, vec![i])),
+                }
+            }
+            stems.into_iter().map(|(_, g)| g).collect()
+        };
+        let mut groups = takers(dir);
         let in_parameters_folder = dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
             ["parameters", "params"]
                 .iter()
@@ -161,7 +158,7 @@ pub fn by_declared_names(
             && in_parameters_folder
             && let Some(up) = dir.parent()
         {
-            groups = takers(up, names);
+            groups = takers(up);
         }
         let [only] = groups.as_slice() else { continue };
         for &i in only {
@@ -280,7 +277,9 @@ mod tests {
         ];
         let mut pairs = pair(&t, &p);
         assert_eq!(pairs[0], vec![7], "by name first");
-        let made = by_declared_names(&mut pairs, &t, &declared, &p, &sets);
+        let sets_of = |j: usize| sets.get(j).cloned().flatten();
+        let declares = |i: usize, n: &str| declared.get(i).is_some_and(|d| d.contains(n));
+        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares);
         assert_eq!(made, vec![(0, 0), (2, 2), (2, 3), (4, 6)]);
         assert_eq!(
             pairs,

@@ -167,7 +167,9 @@ impl Files<'_> {
         let parses = self.parses.lock().ok()?;
         parses
             .get(path)
-            .filter(|(m, p)| *m == made && !p.sources_changed())
+            // Once watched, a change to an imported or loaded file is
+            // reported, and forgetting it forgets this parse.
+            .filter(|(m, p)| *m == made && (self.watched || !p.sources_changed()))
             .map(|(_, p)| p.clone())
     }
 
@@ -228,7 +230,6 @@ impl FileSource for Files<'_> {
         if self.watched
             && let Ok(parses) = self.parses.lock()
             && let Some((Made::Disk(..), p)) = parses.get(path)
-            && !p.sources_changed()
         {
             return Ok(p.clone());
         }
