@@ -108,6 +108,9 @@ pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
     }
 }
 
+/// A template's folder and lower-cased stem (`X.json` and `X.bicep` share it).
+type StemKey = (PathBuf, String);
+
 /// Pairs each parameter file that has no template yet and `sets` parameters
 /// (lower-cased names; `None`: not to be paired so) with the one template in
 /// its folder, or in the folder above a `parameters` or `params` folder with
@@ -135,7 +138,7 @@ pub fn by_declared_names(
         };
         // The templates of `dir` declaring all of `names`, grouped by stem.
         let takers = |dir: &Path| -> Vec<Vec<usize>> {
-            let mut stems: Vec<(Option<(PathBuf, String)>, Vec<usize>)> = Vec::new();
+            let mut stems: Vec<(Option<StemKey>, Vec<usize>)> = Vec::new();
             for (i, t) in templates.iter().enumerate() {
                 if t.parent() != Some(dir) || !names.iter().all(|n| declares(i, n)) {
                     continue;
