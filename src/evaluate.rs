@@ -329,6 +329,7 @@ pub fn evaluate_all(
             units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
         }
     }
+    let undeclared = undeclared_parameters(&units, templates, parameters, sources);
     let targets: Vec<Option<&crate::target::Target>> = t_paths
         .iter()
         .map(|p| {
@@ -507,6 +508,7 @@ pub fn evaluate_all(
         missing: Vec::new(),
         coverage: Coverage::default(),
     };
+    out.findings.extend(undeclared);
     out.coverage.unpaired = unpaired;
     out.coverage.paired_by_names = paired_by_names;
     let mut linked_resources = 0usize;
@@ -565,6 +567,29 @@ fn resource_budget_finding(template: FileId, count: usize, budget: usize) -> Fin
             .into(),
     );
     f
+}
+
+/// TDN008 for every (template, parameter file) pair: the parameters the file
+/// sets and the template does not declare.
+fn undeclared_parameters(
+    units: &[(usize, Option<usize>)],
+    templates: &[(FileId, Arc<Node>)],
+    parameters: &[(FileId, Arc<Node>)],
+    sources: &SourceMap,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for &(ti, pi) in units {
+        let (Some((tfile, template)), Some((pfile, params))) =
+            (templates.get(ti), pi.and_then(|pi| parameters.get(pi)))
+        else {
+            continue;
+        };
+        let shown = sources.get(*tfile).map_or("", |f| f.display.as_str());
+        out.extend(crate::undeclared::undeclared(
+            template, *tfile, shown, params, *pfile,
+        ));
+    }
+    out
 }
 
 /// The parameter names a template declares or a parameter file sets, lower-cased.

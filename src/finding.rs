@@ -99,6 +99,7 @@ pub mod builtin {
     pub const UNUSED_SUPPRESSION: (&str, &str) = ("TDN004", "unused-suppression");
     pub const MISSING_FILE: (&str, &str) = ("TDN006", "missing-file");
     pub const FILE_OUTSIDE_ROOT: (&str, &str) = ("TDN007", "file-outside-root");
+    pub const UNDECLARED_PARAMETER: (&str, &str) = ("TDN008", "undeclared-parameter");
 }
 
 #[cfg(test)]

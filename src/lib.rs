@@ -30,6 +30,7 @@
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`referenced`] | files a template names (linked templates, Bicep modules, parameter files) by path, during evaluation: from the run, else read from disk inside the project root |
 //! | [`missing`] | TDN006 / TDN007: module, import, `using`/`extends`, `load*Content` and linked-template paths that name no file, or a file outside the project root (as written after load; as resolved during evaluation) |
+//! | [`undeclared`] | TDN008: a parameter file's parameters that its template does not declare (checked per pairing, in evaluation) |
 //! | [`value`] | the one value type: JSON plus `Unknown` (with a reason), each value with its source origin (and, for a value set outside its template, where it was used) |
 //! | [`symbol`] | deploy-time values fixed at deployment but not known before it (`uniqueString(resourceGroup().id)`, `resourceGroup().location`, `deployment().name`) as symbol tokens inside strings: equal exactly when built the same way |
 //! | [`model::facts`] | `Deployment` → `Facts` (clusters, pools, subnets, VNets, route tables, NSGs, identities, role assignments, gateways, Application Gateways) |
@@ -97,4 +98,5 @@ pub mod stats;
 pub mod suppress;
 pub mod symbol;
 pub mod target;
+pub mod undeclared;
 pub mod value;

@@ -10,7 +10,7 @@
 //! file left over pairs with the one template beside it that declares every
 //! parameter it sets (`by_declared_names`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The template stem a parameter file names, with its folder, lower-cased for
@@ -111,14 +111,15 @@ pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
 /// A template's folder and lower-cased stem (`X.json` and `X.bicep` share it).
 type StemKey = (PathBuf, String);
 
-/// Pairs each parameter file that has no template yet and `sets` parameters
-/// (lower-cased names; `None`: not to be paired so) with the one template in
-/// its folder, or in the folder above a `parameters` or `params` folder with
+/// Pairs each parameter file that `sets` parameters (lower-cased names;
+/// `None`: not to be paired so) and has no template yet, or only templates
+/// its name gave that do not declare them all, with the one template in its
+/// folder, or in the folder above a `parameters` or `params` folder with
 /// none, that `declares` them all. ARM rejects a parameter the template does
 /// not declare, so no other template could take the file; when several could
-/// (`X.json` and its source `X.bicep` count as one), the file stays unpaired.
-/// Returns the pairings made, as (parameter file, template) indices. Costs
-/// nothing when every parameter file is paired (the language server's case).
+/// (`X.json` and its source `X.bicep` count as one), or none, the file stays
+/// where it was. Returns the pairings made, as (parameter file, template)
+/// indices.
 pub fn by_declared_names(
     pairs: &mut [Vec<usize>],
     templates: &[&Path],
@@ -126,16 +127,25 @@ pub fn by_declared_names(
     sets: &dyn Fn(usize) -> Option<Vec<String>>,
     declares: &dyn Fn(usize, &str) -> bool,
 ) -> Vec<(usize, usize)> {
-    let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
-    let leftover = (0..parameters.len()).filter(|j| !paired.contains(j));
+    let mut paired_to: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, slot) in pairs.iter().enumerate() {
+        for &j in slot {
+            paired_to.entry(j).or_default().push(i);
+        }
+    }
     let mut made = Vec::new();
-    for j in leftover {
+    for j in 0..parameters.len() {
         let Some(dir) = parameters.get(j).and_then(|p| p.parent()) else {
             continue;
         };
+        let now = paired_to.get(&j).map(Vec::as_slice).unwrap_or_default();
         let Some(names) = sets(j).filter(|n| !n.is_empty()) else {
             continue;
         };
+        // Paired by its name to templates that take every name it sets.
+        if !now.is_empty() && now.iter().all(|&i| names.iter().all(|n| declares(i, n))) {
+            continue;
+        }
         // The templates of `dir` declaring all of `names`, grouped by stem.
         let takers = |dir: &Path| -> Vec<Vec<usize>> {
             let mut stems: Vec<(Option<StemKey>, Vec<usize>)> = Vec::new();
@@ -164,6 +174,14 @@ pub fn by_declared_names(
             groups = takers(up);
         }
         let [only] = groups.as_slice() else { continue };
+        // A file its name paired with a template that would reject it goes
+        // to the one that takes it (`hub.parameters.multiRegion.json` of
+        // `hub-multiRegion.bicep`).
+        for &i in now {
+            if let Some(slot) = pairs.get_mut(i) {
+                slot.retain(|&k| k != j);
+            }
+        }
         for &i in only {
             if let Some(slot) = pairs.get_mut(i) {
                 slot.push(j);
@@ -191,6 +209,7 @@ pub fn metadata_template(param: &Path, written: &str, roots: &[PathBuf]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
     fn usual_names_pair() {
@@ -296,6 +315,39 @@ mod tests {
                 vec![4]
             ]
         );
+    }
+
+    #[test]
+    fn a_file_its_name_pairs_wrongly_goes_to_the_template_that_takes_it() {
+        let t = [
+            Path::new("e/hub.bicep"),
+            Path::new("e/hub-multi.bicep"),
+            Path::new("f/spoke.bicep"),
+        ];
+        let declared: Vec<HashSet<String>> =
+            [&["location"][..], &["location", "secondary"], &["location"]]
+                .iter()
+                .map(|d| d.iter().map(|s| s.to_string()).collect())
+                .collect();
+        let p = [
+            Path::new("e/parameters/hub.parameters.multi.all.json"),
+            Path::new("e/parameters/hub.parameters.all.json"),
+            // Its template would reject it, and no other takes it: it stays.
+            Path::new("f/spoke.parameters.json"),
+        ];
+        let names = |n: &[&str]| Some(n.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let sets = [
+            names(&["location", "secondary"]),
+            names(&["location"]),
+            names(&["location", "secondary"]),
+        ];
+        let mut pairs = pair(&t, &p);
+        assert_eq!(pairs, vec![vec![0, 1], vec![], vec![2]], "by name");
+        let sets_of = |j: usize| sets.get(j).cloned().flatten();
+        let declares = |i: usize, n: &str| declared.get(i).is_some_and(|d| d.contains(n));
+        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares);
+        assert_eq!(made, vec![(0, 1)]);
+        assert_eq!(pairs, vec![vec![1], vec![0], vec![2]]);
     }
 
     #[test]

@@ -212,6 +212,21 @@ pub const BUILTIN: &[(&str, &str, &str, &str, &str)] = &[
          whatever it would give is unknown. Move the file into the repository, or pass `--root` \
          when the project really spans a larger folder.",
     ),
+    (
+        "TDN008",
+        "undeclared-parameter",
+        "error",
+        "A parameter file sets a parameter its template does not declare",
+        "A JSON parameter file or a `.bicepparam` file gives a value to a parameter that the \
+         template it is deployed with (paired by name, `using`, `metadata.template` or \
+         `[[pair]]`) does not declare; names compare without regard to case, as ARM compares \
+         them. ARM rejects the deployment before it starts (`InvalidTemplate`: \"The template \
+         parameters '…' in the parameters file are not valid; they are not present in the \
+         original template and can therefore not be provided at deployment time\"), and Bicep \
+         does not build such a `.bicepparam` file (BCP259). It happens when a template renames or drops \
+         a parameter and its parameter files do not follow. The finding points at the name in \
+         the parameter file; the template's `parameters` is the related location.",
+    ),
 ];
 
 /// Documentation of a built-in diagnostic, by id or slug.
