@@ -297,20 +297,40 @@ pub fn evaluate_all(
             .is_some_and(|p| p.get(name).is_some())
     };
     let by_names = pairing::by_declared_names(&mut pairs, &t_refs, &p_refs, &sets, &declares);
-    let mut unpaired: Vec<String> = Vec::new();
+    let mut unpaired: Vec<(String, Option<crate::stats::NearTemplate>)> = Vec::new();
     let mut paired_by_names: Vec<(String, String)> = Vec::new();
     if stats {
         let paired: HashSet<usize> = pairs.iter().flatten().copied().collect();
-        unpaired = parameters
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| !paired.contains(j))
-            .filter_map(|(_, (id, _))| sources.get(*id).map(|f| f.display.clone()))
-            .collect();
         let shown = |id: Option<&(FileId, Arc<Node>)>| {
             id.and_then(|(id, _)| sources.get(*id))
                 .map(|f| f.display.clone())
         };
+        unpaired = (0..parameters.len())
+            .filter(|j| !paired.contains(j))
+            .filter_map(|j| {
+                let near = || {
+                    let names = sets(j)?;
+                    let (i, lacks) = pairing::closest(p_refs.get(j)?, &t_refs, &names, &declares)?;
+                    // As written in the file, not lower-cased.
+                    let (_, node) = parameters.get(j)?;
+                    let written = node
+                        .get("parameters")
+                        .map(Node::members)
+                        .unwrap_or_default();
+                    let lacks = lacks
+                        .iter()
+                        .map(|l| {
+                            written
+                                .iter()
+                                .find(|m| m.key.eq_ignore_ascii_case(l))
+                                .map_or_else(|| l.clone(), |m| m.key.clone())
+                        })
+                        .collect();
+                    Some((shown(templates.get(i))?, lacks))
+                };
+                Some((shown(parameters.get(j))?, near()))
+            })
+            .collect();
         paired_by_names = by_names
             .iter()
             .filter_map(|&(j, i)| Some((shown(parameters.get(j))?, shown(templates.get(i))?)))

@@ -193,6 +193,58 @@ pub fn by_declared_names(
     made
 }
 
+/// For a parameter file that pairs with nothing: the template beside it (or
+/// above a `parameters`/`params` folder) that declares all but one or two of
+/// the names it `sets`, when exactly one comes that close, with the names it
+/// lacks. A hint for `--stats` (a stale parameter file, or one to pair
+/// explicitly), never a pairing: ARM would reject the file with it.
+pub fn closest(
+    param: &Path,
+    templates: &[&Path],
+    names: &[String],
+    declares: &dyn Fn(usize, &str) -> bool,
+) -> Option<(usize, Vec<String>)> {
+    let dir = param.parent()?;
+    let in_parameters_folder = dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        ["parameters", "params"]
+            .iter()
+            .any(|f| n.eq_ignore_ascii_case(f))
+    });
+    let near = |folder: &Path| -> Vec<(usize, Vec<String>)> {
+        let mut best: Vec<(usize, Vec<String>)> = Vec::new();
+        for (i, t) in templates.iter().enumerate() {
+            if t.parent() != Some(folder) {
+                continue;
+            }
+            let lacks: Vec<String> = names.iter().filter(|n| !declares(i, n)).cloned().collect();
+            if lacks.is_empty() || lacks.len() > 2 || lacks.len() * 2 > names.len() {
+                continue;
+            }
+            // `X.json` and its source `X.bicep` are one template.
+            if best
+                .iter()
+                .any(|(b, _)| templates.get(*b).and_then(|b| template_key(b)) == template_key(t))
+            {
+                continue;
+            }
+            match best.first().map(|(_, l)| l.len()) {
+                Some(n) if lacks.len() > n => {}
+                Some(n) if lacks.len() < n => best = vec![(i, lacks)],
+                _ => best.push((i, lacks)),
+            }
+        }
+        best
+    };
+    let mut found = near(dir);
+    if found.is_empty() && in_parameters_folder {
+        found = near(dir.parent()?);
+    }
+    match found.as_slice() {
+        [_] => found.pop(),
+        _ => None,
+    }
+}
+
 /// The file a parameter file's `metadata.template` names: relative to the
 /// parameter file; a path not starting with `./` or `../` may also be
 /// relative to one of `roots` (PSRule resolves those from the folder it
@@ -348,6 +400,27 @@ mod tests {
         let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares);
         assert_eq!(made, vec![(0, 1)]);
         assert_eq!(pairs, vec![vec![1], vec![0], vec![2]]);
+    }
+
+    #[test]
+    fn a_stale_parameter_file_names_the_template_it_almost_fits() {
+        let t = [
+            Path::new("g/cluster-stamp.bicep"),
+            Path::new("g/pre-cluster-stamp.bicep"),
+        ];
+        let declared: Vec<HashSet<String>> = [&["a", "b", "c"][..], &["a"]]
+            .iter()
+            .map(|d| d.iter().map(|s| s.to_string()).collect())
+            .collect();
+        let declares = |i: usize, n: &str| declared.get(i).is_some_and(|d| d.contains(n));
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let p = Path::new("g/azuredeploy.parameters.prod.json");
+        assert_eq!(
+            closest(p, &t, &names(&["a", "b", "c", "location"]), &declares),
+            Some((0, names(&["location"])))
+        );
+        // Most of its names undeclared: no hint.
+        assert_eq!(closest(p, &t, &names(&["a", "x", "y"]), &declares), None);
     }
 
     #[test]

@@ -23,11 +23,16 @@ pub struct Coverage {
     /// Modules, linked templates and linked parameter files that evaluation
     /// could not read, by kind.
     pub unread: HashMap<String, usize>,
-    /// Parameter files that pair with no template (display paths), set by the caller.
-    pub unpaired: Vec<String>,
+    /// Parameter files that pair with no template (display paths), set by the
+    /// caller, each with the template it almost fits and the names it lacks.
+    pub unpaired: Vec<(String, Option<NearTemplate>)>,
     /// Parameter files paired by the parameters they set: (parameter file, template).
     pub paired_by_names: Vec<(String, String)>,
 }
+
+/// The template a parameter file almost fits (display path), and the names
+/// it sets that the template lacks.
+pub type NearTemplate = (String, Vec<String>);
 
 impl Coverage {
     /// One evaluation: complete when no resource value is unknown and every
@@ -146,10 +151,18 @@ impl Coverage {
         let mut unpaired = self.unpaired.clone();
         unpaired.sort();
         unpaired.dedup();
-        for p in unpaired {
+        for (p, near) in unpaired {
+            let hint = near.map_or(String::new(), |(t, lacks)| {
+                let lacks: Vec<String> = lacks.iter().map(|n| format!("'{}'", shown(n))).collect();
+                format!(
+                    " ({} declares all its parameters but {}: stale, or pair it explicitly)",
+                    shown(&t),
+                    lacks.join(" and ")
+                )
+            });
             let _ = writeln!(
                 out,
-                "stats: parameter file {} pairs with no template",
+                "stats: parameter file {} pairs with no template{hint}",
                 shown(&p)
             );
         }

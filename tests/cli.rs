@@ -850,6 +850,35 @@ fn parameter_files_pair_through_metadata_template() {
 }
 
 #[test]
+fn a_stale_parameter_file_gets_a_hint_not_a_pairing() {
+    let dir = scratch("pair-stale");
+    std::fs::write(
+        dir.join("cluster-stamp.bicep"),
+        "param clusterName string\nparam nodeCount int\noutput n string = clusterName\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("network.bicep"), "param vnetName string\n").unwrap();
+    std::fs::write(
+        dir.join("azuredeploy.parameters.prod.json"),
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "parameters": {"clusterName": {"value": "aks"}, "nodeCount": {"value": 3}, "Location": {"value": "x"}}}"#,
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", ".", "--format", "gcc", "--stats"]);
+    // cluster-stamp.bicep would reject `Location`: no pairing, so no TDN008.
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).ends_with(
+            "stats: parameter file azuredeploy.parameters.prod.json pairs with no template \
+             (cluster-stamp.bicep declares all its parameters but 'Location': stale, or pair it \
+             explicitly)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn parameter_files_pair_through_the_configuration() {
     let dir = scratch("pair-config");
     std::fs::create_dir_all(dir.join("infra")).unwrap();
