@@ -290,13 +290,32 @@ pub fn evaluate_all(
         let named = explicit.contains(&j) || n.get("$bicepparam").is_some();
         (!named).then(|| parameter_names(n).collect())
     };
+    // Each template's names as a set, made when first asked (a linear
+    // lookup per name would make pairing quadratic in a template's size),
+    // and a bound on the lookups: thousands of near-identical parameter
+    // files and templates in one folder cannot stall the run.
+    let declared: Vec<std::cell::OnceCell<HashSet<String>>> = templates
+        .iter()
+        .map(|_| std::cell::OnceCell::new())
+        .collect();
+    let lookups = std::cell::Cell::new(0usize);
     let declares = |i: usize, name: &str| {
-        templates
-            .get(i)
-            .and_then(|(_, t)| t.get("parameters"))
-            .is_some_and(|p| p.get(name).is_some())
+        lookups.set(lookups.get().saturating_add(1));
+        let (Some(cell), Some((_, t))) = (declared.get(i), templates.get(i)) else {
+            return false;
+        };
+        cell.get_or_init(|| parameter_names(t).collect())
+            .contains(name)
     };
-    let by_names = pairing::by_declared_names(&mut pairs, &t_refs, &p_refs, &sets, &declares);
+    let within_budget = || lookups.get() < pairing::MAX_NAME_LOOKUPS;
+    let by_names = pairing::by_declared_names(
+        &mut pairs,
+        &t_refs,
+        &p_refs,
+        &sets,
+        &declares,
+        &within_budget,
+    );
     let mut unpaired: Vec<(String, Option<crate::stats::NearTemplate>)> = Vec::new();
     let mut paired_by_names: Vec<(String, String)> = Vec::new();
     if stats {
@@ -310,6 +329,9 @@ pub fn evaluate_all(
             .filter_map(|j| {
                 let near = || {
                     let names = sets(j)?;
+                    if !within_budget() {
+                        return None;
+                    }
                     let (i, lacks) = pairing::closest(p_refs.get(j)?, &t_refs, &names, &declares)?;
                     // As written in the file, not lower-cased.
                     let (_, node) = parameters.get(j)?;

@@ -108,6 +108,11 @@ pub fn assign(pairs: &mut [Vec<usize>], param: usize, template: Option<usize>) {
     }
 }
 
+/// Name lookups pairing by declared names may make in one run (each a hash
+/// lookup): far above real repositories (the corpus makes a few thousand),
+/// low enough that a folder of thousands of near-identical files stays fast.
+pub const MAX_NAME_LOOKUPS: usize = 2_000_000;
+
 /// A template's folder and lower-cased stem (`X.json` and `X.bicep` share it).
 type StemKey = (PathBuf, String);
 
@@ -126,6 +131,7 @@ pub fn by_declared_names(
     parameters: &[&Path],
     sets: &dyn Fn(usize) -> Option<Vec<String>>,
     declares: &dyn Fn(usize, &str) -> bool,
+    within_budget: &dyn Fn() -> bool,
 ) -> Vec<(usize, usize)> {
     let mut paired_to: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, slot) in pairs.iter().enumerate() {
@@ -135,6 +141,10 @@ pub fn by_declared_names(
     }
     let mut made = Vec::new();
     for j in 0..parameters.len() {
+        // Past the budget the rest keep the pairing their names gave.
+        if !within_budget() {
+            break;
+        }
         let Some(dir) = parameters.get(j).and_then(|p| p.parent()) else {
             continue;
         };
@@ -353,7 +363,7 @@ mod tests {
         assert_eq!(pairs[0], vec![7], "by name first");
         let sets_of = |j: usize| sets.get(j).cloned().flatten();
         let declares = |i: usize, n: &str| declared.get(i).is_some_and(|d| d.contains(n));
-        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares);
+        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares, &|| true);
         assert_eq!(made, vec![(0, 0), (2, 2), (2, 3), (4, 6)]);
         assert_eq!(
             pairs,
@@ -397,7 +407,7 @@ mod tests {
         assert_eq!(pairs, vec![vec![0, 1], vec![], vec![2]], "by name");
         let sets_of = |j: usize| sets.get(j).cloned().flatten();
         let declares = |i: usize, n: &str| declared.get(i).is_some_and(|d| d.contains(n));
-        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares);
+        let made = by_declared_names(&mut pairs, &t, &p, &sets_of, &declares, &|| true);
         assert_eq!(made, vec![(0, 1)]);
         assert_eq!(pairs, vec![vec![1], vec![0], vec![2]]);
     }

@@ -26,8 +26,16 @@ pub fn undeclared(
     if set.members().iter().any(|m| has_placeholder(&m.value)) {
         return Vec::new();
     }
-    let declared = template.get("parameters");
-    let declares = |name: &str| declared.is_some_and(|d| d.get(name).is_some());
+    // A set, not a lookup per name: a big template with big parameter
+    // files would otherwise cost their product.
+    let declared: std::collections::HashSet<String> = template
+        .get("parameters")
+        .map(Node::members)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.key.to_ascii_lowercase())
+        .collect();
+    let declares = |name: &str| declared.contains(&name.to_ascii_lowercase());
     let at_template = template
         .member("parameters")
         .map_or(Span::new(0, 0), |m| m.key_span);

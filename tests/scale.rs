@@ -221,3 +221,37 @@ fn the_linked_resources_are_bounded() {
         assert!(kb < 256 * 1024, "peak {kb} KB");
     }
 }
+
+/// Pairing parameter files by the names they set stays bounded: two hundred
+/// templates and two hundred parameter files in one folder, each with three
+/// hundred parameters, none pairing by name and none taken (one extra name).
+/// A lookup per name per pair would take minutes; the run takes seconds and
+/// pairs nothing.
+#[test]
+fn pairing_by_declared_names_is_bounded() {
+    let dir = scratch("scale-pairing");
+    let declared: serde_json::Map<String, J> = (0..300)
+        .map(|k| {
+            (
+                format!("p{k}"),
+                json!({"type": "string", "defaultValue": "x"}),
+            )
+        })
+        .collect();
+    let mut set: serde_json::Map<String, J> = (0..300)
+        .map(|k| (format!("p{k}"), json!({"value": "y"})))
+        .collect();
+    set.insert("extra".into(), json!({"value": "z"}));
+    let t = json!({"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+                   "parameters": declared, "resources": []})
+    .to_string();
+    let p = json!({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+                   "contentVersion": "1.0.0.0", "parameters": set})
+    .to_string();
+    for i in 0..200 {
+        std::fs::write(dir.join(format!("t{i}.json")), &t).unwrap();
+        std::fs::write(dir.join(format!("v{i}.json")), &p).unwrap();
+    }
+    let (_, counts, _) = run(&dir);
+    assert!(counts.is_empty(), "{counts:?}");
+}
