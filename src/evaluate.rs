@@ -298,14 +298,18 @@ pub fn evaluate_all(
         .iter()
         .map(|_| std::cell::OnceCell::new())
         .collect();
+    let names_of = |i: usize| -> Option<&HashSet<String>> {
+        let (_, t) = templates.get(i)?;
+        Some(
+            declared
+                .get(i)?
+                .get_or_init(|| parameter_names(t).collect()),
+        )
+    };
     let lookups = std::cell::Cell::new(0usize);
     let declares = |i: usize, name: &str| {
         lookups.set(lookups.get().saturating_add(1));
-        let (Some(cell), Some((_, t))) = (declared.get(i), templates.get(i)) else {
-            return false;
-        };
-        cell.get_or_init(|| parameter_names(t).collect())
-            .contains(name)
+        names_of(i).is_some_and(|d| d.contains(name))
     };
     let within_budget = || lookups.get() < pairing::MAX_NAME_LOOKUPS;
     let by_names = pairing::by_declared_names(
@@ -371,7 +375,7 @@ pub fn evaluate_all(
             units.extend(ps.iter().map(|&pi| (ti, Some(pi))));
         }
     }
-    let undeclared = undeclared_parameters(&units, templates, parameters, sources);
+    let undeclared = undeclared_parameters(&units, templates, &names_of, parameters, sources);
     let targets: Vec<Option<&crate::target::Target>> = t_paths
         .iter()
         .map(|p| {
@@ -613,22 +617,25 @@ fn resource_budget_finding(template: FileId, count: usize, budget: usize) -> Fin
 
 /// TDN008 for every (template, parameter file) pair: the parameters the file
 /// sets and the template does not declare.
-fn undeclared_parameters(
+fn undeclared_parameters<'a>(
     units: &[(usize, Option<usize>)],
     templates: &[(FileId, Arc<Node>)],
+    names_of: &dyn Fn(usize) -> Option<&'a HashSet<String>>,
     parameters: &[(FileId, Arc<Node>)],
     sources: &SourceMap,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for &(ti, pi) in units {
-        let (Some((tfile, template)), Some((pfile, params))) =
-            (templates.get(ti), pi.and_then(|pi| parameters.get(pi)))
-        else {
+        // Only templates with a parameter file get their names' set.
+        let Some((pfile, params)) = pi.and_then(|pi| parameters.get(pi)) else {
+            continue;
+        };
+        let (Some((tfile, template)), Some(declared)) = (templates.get(ti), names_of(ti)) else {
             continue;
         };
         let shown = sources.get(*tfile).map_or("", |f| f.display.as_str());
         out.extend(crate::undeclared::undeclared(
-            template, *tfile, shown, params, *pfile,
+            template, declared, *tfile, shown, params, *pfile,
         ));
     }
     out

@@ -7,14 +7,19 @@
 //! placeholders) is not checked: azd passes only the parameters the template
 //! declares.
 
+use std::collections::HashSet;
+
 use crate::finding::{Finding, Related, Severity, builtin};
 use crate::json::{Node, NodeKind};
 use crate::source::{FileId, Loc, Span};
 
 /// One finding per parameter that `parameters` (file `pfile`) sets and
 /// `template` (file `tfile`, shown as `shown`) does not declare, at its name.
+/// `declared`: the template's parameter names, lower-cased (a set the
+/// caller keeps per template, not a lookup per name).
 pub fn undeclared(
     template: &Node,
+    declared: &HashSet<String>,
     tfile: FileId,
     shown: &str,
     parameters: &Node,
@@ -26,15 +31,6 @@ pub fn undeclared(
     if set.members().iter().any(|m| has_placeholder(&m.value)) {
         return Vec::new();
     }
-    // A set, not a lookup per name: a big template with big parameter
-    // files would otherwise cost their product.
-    let declared: std::collections::HashSet<String> = template
-        .get("parameters")
-        .map(Node::members)
-        .unwrap_or_default()
-        .iter()
-        .map(|m| m.key.to_ascii_lowercase())
-        .collect();
     let declares = |name: &str| declared.contains(&name.to_ascii_lowercase());
     let at_template = template
         .member("parameters")
@@ -89,19 +85,20 @@ mod tests {
             r#"{"parameters": {"CLUSTERNAME": {"value": "a"}, "location": {"value": "b"}}}"#,
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
-        let found = undeclared(&t, 0, "main.json", &p, 1);
+        let declared: HashSet<String> = ["clustername".to_string()].into();
+        let found = undeclared(&t, &declared, 0, "main.json", &p, 1);
         let names: Vec<_> = found
             .iter()
             .map(|f| (f.rule.as_str(), f.loc.span))
             .collect();
         assert_eq!(names, [("TDN008", Span::new(47, 57))]);
         let none = crate::json::parse("{}").unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(undeclared(&t, 0, "main.json", &none, 1).is_empty());
+        assert!(undeclared(&t, &declared, 0, "main.json", &none, 1).is_empty());
         // azd fills `${VAR}` and passes only what the template declares.
         let azd = crate::json::parse(
             r#"{"parameters": {"principalType": {"value": "${AZURE_PRINCIPAL_TYPE=User}"}}}"#,
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(undeclared(&t, 0, "main.json", &azd, 1).is_empty());
+        assert!(undeclared(&t, &declared, 0, "main.json", &azd, 1).is_empty());
     }
 }

@@ -95,6 +95,14 @@ fn field_arg(args: &[toml::Value], i: usize) -> Result<FieldPath, String> {
     str_arg(args, i, "a field path").map(|s| field_path(&s))
 }
 
+/// One or more field arguments (`known`, `not_null`, `is_null`).
+fn fields_args(name: &str, args: &[toml::Value]) -> Result<Vec<FieldPath>, String> {
+    if args.is_empty() {
+        return Err(format!("{name}() needs at least one field"));
+    }
+    (0..args.len()).map(|i| field_arg(args, i)).collect()
+}
+
 fn prefix_arg(args: &[toml::Value], i: usize) -> Result<u8, String> {
     match args.get(i) {
         Some(toml::Value::Integer(n)) if (0..=128).contains(n) => Ok(*n as u8),
@@ -119,15 +127,7 @@ fn arity(name: &str, args: &[toml::Value], n: usize) -> Result<(), String> {
 impl Predicate {
     pub fn parse(name: &str, args: &[toml::Value]) -> Result<Predicate, String> {
         match name {
-            "known" => {
-                if args.is_empty() {
-                    return Err("known() needs at least one field".into());
-                }
-                let fields = (0..args.len())
-                    .map(|i| field_arg(args, i))
-                    .collect::<Result<_, _>>()?;
-                Ok(Predicate::Known(fields))
-            }
+            "known" => Ok(Predicate::Known(fields_args(name, args)?)),
             "equals_ignore_case" => {
                 arity(name, args, 2)?;
                 Ok(Predicate::EqualsIgnoreCase(
@@ -211,24 +211,8 @@ impl Predicate {
                     field_arg(args, 1)?,
                 ))
             }
-            "not_null" => {
-                if args.is_empty() {
-                    return Err("not_null() needs at least one field".into());
-                }
-                let fields = (0..args.len())
-                    .map(|i| field_arg(args, i))
-                    .collect::<Result<_, _>>()?;
-                Ok(Predicate::NotNull(fields))
-            }
-            "is_null" => {
-                if args.is_empty() {
-                    return Err("is_null() needs at least one field".into());
-                }
-                let fields = (0..args.len())
-                    .map(|i| field_arg(args, i))
-                    .collect::<Result<_, _>>()?;
-                Ok(Predicate::IsNull(fields))
-            }
+            "not_null" => Ok(Predicate::NotNull(fields_args(name, args)?)),
+            "is_null" => Ok(Predicate::IsNull(fields_args(name, args)?)),
             "equals" => {
                 arity(name, args, 2)?;
                 let literal = match args.get(1) {
