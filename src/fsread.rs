@@ -59,11 +59,11 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// What a file's contents are judged unchanged by: its size and modification
-/// time (`None`: it could not be read).
-pub type Stamp = Option<(u64, Option<std::time::SystemTime>)>;
+/// time.
+pub type Stamp = (u64, Option<std::time::SystemTime>);
 
-/// The file's stamp now.
-pub fn stamp(path: &Path) -> Stamp {
+/// The file's stamp now (`None`: it cannot be read).
+pub fn stamp(path: &Path) -> Option<Stamp> {
     std::fs::metadata(path)
         .ok()
         .map(|m| (m.len(), m.modified().ok()))

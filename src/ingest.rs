@@ -49,7 +49,7 @@ pub struct Parsed {
     missing: std::sync::OnceLock<(FileId, Vec<Finding>)>,
     /// The other files a Bicep file was compiled from (imports,
     /// `load*Content`), with their stamps when read.
-    compiled_from: Vec<(PathBuf, crate::fsread::Stamp)>,
+    compiled_from: Vec<(PathBuf, Option<crate::fsread::Stamp>)>,
 }
 
 impl Parsed {

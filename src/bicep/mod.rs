@@ -24,7 +24,7 @@ pub struct Compiled {
     /// The local files it names (relative to its folder), for TDN006 and TDN007.
     pub references: Vec<FileRef>,
     /// The files read to lower it (imports, `load*Content`), with their stamps then.
-    pub compiled_from: Vec<(std::path::PathBuf, crate::fsread::Stamp)>,
+    pub compiled_from: Vec<(std::path::PathBuf, Option<crate::fsread::Stamp>)>,
 }
 
 /// How a Bicep file names another local file.
@@ -69,7 +69,7 @@ pub fn compile_params(text: &str, path: &Path, root: &ProjectRoot) -> Compiled {
 fn compiled(
     program: syntax::Program,
     lowered: lower::Lowered,
-    compiled_from: Vec<(std::path::PathBuf, crate::fsread::Stamp)>,
+    compiled_from: Vec<(std::path::PathBuf, Option<crate::fsread::Stamp>)>,
 ) -> Compiled {
     let mut references = references(&program);
     references.extend(lowered.loads);

@@ -50,13 +50,11 @@ pub struct Kept {
 }
 
 struct KeptExport {
-    stamp: Stamp,
+    stamp: crate::fsread::Stamp,
     id: FileId,
     source: Arc<SourceFile>,
     read: Read,
 }
-
-type Stamp = (u64, Option<std::time::SystemTime>);
 
 /// What one export gave.
 #[derive(Clone)]
@@ -85,9 +83,7 @@ pub fn read_all(
                 continue;
             }
         };
-        let stamp = std::fs::metadata(&path)
-            .ok()
-            .map(|m| (m.len(), m.modified().ok()));
+        let stamp = crate::fsread::stamp(&path);
         let next = FileId::try_from(sources.len()).unwrap_or(FileId::MAX);
         if let (Some(files), Some(stamp)) = (kept_files.as_deref(), stamp)
             && let Some(k) = files.get(&path)

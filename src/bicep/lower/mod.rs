@@ -40,7 +40,7 @@ pub trait FileReader {
 /// changes).
 pub struct DiskReader<'r> {
     pub root: &'r ProjectRoot,
-    pub read: std::cell::RefCell<Vec<(std::path::PathBuf, crate::fsread::Stamp)>>,
+    pub read: std::cell::RefCell<Vec<(std::path::PathBuf, Option<crate::fsread::Stamp>)>>,
 }
 
 impl<'r> DiskReader<'r> {
