@@ -1,13 +1,19 @@
 //! Writing the report to `--output FILE` without following links a pull
 //! request may have planted: the file is written new (a temporary file in the
 //! same folder, then renamed over the name), never through a symlink at the
-//! name, and folders are created only where no symlink stands in the way.
+//! name inside the working tree, and folders are created only where no
+//! symlink stands in the way. A device, pipe or socket at the name
+//! (`/dev/null`, `/dev/stdout`, a FIFO) is written to, never replaced:
+//! renaming over `/dev/null` as root would break every program after us.
 
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 /// Writes `bytes` as a new file at `path`, creating its missing folders.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(special) = special_file(path) {
+        return write_through(&special, bytes);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -26,6 +32,47 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     renamed
+}
+
+/// The path to write through when `path` names a device, pipe or socket:
+/// the name itself, or, for a symlink outside the working tree that the user
+/// named (`/dev/stdout`), the name it leads to. A symlink inside the tree is
+/// never followed, whatever it points at.
+fn special_file(path: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        if inside_working_tree(path) {
+            return None;
+        }
+        let target = std::fs::metadata(path).ok()?;
+        return is_special(&target.file_type()).then(|| path.to_path_buf());
+    }
+    is_special(&meta.file_type()).then(|| path.to_path_buf())
+}
+
+#[cfg(unix)]
+fn is_special(t: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_special(_: &std::fs::FileType) -> bool {
+    false
+}
+
+fn inside_working_tree(path: &Path) -> bool {
+    if path.is_relative() {
+        return !path.components().any(|c| matches!(c, Component::ParentDir));
+    }
+    std::env::current_dir().is_ok_and(|cwd| path.starts_with(cwd))
+}
+
+/// Writes to an existing device, pipe or socket, without creating anything.
+fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
 }
 
 /// Creates the missing folders of `dir`, refusing to pass through a symlink
@@ -124,6 +171,80 @@ mod tests {
                 .as_deref(),
             Some("ok")
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A FIFO at `at` and a thread reading what is written to it.
+    fn fifo(at: &Path) -> Option<std::thread::JoinHandle<String>> {
+        let made = std::process::Command::new("mkfifo").arg(at).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return None; // no mkfifo here
+        }
+        let at = at.to_path_buf();
+        Some(std::thread::spawn(move || {
+            std::fs::read_to_string(at).unwrap_or_default()
+        }))
+    }
+
+    fn is_fifo(at: &Path) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::symlink_metadata(at).is_ok_and(|m| m.file_type().is_fifo())
+    }
+
+    #[test]
+    fn pipes_and_devices_are_written_to_not_replaced() {
+        // Outside the working tree, as /dev/null and /dev/stdout are.
+        let dir = std::env::temp_dir().join(format!("tendon-report-pipe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        let pipe = dir.join("pipe");
+        let Some(reader) = fifo(&pipe) else { return };
+        assert!(write_new(&pipe, b"report").is_ok());
+        assert!(is_fifo(&pipe), "the pipe was replaced by a file");
+        assert_eq!(reader.join().ok().as_deref(), Some("report"));
+        // A symlink the user names outside the tree leads to the pipe.
+        let link = dir.join("stdout");
+        let _ = std::os::unix::fs::symlink(&pipe, &link);
+        let reader = std::thread::spawn({
+            let pipe = pipe.clone();
+            move || std::fs::read_to_string(pipe).unwrap_or_default()
+        });
+        assert!(write_new(&link, b"again").is_ok());
+        assert!(std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
+        assert_eq!(reader.join().ok().as_deref(), Some("again"));
+        // No temporary file was left beside them.
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_symlink_in_the_tree_to_a_pipe_is_replaced_not_followed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join(format!("tendon-report-tree-pipe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let Ok(rel) = dir.strip_prefix(&cwd) else {
+            return;
+        };
+        let pipe = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        let link = rel.join("report.json");
+        let _ = std::os::unix::fs::symlink(&pipe, &link);
+        assert!(write_new(&link, b"x").is_ok());
+        assert!(std::fs::symlink_metadata(&link).is_ok_and(|m| m.is_file()));
+        assert!(is_fifo(&pipe));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
