@@ -45,19 +45,61 @@ fn bool_of(v: Option<&Value>) -> Result<bool, String> {
     }
 }
 
-/// Most nodes a pool can reach: `maxCount` when autoscaling, else `count`.
+/// Most nodes a pool can reach: `maxCount` when autoscaling, else `count`
+/// (1 when unset: the AKS API's default); a `VirtualMachines` pool, which
+/// takes no `count`, the sum of its `virtualMachinesProfile.scale` profiles.
 /// Read by kubenet-node-limit and pod-cidr-too-small (the cluster's
 /// `nodeCeiling`), subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_max_nodes(pool: &Value) -> Derived {
     if bool_of(pool.get("enableAutoScaling"))? {
-        int(pool.get("maxCount"), "maxCount")
-    } else {
-        int(pool.get("count"), "count")
+        return int(pool.get("maxCount"), "maxCount");
+    }
+    match pool.get("count").map(|v| &v.kind) {
+        None | Some(Kind::Null) => {}
+        Some(_) => return int(pool.get("count"), "count"),
+    }
+    match pool.get("type").map(|v| &v.kind) {
+        Some(Kind::Str(t)) if t.eq_ignore_ascii_case("VirtualMachines") => {
+            virtual_machines_nodes(pool)
+        }
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        _ => Ok(1),
     }
 }
 
+/// Nodes of a `VirtualMachines` pool: every manual scale profile's `count`,
+/// plus the autoscale profile's `maxCount` where one is set.
+fn virtual_machines_nodes(pool: &Value) -> Derived {
+    let scale = field(pool.get("virtualMachinesProfile"), "scale")?;
+    let scale = scale.ok_or("virtualMachinesProfile.scale is not set")?;
+    let mut nodes: i64 = 0;
+    match field(Some(scale), "manual")?.map(|v| &v.kind) {
+        None | Some(Kind::Null) => {}
+        Some(Kind::Array(profiles)) => {
+            for p in profiles {
+                if let Kind::Unknown(r) = &p.kind {
+                    return Err(r.clone());
+                }
+                nodes = nodes.saturating_add(int(p.get("count"), "count")?);
+            }
+        }
+        Some(Kind::Unknown(r)) => return Err(r.clone()),
+        Some(_) => return Err("virtualMachinesProfile.scale.manual is not an array".into()),
+    }
+    match field(Some(scale), "autoscale")?.map(|v| &v.kind) {
+        None | Some(Kind::Null) => {}
+        Some(Kind::Unknown(r)) => return Err(r.clone()),
+        Some(_) => {
+            let max = field(scale.get("autoscale"), "maxCount")?;
+            nodes = nodes.saturating_add(int(max, "maxCount")?);
+        }
+    }
+    Ok(nodes)
+}
+
 /// Extra nodes during an upgrade: `upgradeSettings.maxSurge` as a count or a
-/// percentage of the pool (rounded up); 1 when unset. Read by
+/// percentage of the pool (rounded up); 1 when unset or empty (the SDKs:
+/// "if empty uses AKS default"; CARML passes `''` for that). Read by
 /// subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
     let Some(surge) = pool.get_path(&["upgradeSettings", "maxSurge"]) else {
@@ -66,6 +108,7 @@ pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
     match &surge.kind {
         Kind::Null => Ok(1),
         Kind::Int(n) => Ok(*n),
+        Kind::Str(s) if s.trim().is_empty() => Ok(1),
         Kind::Str(s) => {
             let s = s.trim();
             if let Some(pct) = s.strip_suffix('%') {
@@ -223,11 +266,40 @@ mod tests {
         ]);
         assert_eq!(pool_max_nodes(&auto), Ok(10));
         assert!(pool_max_nodes(&obj(&[("count", Value::unknown("p"))])).is_err());
+        // Unset: the API's default of one node.
+        assert_eq!(pool_max_nodes(&obj(&[])), Ok(1));
+        assert_eq!(pool_max_nodes(&obj(&[("count", Value::null())])), Ok(1));
+        // VirtualMachines pools are sized by their scale profiles.
+        let manual = |n: i64| obj(&[("size", Value::str("D2")), ("count", Value::int(n))]);
+        let vms = |scale: Value| {
+            obj(&[
+                ("type", Value::str("VirtualMachines")),
+                ("virtualMachinesProfile", obj(&[("scale", scale)])),
+            ])
+        };
+        let two = vms(obj(&[("manual", Value::array(vec![manual(2), manual(3)]))]));
+        assert_eq!(pool_max_nodes(&two), Ok(5));
+        let auto = vms(obj(&[
+            ("manual", Value::array(vec![manual(2)])),
+            (
+                "autoscale",
+                obj(&[("minCount", Value::int(1)), ("maxCount", Value::int(4))]),
+            ),
+        ]));
+        assert_eq!(pool_max_nodes(&auto), Ok(6));
+        let unknown = vms(obj(&[("manual", Value::unknown("p"))]));
+        assert_eq!(pool_max_nodes(&unknown), Err("p".into()));
+        let none = obj(&[("type", Value::str("VirtualMachines"))]);
+        assert!(pool_max_nodes(&none).is_err());
         assert_eq!(pool_surge(&fixed, 3), Ok(1));
         let pct = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("33%"))]))]);
         assert_eq!(pool_surge(&pct, 10), Ok(4));
         let n = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("5"))]))]);
         assert_eq!(pool_surge(&n, 10), Ok(5));
+        let empty = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str(""))]))]);
+        assert_eq!(pool_surge(&empty, 10), Ok(1));
+        let bad = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("x"))]))]);
+        assert!(pool_surge(&bad, 10).is_err());
     }
 
     #[test]

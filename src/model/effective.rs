@@ -70,6 +70,9 @@ impl PoolEffective {
             .unwrap_or(false);
         let nodes_at = if autoscale {
             at("maxCount")
+        } else if p.get("count").is_none_or(|c| matches!(c.kind, Kind::Null)) {
+            // A VirtualMachines pool's scale profiles, else the pool (the default).
+            at("virtualMachinesProfile")
         } else {
             at("count")
         };
