@@ -413,11 +413,12 @@ fn use_color(choice: Color) -> bool {
 
 fn init() -> ExitCode {
     let path = PathBuf::from("tendon.toml");
-    if path.exists() {
+    // symlink_metadata: a dangling symlink at the name is there too.
+    if std::fs::symlink_metadata(&path).is_ok() {
         eprintln!("tendon: tendon.toml already exists; not overwriting it");
         return ExitCode::from(RUN_FAILED);
     }
-    match std::fs::write(&path, crate::config::STARTER) {
+    match crate::report_file::write_new(&path, crate::config::STARTER.as_bytes()) {
         Ok(()) => {
             println!("wrote tendon.toml");
             ExitCode::SUCCESS

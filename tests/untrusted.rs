@@ -152,6 +152,41 @@ fn output_does_not_follow_symlinks() {
     assert!(!outside.join("r.json").exists());
 }
 
+/// `--write-baseline` and `init` at a symlink planted in the checkout write a
+/// new file there, never through the link (a dangling one included).
+#[cfg(unix)]
+#[test]
+fn baseline_and_init_do_not_follow_symlinks() {
+    let dir = scratch("untrusted-baseline");
+    let outside = scratch("untrusted-baseline-outside");
+    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("baseline.json")).unwrap();
+    std::os::unix::fs::symlink(outside.join("new.toml"), dir.join("tendon.toml")).unwrap();
+    std::fs::write(
+        dir.join("a.json"),
+        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
+    )
+    .unwrap();
+    let o = tendon_in(
+        &dir,
+        &["check", "a.json", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(outside.join("victim.txt")).unwrap(),
+        "keep"
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("baseline.json"))
+            .unwrap()
+            .is_file()
+    );
+    // The dangling link counts as an existing tendon.toml: nothing is written.
+    let o = tendon_in(&dir, &["init"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!outside.join("new.toml").exists());
+}
+
 /// A configuration or rule file with a huge line, or a secret on the
 /// offending line: the diagnostic gives file:line:col, the message and at
 /// most the offending token, cut short — never the line.

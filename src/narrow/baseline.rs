@@ -104,7 +104,9 @@ pub fn write(outcome: &Outcome, path: &Path) -> Result<usize, String> {
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
-    std::fs::write(path, text)
+    // A new file like --output: never written through a symlink a pull
+    // request planted at the baseline's name.
+    crate::report_file::write_new(path, text.as_bytes())
         .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
     Ok(count)
 }
