@@ -109,12 +109,22 @@ fn pod_range_message_counts_its_24_blocks() {
 }
 
 #[test]
-fn implicit_plugin_message_names_the_api_version() {
+fn implicit_plugin_message_says_what_aks_picks() {
     assert_eq!(
         message("AKS020/fail", "AKS020", 17),
-        "cluster 'no-profile' does not set networkProfile.networkPlugin; API version \
-         2024-02-01 defaults it to kubenet in its schema, and newer AKS versions may choose \
-         Azure CNI Overlay by Kubernetes version"
+        "cluster 'no-profile' does not set networkProfile.networkPlugin, so AKS picks Azure \
+         CNI Overlay, as AKS's default Kubernetes version is 1.30 or later"
+    );
+    assert_eq!(
+        message("AKS020/by-version", "AKS020", 6),
+        "cluster 'old-version' does not set networkProfile.networkPlugin, so AKS picks \
+         kubenet, as Kubernetes 1.29.7 is below 1.30"
+    );
+    // Rules that follow the implied plugin say so.
+    assert_eq!(
+        message("AKS020/by-version", "AKS001", 15),
+        "node pool 'win' of cluster 'old-version' runs Windows, which kubenet does not \
+         support (networkPlugin is not set, and this is AKS's default for Kubernetes 1.29.7)"
     );
 }
 

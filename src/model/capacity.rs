@@ -84,8 +84,7 @@ pub(crate) fn capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[ClusterRe
 /// bool says whether it is). Read by subnet-too-small and
 /// azure-cni-subnet-capacity.
 pub(crate) fn pool_demand(c: &ClusterRef, p: &PoolRef) -> (derive::Derived, derive::Derived, bool) {
-    let flat = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())
-        .is_ok_and(|(p, overlay)| p.as_deref() == Some("azure") && !overlay)
+    let flat = derive::effective_plugin(c.facts).is_ok_and(|p| p.is("azure") && !p.overlay)
         && p.fact
             .props
             .get("podSubnetID")
@@ -154,8 +153,8 @@ pub(crate) fn pod_capacity(w: &mut ObjWriter, s: &SubnetEntry, clusters: &[Clust
 /// nodes) start: unknown unless its cluster surely runs Azure CNI without
 /// overlay, whose batches are documented.
 fn pool_pod_demand(c: &ClusterRef, p: &PoolRef) -> derive::Derived {
-    let azure = derive::effective_plugin(c.facts.network.as_ref(), c.facts.sku.as_ref())?;
-    if azure.0.as_deref() != Some("azure") || azure.1 {
+    let plugin = derive::effective_plugin(c.facts)?;
+    if !plugin.is("azure") || plugin.overlay {
         return Err("pod subnet batches are known only for Azure CNI".into());
     }
     let per_node = p

@@ -163,25 +163,85 @@ pub fn is_automatic(sku: Option<&Value>) -> Result<bool, String> {
     }
 }
 
-/// The plugin AKS uses (`Ok(None)` when unset) and whether it is in overlay
-/// mode: as configured, except that AKS Automatic always runs Azure CNI
-/// Overlay. An unknown SKU leaves only an unset plugin unknown: a template
-/// that writes its plugin is not an Automatic one. Read (as the cluster's
-/// `effective.plugin`) by most rules: kubenet-windows-pool,
+/// The network plugin AKS runs a cluster with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plugin {
+    /// `kubenet`, `azure`, `none`, … in lower case.
+    pub name: String,
+    pub overlay: bool,
+    /// Why AKS picks it when the template does not write it.
+    pub implied: Option<Implied>,
+}
+
+/// How AKS decides a plugin the template leaves to it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Implied {
+    /// AKS Automatic always runs Azure CNI Overlay.
+    Automatic,
+    /// Unset plugin: kubenet below Kubernetes 1.30, Azure CNI Overlay from
+    /// 1.30 (the version as written).
+    ByVersion(String),
+    /// Unset plugin and version: AKS's default version, 1.30 or later.
+    DefaultVersion,
+}
+
+impl Plugin {
+    fn written(name: String, network: Option<&Value>) -> Plugin {
+        Plugin {
+            name,
+            overlay: is_overlay(network),
+            implied: None,
+        }
+    }
+
+    pub fn is(&self, name: &str) -> bool {
+        self.name == name
+    }
+
+    /// Whether the template left the plugin to AKS's default (not to the SKU).
+    pub fn defaulted(&self) -> bool {
+        matches!(
+            self.implied,
+            Some(Implied::ByVersion(_) | Implied::DefaultVersion)
+        )
+    }
+}
+
+/// The plugin AKS uses: as configured, except that AKS Automatic always runs
+/// Azure CNI Overlay, and that an unset plugin is AKS's default for the
+/// cluster's Kubernetes version. An unknown SKU leaves only an unset plugin
+/// unknown: a template that writes its plugin is not an Automatic one. Read
+/// (as the cluster's `effective.plugin`) by most rules: kubenet-windows-pool,
 /// kubenet-azure-network-policy, kubenet-virtual-nodes, kubenet-max-pods,
 /// kubenet-node-limit, pod-cidr-too-small, byo-route-table-identity,
 /// missing-network-role, mixed-route-tables, implicit-network-plugin,
 /// kubenet-retirement, overlay-needs-azure-plugin,
 /// route-table-association-order; pod-cidr-ignored reads `effective.overlay`.
-pub fn effective_plugin(
+pub fn effective_plugin(c: &crate::model::facts::ClusterFact) -> Result<Plugin, String> {
+    plugin_of(
+        c.network.as_ref(),
+        c.sku.as_ref(),
+        c.kubernetes_version.as_ref(),
+    )
+}
+
+fn plugin_of(
     network: Option<&Value>,
     sku: Option<&Value>,
-) -> Result<(Option<String>, bool), String> {
+    version: Option<&Value>,
+) -> Result<Plugin, String> {
     match is_automatic(sku) {
-        Ok(true) => Ok((Some("azure".into()), true)),
-        Ok(false) => Ok((plugin(network)?, is_overlay(network))),
+        Ok(true) => Ok(Plugin {
+            name: "azure".into(),
+            overlay: true,
+            implied: Some(Implied::Automatic),
+        }),
+        Ok(false) => match plugin(network)? {
+            Some(p) => Ok(Plugin::written(p, network)),
+            None => default_plugin(network, version),
+        },
         Err(r) => match plugin(network)? {
-            Some(p) => Ok((Some(p), is_overlay(network))),
+            Some(p) => Ok(Plugin::written(p, network)),
             None => Err(format!(
                 "the SKU is not known ({r}), and AKS Automatic clusters use Azure CNI Overlay"
             )),
@@ -189,13 +249,50 @@ pub fn effective_plugin(
     }
 }
 
+/// AKS's plugin for a cluster that does not set one: kubenet below
+/// Kubernetes 1.30, Azure CNI Overlay from 1.30 (Azure/azure-rest-api-specs
+/// #30845, which removed the API's fixed `kubenet` default). An unset
+/// version is AKS's default version, 1.30 or later since 2025.
+fn default_plugin(network: Option<&Value>, version: Option<&Value>) -> Result<Plugin, String> {
+    const WHY: &str = "the network plugin is not set, and AKS picks it by the Kubernetes version";
+    let overlay_default = |implied| Plugin {
+        name: "azure".into(),
+        overlay: true,
+        implied: Some(implied),
+    };
+    match version.map(|v| &v.kind) {
+        None | Some(Kind::Null) => Ok(overlay_default(Implied::DefaultVersion)),
+        Some(Kind::Str(s)) if s.trim().is_empty() => Ok(overlay_default(Implied::DefaultVersion)),
+        Some(Kind::Str(s)) => match minor_version(s) {
+            Some((1, minor)) if minor < 30 => Ok(Plugin {
+                name: "kubenet".into(),
+                overlay: is_overlay(network),
+                implied: Some(Implied::ByVersion(s.trim().to_string())),
+            }),
+            Some(_) => Ok(overlay_default(Implied::ByVersion(s.trim().to_string()))),
+            None => Err(format!("{WHY}, and '{s}' is not a Kubernetes version")),
+        },
+        Some(Kind::Unknown(r)) => Err(format!("{WHY}, which is unknown: {r}")),
+        Some(_) => Err(format!("{WHY}, and kubernetesVersion is not a string")),
+    }
+}
+
+/// `(major, minor)` of `1.29`, `1.29.9` or `v1.29`.
+fn minor_version(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim();
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    let mut parts = s.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// Whether AKS surely runs the cluster with kubenet (an AKS Automatic
 /// cluster is Azure CNI Overlay, whatever it writes). Read by
 /// kubenet-shared-subnet, shared-route-table and nsg-blocks-pod-traffic
 /// (through the `kubenet` of the subnets' and route tables' cluster relations).
 pub fn surely_kubenet(c: &crate::model::facts::ClusterFact) -> bool {
-    effective_plugin(c.network.as_ref(), c.sku.as_ref())
-        .is_ok_and(|(p, _)| p.as_deref() == Some("kubenet"))
+    effective_plugin(c).is_ok_and(|p| p.is("kubenet"))
 }
 
 /// `maxPods` of a pool, or the default of its cluster's plugin; the bool says
@@ -319,24 +416,55 @@ mod tests {
         let auto = obj(&[("name", Value::str("automatic"))]);
         let base = obj(&[("name", Value::str("Base"))]);
         let unknown = obj(&[("name", Value::unknown("p"))]);
+        let named = |p: Result<Plugin, String>| p.map(|p| (p.name, p.overlay));
+        let azure_overlay = Ok(("azure".to_string(), true));
+        let kubenet = Ok(("kubenet".to_string(), false));
+        assert_eq!(named(plugin_of(None, Some(&auto), None)), azure_overlay);
         assert_eq!(
-            effective_plugin(None, Some(&auto)),
-            Ok((Some("azure".into()), true))
+            named(plugin_of(Some(&net), Some(&auto), None)),
+            azure_overlay
+        );
+        assert_eq!(named(plugin_of(Some(&net), Some(&base), None)), kubenet);
+        assert_eq!(named(plugin_of(Some(&net), Some(&unknown), None)), kubenet);
+        assert!(plugin_of(None, Some(&unknown), None).is_err());
+    }
+
+    #[test]
+    fn an_unset_plugin_follows_the_kubernetes_version() {
+        let of = |v: Option<Value>| plugin_of(None, None, v.as_ref());
+        let old = of(Some(Value::str("1.29.9")));
+        assert_eq!(
+            old,
+            Ok(Plugin {
+                name: "kubenet".into(),
+                overlay: false,
+                implied: Some(Implied::ByVersion("1.29.9".into())),
+            })
+        );
+        assert!(old.is_ok_and(|p| p.defaulted()));
+        let new = of(Some(Value::str("1.30")));
+        assert_eq!(
+            new.clone().map(|p| (p.name, p.overlay)),
+            Ok(("azure".into(), true))
         );
         assert_eq!(
-            effective_plugin(Some(&net), Some(&auto)),
-            Ok((Some("azure".into()), true))
+            of(None).map(|p| p.implied),
+            Ok(Some(Implied::DefaultVersion))
         );
         assert_eq!(
-            effective_plugin(Some(&net), Some(&base)),
-            Ok((Some("kubenet".into()), false))
+            of(Some(Value::str(""))).map(|p| p.implied),
+            Ok(Some(Implied::DefaultVersion))
         );
-        assert_eq!(effective_plugin(None, None), Ok((None, false)));
+        assert!(of(Some(Value::unknown("p"))).is_err());
+        assert!(of(Some(Value::str("latest"))).is_err());
+        // A written plugin wins over the version.
+        let net = obj(&[("networkPlugin", Value::str("azure"))]);
+        let written = plugin_of(Some(&net), None, Some(&Value::str("1.28")));
         assert_eq!(
-            effective_plugin(Some(&net), Some(&unknown)),
-            Ok((Some("kubenet".into()), false))
+            written.map(|p| (p.name, p.overlay, p.implied)),
+            Ok(("azure".into(), false, None))
         );
-        assert!(effective_plugin(None, Some(&unknown)).is_err());
+        assert_eq!(minor_version("v1.31.2"), Some((1, 31)));
     }
 
     #[test]

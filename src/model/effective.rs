@@ -19,10 +19,13 @@ pub fn derived_value(d: &Derived, origin: Option<Loc>) -> Value {
 
 /// What a pool of cluster `c` will use, under the cluster's effective plugin.
 pub fn pool_effective(c: &ClusterFact, p: &PoolFact) -> PoolEffective {
-    match derive::effective_plugin(c.network.as_ref(), c.sku.as_ref()) {
-        Ok((plugin, overlay)) => PoolEffective::new(p, Ok(plugin.as_deref()), overlay),
-        Err(r) => PoolEffective::new(p, Err(&r), false),
-    }
+    let effective = derive::effective_plugin(c);
+    let mut pool = match &effective {
+        Ok(plugin) => PoolEffective::new(p, Ok(Some(&plugin.name)), plugin.overlay),
+        Err(r) => PoolEffective::new(p, Err(r), false),
+    };
+    pool.plugin_note = plugin_note(&effective);
+    pool
 }
 
 /// What one pool will use. Read by kubenet-max-pods (`maxPods`) and, as
@@ -31,6 +34,8 @@ pub struct PoolEffective {
     pub max_nodes: Derived,
     pub surge: Derived,
     pub max_pods: Result<(i64, bool), String>,
+    /// The cluster's [`plugin_note`], for messages about the pool.
+    pub plugin_note: String,
 }
 
 impl PoolEffective {
@@ -57,6 +62,7 @@ impl PoolEffective {
             max_nodes,
             surge,
             max_pods,
+            plugin_note: String::new(),
         }
     }
 
@@ -92,6 +98,7 @@ impl PoolEffective {
         let defaulted = matches!(self.max_pods, Ok((_, true)));
         o.insert("maxPodsDefault".into(), Value::bool(defaulted));
         o.insert("maxPodsNote".into(), note(defaulted));
+        o.insert("pluginNote".into(), Value::str(self.plugin_note.clone()));
         Value::new(Kind::Object(o), pool.loc)
     }
 }
@@ -154,19 +161,21 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     let net = c.network.as_ref();
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));
     let automatic = derive::is_automatic(c.sku.as_ref()) == Ok(true);
-    let (plugin, overlay) = match derive::effective_plugin(net, c.sku.as_ref()) {
-        Ok((p, overlay)) => (Ok(p), overlay),
-        Err(r) => (Err(r), false),
-    };
+    let effective = derive::effective_plugin(c);
+    let overlay = effective.as_ref().is_ok_and(|p| p.overlay);
+    let plugin = effective
+        .as_ref()
+        .map(|p| Some(p.name.clone()))
+        .map_err(Clone::clone);
     let mut o = Object::new();
-    let plugin_value = match &plugin {
-        Ok(Some(p)) => Value::str(p.clone()),
-        Ok(None) => Value::null(),
+    let plugin_value = match &effective {
+        Ok(p) => Value::str(p.name.clone()),
         Err(r) => Value::unknown(r.clone()),
     };
     let plugin_at = plugin_origin(c, automatic, omitted_at);
     o.insert("plugin".into(), plugin_value.with_origin(plugin_at));
-    o.insert("overlay".into(), overlay_value(net, automatic, overlay));
+    insert_plugin_default(&mut o, c, &effective);
+    o.insert("overlay".into(), overlay_value(net, automatic, &effective));
     insert_pod_range(&mut o, &plugin, overlay, net, omitted_at);
     for (key, default) in [
         ("serviceCidr", derive::DEFAULT_SERVICE_CIDR),
@@ -201,14 +210,77 @@ fn plugin_origin(c: &ClusterFact, automatic: bool, omitted_at: Option<Loc>) -> O
     }
 }
 
-/// Whether the cluster uses overlay: known only when `networkPluginMode` is
-/// (or the SKU decides it).
-fn overlay_value(net: Option<&Value>, automatic: bool, overlay: bool) -> Value {
+/// Whether the cluster uses overlay: known when `networkPluginMode` is, or
+/// when the SKU or AKS's default plugin decides it.
+fn overlay_value(
+    net: Option<&Value>,
+    automatic: bool,
+    effective: &Result<derive::Plugin, String>,
+) -> Value {
     let mode = derive::field(net, "networkPluginMode");
-    match mode.as_ref().map(|m| m.map(|v| &v.kind)) {
+    match (mode.as_ref().map(|m| m.map(|v| &v.kind)), effective) {
         _ if automatic => Value::bool(true),
-        Err(r) | Ok(Some(Kind::Unknown(r))) => Value::unknown(r.clone()),
-        _ => Value::bool(overlay),
+        (Err(r) | Ok(Some(Kind::Unknown(r))), _) => Value::unknown(r.clone()),
+        (_, Ok(p)) => Value::bool(p.overlay),
+        (_, Err(_)) => Value::bool(false),
+    }
+}
+
+/// `pluginDefault` (the template leaves the plugin to AKS's default, which
+/// follows the Kubernetes version), `pluginNote` (what rule messages about
+/// the plugin add then) and `pluginReason` (what AKS picks, and why).
+fn insert_plugin_default(
+    o: &mut Object,
+    c: &ClusterFact,
+    effective: &Result<derive::Plugin, String>,
+) {
+    use derive::Implied;
+    // Known only when whether the plugin is written, and whether the SKU
+    // (AKS Automatic) decides it, are.
+    let written = derive::field(c.network.as_ref(), "networkPlugin")
+        .map(|p| p.is_some_and(|v| !matches!(v.kind, Kind::Null) && v.as_str() != Some("")));
+    let defaulted = match (written, derive::is_automatic(c.sku.as_ref())) {
+        (Ok(true), _) | (_, Ok(true)) => Value::bool(false),
+        (Ok(false), Ok(false)) => Value::bool(true),
+        (Err(r), _) | (_, Err(r)) => Value::unknown(r),
+    };
+    let reason = match effective.as_ref().map(|p| (&p.implied, p.name.as_str())) {
+        Ok((Some(Implied::ByVersion(v)), "kubenet")) => {
+            format!("kubenet, as Kubernetes {v} is below 1.30")
+        }
+        Ok((Some(Implied::ByVersion(v)), _)) => {
+            format!("Azure CNI Overlay, as Kubernetes {v} is 1.30 or later")
+        }
+        Ok((Some(Implied::DefaultVersion), _)) => {
+            "Azure CNI Overlay, as AKS's default Kubernetes version is 1.30 or later".to_string()
+        }
+        _ => "kubenet below Kubernetes 1.30 and Azure CNI Overlay from 1.30, and the version \
+              is not known here"
+            .to_string(),
+    };
+    let note = plugin_note(effective);
+    let reason = if defaulted.as_bool() == Some(true) {
+        reason
+    } else {
+        String::new()
+    };
+    o.insert("pluginDefault".into(), defaulted);
+    o.insert("pluginNote".into(), Value::str(note));
+    o.insert("pluginReason".into(), Value::str(reason));
+}
+
+/// What a message about the plugin adds when AKS picks it by default: "" for
+/// a written plugin (or one the SKU decides).
+pub fn plugin_note(effective: &Result<derive::Plugin, String>) -> String {
+    use derive::Implied;
+    match effective.as_ref().map(|p| &p.implied) {
+        Ok(Some(Implied::ByVersion(v))) => {
+            format!(" (networkPlugin is not set, and this is AKS's default for Kubernetes {v})")
+        }
+        Ok(Some(Implied::DefaultVersion)) => " (networkPlugin is not set, and this is AKS's \
+             default for its default Kubernetes version, 1.30 or later)"
+            .to_string(),
+        _ => String::new(),
     }
 }
 

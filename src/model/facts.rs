@@ -42,6 +42,9 @@ pub struct ClusterFact {
     /// Where `agentPoolProfiles` is written.
     pub pools_origin: Option<Loc>,
     pub api_version: Option<Value>,
+    /// `kubernetesVersion` (unknown when the properties are): AKS picks an
+    /// unset plugin by it.
+    pub kubernetes_version: Option<Value>,
     /// `servicePrincipalProfile.clientId`.
     pub service_principal: Option<Value>,
     /// The evaluated `dependsOn` entries.
@@ -428,6 +431,11 @@ fn cluster(r: Declared) -> ClusterFact {
         pools_origin: p.get("agentPoolProfiles").and_then(|v| v.origin),
         pools,
         api_version: res.body.get("apiVersion").cloned(),
+        kubernetes_version: if p.is_unknown() {
+            Some(p.clone())
+        } else {
+            p.get("kubernetesVersion").cloned()
+        },
         service_principal: p
             .get_path(&["servicePrincipalProfile", "clientId"])
             .cloned(),

@@ -114,7 +114,10 @@ fn cluster() -> Vec<Field> {
 #[rustfmt::skip]
 fn cluster_effective() -> Vec<Field> {
     vec![
-        ("plugin", REQ, written(string()), "effective network plugin: `kubenet`, `azure`, `none` (`azure` for AKS Automatic)"),
+        ("plugin", REQ, written(string()), "effective network plugin: `kubenet`, `azure`, `none` (`azure` for AKS Automatic); when unset, AKS's default for `kubernetesVersion`: `kubenet` below 1.30, `azure` (overlay) from 1.30 or when the version is unset"),
+        ("pluginDefault", REQ, unknown_or(boolean()), "the template leaves the plugin to AKS's default (not set, and not AKS Automatic)"),
+        ("pluginNote", REQ, string(), "message text saying the plugin is AKS's default for the Kubernetes version, or empty"),
+        ("pluginReason", REQ, string(), "what AKS picks when the plugin is not set, and why (empty when it is set)"),
         ("overlay", REQ, unknown_or(boolean()), "Azure CNI in overlay mode"),
         ("podCidr", OPT, unknown_or(string()), "pod range, AKS's default when unset (kubenet and overlay)"),
         ("podCidrDefault", OPT, boolean(), "`podCidr` is AKS's default"),
@@ -196,11 +199,12 @@ fn pool() -> Vec<Field> {
 #[rustfmt::skip]
 fn pool_effective() -> Vec<Field> {
     vec![
-        ("maxNodes", REQ, unknown_or(integer()), "the most nodes it can reach (autoscaler maximum or count)"),
+        ("maxNodes", REQ, unknown_or(integer()), "the most nodes it can reach (autoscaler maximum, count, 1 when unset, or a VirtualMachines pool's scale profiles)"),
         ("surge", REQ, unknown_or(integer()), "extra nodes during an upgrade"),
         ("maxPods", REQ, unknown_or(integer()), "pods per node, AKS's default when unset"),
         ("maxPodsDefault", REQ, boolean(), "`maxPods` is AKS's default"),
         ("maxPodsNote", REQ, string(), "message text saying it is the default, or empty"),
+        ("pluginNote", REQ, string(), "the cluster's `pluginNote`"),
     ]
 }
 
