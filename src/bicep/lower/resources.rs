@@ -217,6 +217,12 @@ impl<'p> Lowerer<'p> {
         };
         if let Some(args) = as_call(scope, "resourceGroup") {
             let mut parts: Vec<String> = args.iter().map(|a| self.expr(a, &Env::new())).collect();
+            // `resourceGroup(name)` is a group of the current subscription,
+            // whatever the file's target scope: say so, as a lone group
+            // name means nothing to resourceId() in a subscription deployment.
+            if parts.len() == 1 {
+                parts.insert(0, "subscription().subscriptionId".to_string());
+            }
             parts.push(ty);
             parts.push(segs);
             return format!("resourceId({})", parts.join(", "));

@@ -362,3 +362,16 @@ fn bicepparam_imports_variables_and_functions() {
         json!({"name": "npnpWindows-Windows", "osType": "Windows"})
     );
 }
+
+#[test]
+fn a_resource_in_a_named_group_is_in_the_current_subscription() {
+    let t = template(
+        "targetScope = 'subscription'\n\
+         resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' existing = {\n  name: 'v'\n  scope: resourceGroup('net-rg')\n}\n\
+         output id string = vnet.id\n",
+    );
+    assert_eq!(
+        t["outputs"]["id"]["value"],
+        "[resourceId(subscription().subscriptionId, 'net-rg', 'Microsoft.Network/virtualNetworks', 'v')]"
+    );
+}
