@@ -20,7 +20,10 @@ fn explain_names_the_deployment_error_with_its_source() {
         "Azure rejects the deployment with:\n\n\
          - `DnsServiceIpOutOfServiceCidr`: \"The DNS service IP <dns-service-ip> is out of the range \
          defined by service CIDR <service-cidr>.\" (seen in https://learn.microsoft.com/troubleshoot/\
-         azure/azure-kubernetes/error-codes/dnsserviceipoutofservicecidr-error)\n\n"
+         azure/azure-kubernetes/error-codes/dnsserviceipoutofservicecidr-error)\n\n\
+         An address outside the range fails with the error above. The error for an\n\
+         address on the range's boundary (network or broadcast address) is not in any\n\
+         public source; AKS has validated it since its 2021-10-08 release.\n\n"
     );
     // A rule that breaks pod routing after deployment says so.
     let text = stdout(&tendon(&["explain", "AKS012"]));

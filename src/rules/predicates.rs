@@ -28,7 +28,7 @@ pub enum Predicate {
     /// address or the one after it.
     NetworkOrFirst(FieldPath, FieldPath),
     /// Generator `address_problem(ip, cidr)`: why the address cannot serve in the
-    /// range — outside it, its network address, or its first address — bound as
+    /// range — outside it, its network, first or (IPv4) broadcast address — bound as
     /// a sentence (nothing when it is fine or unknown).
     AddressProblem(FieldPath, FieldPath),
     /// Generator `overlapping_pairs(list)`: every two elements `{cidr, group}` of
@@ -437,6 +437,10 @@ impl Predicate {
                     "is the network address of"
                 } else if next_addr(range.network()) == Some(ip.addr()) {
                     "is the first address, taken by the Kubernetes API service, of"
+                } else if matches!(range, IpNet::V4(n) if n.prefix_len() < 31)
+                    && ip.addr() == range.broadcast()
+                {
+                    "is the broadcast (last) address of"
                 } else {
                     return Vec::new();
                 };
