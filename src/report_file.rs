@@ -137,13 +137,20 @@ fn temporary(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(PathBuf, st
 mod tests {
     use super::*;
 
-    #[test]
-    fn links_are_not_followed() {
-        // Under the crate (the working directory of unit tests): inside the tree.
+    /// A new empty folder under the crate (the working directory of unit
+    /// tests): inside the working tree.
+    fn scratch_in_tree(name: &str) -> PathBuf {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target")
-            .join(format!("tendon-report-file-{}", std::process::id()));
+            .join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn links_are_not_followed() {
+        let dir = scratch_in_tree("tendon-report-file");
         let _ = std::fs::create_dir_all(dir.join("outside"));
         let victim = dir.join("outside/victim.txt");
         let _ = std::fs::write(&victim, "keep");
@@ -226,11 +233,7 @@ mod tests {
 
     #[test]
     fn a_symlink_in_the_tree_to_a_pipe_is_replaced_not_followed() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .join(format!("tendon-report-tree-pipe-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
+        let dir = scratch_in_tree("tendon-report-tree-pipe");
         let cwd = std::env::current_dir().unwrap_or_default();
         let Ok(rel) = dir.strip_prefix(&cwd) else {
             return;

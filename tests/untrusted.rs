@@ -49,11 +49,7 @@ fn devices_and_fifos_are_not_read() {
 fn a_configuration_linked_to_proc_is_refused_without_echo() {
     let dir = scratch("untrusted-config");
     std::os::unix::fs::symlink("/proc/self/environ", dir.join("tendon.toml")).unwrap();
-    std::fs::write(
-        dir.join("a.json"),
-        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
-    )
-    .unwrap();
+    write_empty_template(&dir);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_tendon"))
         .args(["check", "a.json"])
         .current_dir(&dir)
@@ -108,6 +104,26 @@ fn utf16_templates_are_linted() {
     );
 }
 
+/// `a.json`, a template without resources.
+fn write_empty_template(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("a.json"),
+        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
+    )
+    .unwrap();
+}
+
+/// The symlink at `name` in `dir` was replaced by a file, and the file it
+/// pointed at in `outside` kept its content.
+#[cfg(unix)]
+fn assert_replaced_not_followed(dir: &std::path::Path, outside: &std::path::Path, name: &str) {
+    assert_eq!(
+        std::fs::read_to_string(outside.join("victim.txt")).unwrap(),
+        "keep"
+    );
+    assert!(std::fs::symlink_metadata(dir.join(name)).unwrap().is_file());
+}
+
 /// `--output` at a symlink planted in the checkout writes a new file there,
 /// never through the link; a symlinked folder on the way is refused.
 #[cfg(unix)]
@@ -118,25 +134,13 @@ fn output_does_not_follow_symlinks() {
     std::fs::write(outside.join("victim.txt"), "keep").unwrap();
     std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("report.json")).unwrap();
     std::os::unix::fs::symlink(&outside, dir.join("reports")).unwrap();
-    std::fs::write(
-        dir.join("a.json"),
-        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
-    )
-    .unwrap();
+    write_empty_template(&dir);
     let o = tendon_in(
         &dir,
         &["check", "a.json", "--format", "json", "-o", "report.json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(
-        std::fs::read_to_string(outside.join("victim.txt")).unwrap(),
-        "keep"
-    );
-    assert!(
-        std::fs::symlink_metadata(dir.join("report.json"))
-            .unwrap()
-            .is_file()
-    );
+    assert_replaced_not_followed(&dir, &outside, "report.json");
     let o = tendon_in(
         &dir,
         &[
@@ -162,25 +166,13 @@ fn baseline_and_init_do_not_follow_symlinks() {
     std::fs::write(outside.join("victim.txt"), "keep").unwrap();
     std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("baseline.json")).unwrap();
     std::os::unix::fs::symlink(outside.join("new.toml"), dir.join("tendon.toml")).unwrap();
-    std::fs::write(
-        dir.join("a.json"),
-        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
-    )
-    .unwrap();
+    write_empty_template(&dir);
     let o = tendon_in(
         &dir,
         &["check", "a.json", "--write-baseline", "baseline.json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(
-        std::fs::read_to_string(outside.join("victim.txt")).unwrap(),
-        "keep"
-    );
-    assert!(
-        std::fs::symlink_metadata(dir.join("baseline.json"))
-            .unwrap()
-            .is_file()
-    );
+    assert_replaced_not_followed(&dir, &outside, "baseline.json");
     // The dangling link counts as an existing tendon.toml: nothing is written.
     let o = tendon_in(&dir, &["init"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -193,11 +185,7 @@ fn baseline_and_init_do_not_follow_symlinks() {
 #[test]
 fn toml_diagnostics_show_only_the_offending_token() {
     let dir = common::scratch("untrusted-toml-echo");
-    std::fs::write(
-        dir.join("a.json"),
-        format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": []}}"#),
-    )
-    .unwrap();
+    write_empty_template(&dir);
     let secret = "hunter2-secret-value";
     // A secret next to the bad value.
     std::fs::write(
