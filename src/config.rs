@@ -32,7 +32,7 @@ struct ConfigFile {
     fail_on: Option<Spanned<String>>,
     /// Extra rule folders, relative to the config file's folder.
     #[serde(default)]
-    rules: Vec<String>,
+    rules: Vec<Spanned<String>>,
     /// Per-rule severity: `AKS021 = "warning"`.
     #[serde(default)]
     severity: BTreeMap<String, Spanned<String>>,
@@ -122,7 +122,12 @@ pub struct Config {
     /// `exclude`, compiled.
     exclude_matcher: GlobSet,
     pub fail_on: Option<String>,
-    pub rule_dirs: Vec<PathBuf>,
+    /// `rules`: extra rule folders, with the span of each entry.
+    pub rule_dirs: Vec<(PathBuf, std::ops::Range<usize>)>,
+    /// The project the configuration belongs to (the git work tree holding
+    /// it, else its folder), when it was read from disk: its rule folders
+    /// and their files are read only inside it, as a pull request writes them.
+    pub project: Option<crate::confine::ProjectRoot>,
     pub severity: BTreeMap<String, Severity>,
     pub reserved: Vec<ConfiguredRange>,
     pub on_premises: Vec<ConfiguredRange>,
@@ -191,10 +196,60 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         message: format!("cannot read the configuration: {e}"),
         span: None,
     })?;
-    parse(&shown, &text, path.parent().unwrap_or(Path::new("."))).map(|c| Config {
-        path: Some(path.to_path_buf()),
-        ..c
-    })
+    let base = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut config = parse(&shown, &text, base)?;
+    config.path = Some(path.to_path_buf());
+    confine_rule_dirs(&mut config, base)?;
+    Ok(config)
+}
+
+/// Rule folders named by the configuration (pull request content) are read
+/// only inside its project, like the files templates name: not
+/// `~/.cargo` or `/etc`, whose files a parse error would partly echo.
+fn confine_rule_dirs(config: &mut Config, base: &Path) -> Result<(), ConfigError> {
+    if config.rule_dirs.is_empty() {
+        return Ok(());
+    }
+    let project = crate::confine::ProjectRoot::find(&[base.to_path_buf()], None).map_err(|e| {
+        ConfigError {
+            file: config
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            text: String::new(),
+            message: format!("cannot find the configuration's project folder: {e}"),
+            span: None,
+        }
+    })?;
+    for (dir, span) in &mut config.rule_dirs {
+        match project.admit(dir) {
+            Ok(canonical) => *dir = canonical,
+            // A missing folder is reported when the rules are read.
+            Err(crate::confine::Refusal::Missing | crate::confine::Refusal::Unreadable) => {}
+            Err(refusal) => {
+                return Err(ConfigError {
+                    file: config
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    text: config.text.clone(),
+                    message: format!(
+                        "this rule folder {}; rule folders named here must lie in the project \
+                         (the git work tree holding this file); pass one elsewhere with --rules",
+                        refusal.reason()
+                    ),
+                    span: Some(span.clone()),
+                });
+            }
+        }
+    }
+    config.project = Some(project);
+    Ok(())
 }
 
 pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError> {
@@ -319,6 +374,11 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
             return Err(err("a context path is empty".into(), c.span()));
         }
     }
+    for r in &file.rules {
+        if r.get_ref().is_empty() {
+            return Err(err("a rule folder path is empty".into(), r.span()));
+        }
+    }
     let rule_patterns = file
         .select
         .iter()
@@ -346,7 +406,12 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
         exclude: file.exclude.into_iter().map(Spanned::into_inner).collect(),
         exclude_matcher,
         fail_on: file.fail_on.map(Spanned::into_inner),
-        rule_dirs: file.rules.iter().map(|r| base.join(r)).collect(),
+        rule_dirs: file
+            .rules
+            .iter()
+            .map(|r| (base.join(r.get_ref()), r.span()))
+            .collect(),
+        project: None,
         severity,
         reserved: ranges(&file.network.reserved, &err)?,
         on_premises: ranges(&file.network.on_premises, &err)?,

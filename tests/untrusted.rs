@@ -179,6 +179,52 @@ fn baseline_and_init_do_not_follow_symlinks() {
     assert!(!outside.join("new.toml").exists());
 }
 
+/// Rule folders named by `tendon.toml` (pull request content) are read only
+/// inside its project, and so are the files in them; `--rules` on the
+/// command line is the user's and reads anywhere.
+#[cfg(unix)]
+#[test]
+fn configured_rule_folders_stay_in_the_project() {
+    let dir = scratch("untrusted-rule-folders");
+    let outside = scratch("untrusted-rule-folders-outside");
+    // Its own project: the nearest folder holding `.git`.
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    let secret = "token = \"hunter2-secret-value\"\n";
+    std::fs::write(outside.join("credentials.toml"), secret).unwrap();
+    write_empty_template(&dir);
+    let outside_text = outside.display().to_string();
+    std::fs::write(
+        dir.join("tendon.toml"),
+        format!("rules = [\"{outside_text}\"]\n"),
+    )
+    .unwrap();
+    let o = tendon_in(&dir, &["check", "a.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("this rule folder is outside the project root"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    // A folder inside whose file links outside: refused unread.
+    std::fs::create_dir(dir.join("rules")).unwrap();
+    std::os::unix::fs::symlink(outside.join("credentials.toml"), dir.join("rules/x.toml")).unwrap();
+    std::fs::write(dir.join("tendon.toml"), "rules = [\"rules\"]\n").unwrap();
+    let o = tendon_in(&dir, &["check", "a.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("this rule file is outside the project root"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    // The command line's folder is read (and its bad rule reported).
+    std::fs::remove_file(dir.join("tendon.toml")).unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--rules", &outside_text]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("credentials.toml"), "{}", stderr(&o));
+}
+
 /// A configuration or rule file with a huge line, or a secret on the
 /// offending line: the diagnostic gives file:line:col, the message and at
 /// most the offending token, cut short — never the line.

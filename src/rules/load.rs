@@ -234,11 +234,11 @@ pub fn configured(
         .map(crate::config::load)
         .transpose()
         .map_err(SetupError::Config)?;
-    let mut rule_dirs = dirs.to_vec();
+    let mut rules = load_rules(dirs).map_err(SetupError::Rule)?;
     if let Some(c) = &config {
-        rule_dirs.extend(c.rule_dirs.iter().cloned());
+        let named: Vec<&Path> = c.rule_dirs.iter().map(|(d, _)| d.as_path()).collect();
+        add_folders(&mut rules, &named, c.project.as_ref()).map_err(SetupError::Rule)?;
     }
-    let rules = load_rules(&rule_dirs).map_err(SetupError::Rule)?;
     if let Some(c) = &config {
         c.check_rule_names(&known(&rules))
             .map_err(SetupError::Config)?;
@@ -269,6 +269,18 @@ pub fn load_rules(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<Rule>, RuleErro
         .par_iter()
         .map(|(name, text)| parse_rule(&format!("builtin:{name}"), text))
         .collect::<Result<_, _>>()?;
+    add_folders(&mut rules, extra_dirs, None)?;
+    Ok(rules)
+}
+
+/// Adds every `*.toml` of the folders to `rules` (kept sorted by id). With a
+/// `project`, a file that resolves outside it (a symlink a pull request
+/// planted) is refused unread.
+fn add_folders(
+    rules: &mut Vec<Rule>,
+    extra_dirs: &[impl AsRef<Path>],
+    project: Option<&crate::confine::ProjectRoot>,
+) -> Result<(), RuleError> {
     for dir in extra_dirs {
         let dir = dir.as_ref();
         let read_err = |e: std::io::Error| RuleError {
@@ -286,6 +298,18 @@ pub fn load_rules(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<Rule>, RuleErro
         paths.sort();
         for path in paths {
             let shown = path.display().to_string();
+            if let Some(Err(refusal)) = project.map(|p| p.admit(&path)) {
+                return Err(RuleError {
+                    file: shown,
+                    text: String::new(),
+                    message: format!(
+                        "this rule file {}; not read (rule folders named by the configuration \
+                         are read only inside the project)",
+                        refusal.reason()
+                    ),
+                    span: None,
+                });
+            }
             let text = crate::fsread::read_regular_text(&path, 1 << 20).map_err(|e| RuleError {
                 file: shown.clone(),
                 text: String::new(),
@@ -305,7 +329,7 @@ pub fn load_rules(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<Rule>, RuleErro
         }
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(rules)
+    Ok(())
 }
 
 #[cfg(test)]
