@@ -124,7 +124,7 @@ fn implicit_plugin_message_says_what_aks_picks() {
     assert_eq!(
         message("AKS020/by-version", "AKS001", 15),
         "node pool 'win' of cluster 'old-version' runs Windows, which kubenet does not \
-         support (networkPlugin is not set, and this is AKS's default for Kubernetes 1.29.7)"
+         support (networkPlugin is not set: AKS's default for Kubernetes 1.29.7 is kubenet)"
     );
 }
 

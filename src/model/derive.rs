@@ -51,6 +51,7 @@ fn bool_of(v: Option<&Value>) -> Result<bool, String> {
 /// Read by kubenet-node-limit and pod-cidr-too-small (the cluster's
 /// `nodeCeiling`), subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_max_nodes(pool: &Value) -> Derived {
+    known(pool)?;
     if bool_of(pool.get("enableAutoScaling"))? {
         return int(pool.get("maxCount"), "maxCount");
     }
@@ -67,8 +68,18 @@ pub fn pool_max_nodes(pool: &Value) -> Derived {
     }
 }
 
+/// `Err` when the pool itself is unknown: none of its settings can be read as
+/// unset (and so defaulted).
+fn known(pool: &Value) -> Result<(), String> {
+    match &pool.kind {
+        Kind::Unknown(r) => Err(r.clone()),
+        _ => Ok(()),
+    }
+}
+
 /// Nodes of a `VirtualMachines` pool: every manual scale profile's `count`,
-/// plus the autoscale profile's `maxCount` where one is set.
+/// plus the autoscale profiles' `maxCount` (a list in the API; one object
+/// accepted too).
 fn virtual_machines_nodes(pool: &Value) -> Derived {
     let scale = field(pool.get("virtualMachinesProfile"), "scale")?;
     let scale = scale.ok_or("virtualMachinesProfile.scale is not set")?;
@@ -86,13 +97,15 @@ fn virtual_machines_nodes(pool: &Value) -> Derived {
         Some(Kind::Unknown(r)) => return Err(r.clone()),
         Some(_) => return Err("virtualMachinesProfile.scale.manual is not an array".into()),
     }
-    match field(Some(scale), "autoscale")?.map(|v| &v.kind) {
-        None | Some(Kind::Null) => {}
-        Some(Kind::Unknown(r)) => return Err(r.clone()),
-        Some(_) => {
-            let max = field(scale.get("autoscale"), "maxCount")?;
-            nodes = nodes.saturating_add(int(max, "maxCount")?);
-        }
+    let autoscale = field(Some(scale), "autoscale")?;
+    let profiles: &[Value] = match autoscale.map(|v| &v.kind) {
+        None | Some(Kind::Null) => &[],
+        Some(Kind::Array(items)) => items,
+        Some(_) => autoscale.map(std::slice::from_ref).unwrap_or_default(),
+    };
+    for p in profiles {
+        let max = field(Some(p), "maxCount")?;
+        nodes = nodes.saturating_add(int(max, "maxCount")?);
     }
     Ok(nodes)
 }
@@ -102,7 +115,11 @@ fn virtual_machines_nodes(pool: &Value) -> Derived {
 /// "if empty uses AKS default"; CARML passes `''` for that). Read by
 /// subnet-too-small and azure-cni-subnet-capacity (demand).
 pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
-    let Some(surge) = pool.get_path(&["upgradeSettings", "maxSurge"]) else {
+    known(pool)?;
+    if max_nodes == 0 {
+        return Ok(0); // no node to replace
+    }
+    let Some(surge) = field(field(Some(pool), "upgradeSettings")?, "maxSurge")? else {
         return Ok(1);
     };
     match &surge.kind {
@@ -264,27 +281,30 @@ fn default_plugin(network: Option<&Value>, version: Option<&Value>) -> Result<Pl
         None | Some(Kind::Null) => Ok(overlay_default(Implied::DefaultVersion)),
         Some(Kind::Str(s)) if s.trim().is_empty() => Ok(overlay_default(Implied::DefaultVersion)),
         Some(Kind::Str(s)) => match minor_version(s) {
-            Some((1, minor)) if minor < 30 => Ok(Plugin {
+            Some(minor) if minor < 30 => Ok(Plugin {
                 name: "kubenet".into(),
                 overlay: is_overlay(network),
                 implied: Some(Implied::ByVersion(s.trim().to_string())),
             }),
             Some(_) => Ok(overlay_default(Implied::ByVersion(s.trim().to_string()))),
-            None => Err(format!("{WHY}, and '{s}' is not a Kubernetes version")),
+            None => Err(format!("{WHY}, and '{s}' is not a version tendon can read")),
         },
         Some(Kind::Unknown(r)) => Err(format!("{WHY}, which is unknown: {r}")),
         Some(_) => Err(format!("{WHY}, and kubernetesVersion is not a string")),
     }
 }
 
-/// `(major, minor)` of `1.29`, `1.29.9` or `v1.29`.
-fn minor_version(s: &str) -> Option<(u32, u32)> {
-    let s = s.trim();
-    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
-    let mut parts = s.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
+/// The minor version of `1.N` or `1.N.P` (digits only, spaces around
+/// allowed); `None` for anything else, which tendon does not guess at.
+fn minor_version(s: &str) -> Option<u32> {
+    let mut parts = s.trim().split('.');
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let (major, minor, patch) = (parts.next()?, parts.next()?, parts.next());
+    if major != "1" || !digits(minor) || patch.is_some_and(|p| !digits(p)) || parts.next().is_some()
+    {
+        return None;
+    }
+    minor.parse().ok()
 }
 
 /// Whether AKS surely runs the cluster with kubenet (an AKS Automatic
@@ -299,6 +319,7 @@ pub fn surely_kubenet(c: &crate::model::facts::ClusterFact) -> bool {
 /// whether the default was used. Read by kubenet-max-pods (a pool's
 /// `effective.maxPods`) and azure-cni-subnet-capacity (addresses per node).
 pub fn max_pods(pool: &Value, plugin: Option<&str>, overlay: bool) -> Result<(i64, bool), String> {
+    known(pool)?;
     match pool.get("maxPods").map(|v| &v.kind) {
         None | Some(Kind::Null) => {}
         _ => return int(pool.get("maxPods"), "maxPods").map(|n| (n, false)),
@@ -388,6 +409,25 @@ mod tests {
         assert_eq!(pool_max_nodes(&unknown), Err("p".into()));
         let none = obj(&[("type", Value::str("VirtualMachines"))]);
         assert!(pool_max_nodes(&none).is_err());
+        // The API's autoscale list.
+        let listed = vms(obj(&[(
+            "autoscale",
+            Value::array(vec![obj(&[
+                ("minCount", Value::int(1)),
+                ("maxCount", Value::int(7)),
+            ])]),
+        )]));
+        assert_eq!(pool_max_nodes(&listed), Ok(7));
+        // An unknown pool is unknown, never a pool of one default node.
+        let unknown_pool = Value::unknown("p");
+        assert_eq!(pool_max_nodes(&unknown_pool), Err("p".into()));
+        assert_eq!(pool_surge(&unknown_pool, 3), Err("p".into()));
+        assert!(max_pods(&unknown_pool, Some("kubenet"), false).is_err());
+        // Nor are settings under an unknown object unset.
+        let unknown_settings = obj(&[("upgradeSettings", Value::unknown("u"))]);
+        assert_eq!(pool_surge(&unknown_settings, 3), Err("u".into()));
+        // A pool of no nodes has none to surge.
+        assert_eq!(pool_surge(&fixed, 0), Ok(0));
         assert_eq!(pool_surge(&fixed, 3), Ok(1));
         let pct = obj(&[("upgradeSettings", obj(&[("maxSurge", Value::str("33%"))]))]);
         assert_eq!(pool_surge(&pct, 10), Ok(4));
@@ -464,7 +504,22 @@ mod tests {
             written.map(|p| (p.name, p.overlay, p.implied)),
             Ok(("azure".into(), false, None))
         );
-        assert_eq!(minor_version("v1.31.2"), Some((1, 31)));
+        assert_eq!(minor_version("1.31.2"), Some(31));
+        assert_eq!(minor_version(" 1.29 "), Some(29));
+        for odd in [
+            "v1.29",
+            "1.29.x",
+            "+1.29",
+            "1.29.0-preview",
+            "0.9",
+            "2.0",
+            "1",
+            "1.",
+            "1.29.1.2",
+        ] {
+            assert_eq!(minor_version(odd), None, "{odd}");
+            assert!(of(Some(Value::str(odd))).is_err(), "{odd}");
+        }
     }
 
     #[test]

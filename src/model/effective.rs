@@ -222,7 +222,7 @@ fn overlay_value(
         _ if automatic => Value::bool(true),
         (Err(r) | Ok(Some(Kind::Unknown(r))), _) => Value::unknown(r.clone()),
         (_, Ok(p)) => Value::bool(p.overlay),
-        (_, Err(_)) => Value::bool(false),
+        (_, Err(r)) => Value::unknown(r.clone()),
     }
 }
 
@@ -254,9 +254,16 @@ fn insert_plugin_default(
         Ok((Some(Implied::DefaultVersion), _)) => {
             "Azure CNI Overlay, as AKS's default Kubernetes version is 1.30 or later".to_string()
         }
-        _ => "kubenet below Kubernetes 1.30 and Azure CNI Overlay from 1.30, and the version \
-              is not known here"
-            .to_string(),
+        _ => {
+            let version = match c.kubernetes_version.as_ref().map(|v| &v.kind) {
+                Some(Kind::Str(v)) => format!("'{v}' is not a version tendon can read"),
+                _ => "the version is not known here".to_string(),
+            };
+            format!(
+                "it by the Kubernetes version (kubenet below 1.30, Azure CNI Overlay from 1.30), \
+                 and {version}"
+            )
+        }
     };
     let note = plugin_note(effective);
     let reason = if defaulted.as_bool() == Some(true) {
@@ -273,12 +280,15 @@ fn insert_plugin_default(
 /// a written plugin (or one the SKU decides).
 pub fn plugin_note(effective: &Result<derive::Plugin, String>) -> String {
     use derive::Implied;
-    match effective.as_ref().map(|p| &p.implied) {
-        Ok(Some(Implied::ByVersion(v))) => {
-            format!(" (networkPlugin is not set, and this is AKS's default for Kubernetes {v})")
+    match effective.as_ref().map(|p| (&p.implied, p.name.as_str())) {
+        Ok((Some(Implied::ByVersion(v)), "kubenet")) => {
+            format!(" (networkPlugin is not set: AKS's default for Kubernetes {v} is kubenet)")
         }
-        Ok(Some(Implied::DefaultVersion)) => " (networkPlugin is not set, and this is AKS's \
-             default for its default Kubernetes version, 1.30 or later)"
+        Ok((Some(Implied::ByVersion(v)), _)) => format!(
+            " (networkPlugin is not set: AKS's default for Kubernetes {v} is Azure CNI Overlay)"
+        ),
+        Ok((Some(Implied::DefaultVersion), _)) => " (networkPlugin and kubernetesVersion are not \
+             set: AKS's default is Azure CNI Overlay)"
             .to_string(),
         _ => String::new(),
     }

@@ -114,7 +114,7 @@ fn cluster() -> Vec<Field> {
 #[rustfmt::skip]
 fn cluster_effective() -> Vec<Field> {
     vec![
-        ("plugin", REQ, written(string()), "effective network plugin: `kubenet`, `azure`, `none` (`azure` for AKS Automatic); when unset, AKS's default for `kubernetesVersion`: `kubenet` below 1.30, `azure` (overlay) from 1.30 or when the version is unset"),
+        ("plugin", REQ, unknown_or(string()), "effective network plugin: `kubenet`, `azure`, `none` (`azure` for AKS Automatic); when unset, AKS's default for `kubernetesVersion`: `kubenet` below 1.30, `azure` (overlay) from 1.30 or when the version is unset"),
         ("pluginDefault", REQ, unknown_or(boolean()), "the template leaves the plugin to AKS's default (not set, and not AKS Automatic)"),
         ("pluginNote", REQ, string(), "message text saying the plugin is AKS's default for the Kubernetes version, or empty"),
         ("pluginReason", REQ, string(), "what AKS picks when the plugin is not set, and why (empty when it is set)"),
