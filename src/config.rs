@@ -189,6 +189,7 @@ fn ranges(
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
+    refuse_link_out(path, &shown)?;
     // A configuration is small; a link to `/proc/self/environ` is not one.
     let text = crate::fsread::read_regular_text(path, 1 << 20).map_err(|e| ConfigError {
         file: shown.clone(),
@@ -204,6 +205,36 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     config.path = Some(path.to_path_buf());
     confine_rule_dirs(&mut config, base)?;
     Ok(config)
+}
+
+/// A `tendon.toml` that is a symlink (pull request content) is read only
+/// when it leads to a file inside its own project: a link to `~/.aws/credentials`
+/// would otherwise put that file's first bad token in the log.
+fn refuse_link_out(path: &Path, shown: &str) -> Result<(), ConfigError> {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let refusal = match crate::confine::ProjectRoot::find(&[dir.to_path_buf()], None) {
+        Ok(project) => match project.admit(path) {
+            Err(r) if r.is_confinement() => r,
+            _ => return Ok(()),
+        },
+        Err(_) => return Ok(()),
+    };
+    Err(ConfigError {
+        file: shown.to_string(),
+        text: String::new(),
+        message: format!(
+            "the configuration is a symbolic link to a file that {}; not read (name the file \
+             itself with --config)",
+            refusal.reason()
+        ),
+        span: None,
+    })
 }
 
 /// Rule folders named by the configuration (pull request content) are read

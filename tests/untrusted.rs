@@ -63,7 +63,11 @@ fn a_configuration_linked_to_proc_is_refused_without_echo() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(!all.contains("hunter2-secret-value"), "{all}");
-    assert!(all.contains("not a regular file"), "{all}");
+    // Refused as a link out of the project, before it is opened.
+    assert!(
+        all.contains("is outside the project root; not read"),
+        "{all}"
+    );
 }
 
 /// Templates saved as UTF-16 with a byte order mark (PowerShell 5's default,
@@ -223,6 +227,33 @@ fn configured_rule_folders_stay_in_the_project() {
     let o = tendon_in(&dir, &["check", "a.json", "--rules", &outside_text]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("credentials.toml"), "{}", stderr(&o));
+}
+
+/// A `tendon.toml` symlinked to a file outside the project is not read, so
+/// none of that file reaches the log.
+#[cfg(unix)]
+#[test]
+fn a_configuration_linked_out_of_the_project_is_not_read() {
+    let dir = scratch("untrusted-config-link");
+    let outside = scratch("untrusted-config-link-outside");
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(outside.join("secret.env"), "API_TOKEN=supersecret123\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.env"), dir.join("tendon.toml")).unwrap();
+    write_empty_template(&dir);
+    let o = tendon_in(&dir, &["check", "a.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("symbolic link to a file that is outside the project root"),
+        "{err}"
+    );
+    assert!(!err.contains("supersecret"), "{err}");
+    // A link inside the project is followed.
+    std::fs::remove_file(dir.join("tendon.toml")).unwrap();
+    std::fs::write(dir.join("shared.toml"), "ignore = [\"AKS021\"]\n").unwrap();
+    std::os::unix::fs::symlink(dir.join("shared.toml"), dir.join("tendon.toml")).unwrap();
+    let o = tendon_in(&dir, &["check", "a.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 /// A configuration or rule file with a huge line, or a secret on the
