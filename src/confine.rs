@@ -94,6 +94,23 @@ impl ProjectRoot {
         &self.dir
     }
 
+    /// Whether `path`, as written (absolute, `..` resolved lexically), lies
+    /// in the root; the file system is not asked.
+    pub fn holds_as_written(&self, path: &Path) -> bool {
+        std::path::absolute(path)
+            .map(|p| lexical(&p))
+            .is_ok_and(|p| p.starts_with(&self.spelt) || p.starts_with(&self.dir))
+    }
+
+    /// `path` under the root as written, relative to it.
+    pub fn relative_as_written(&self, path: &Path) -> Option<PathBuf> {
+        let p = lexical(&std::path::absolute(path).ok()?);
+        p.strip_prefix(&self.spelt)
+            .or_else(|_| p.strip_prefix(&self.dir))
+            .ok()
+            .map(Path::to_path_buf)
+    }
+
     /// The canonical path of `path` when tendon may read it. A path that is
     /// outside the root as written is refused without touching the file
     /// system, so the findings say nothing about files outside.

@@ -41,7 +41,7 @@
 //! | [`suppress`] | findings − suppression comments and resource metadata (ARM), pragmas (Bicep) → findings + TDN004 for unused suppressions, and the suppressed findings with their reasons (SARIF `inSource`, the summary's count) |
 //! | [`narrow`] | sorted findings → those not in a `--baseline`, in files changed since `--changed-since` (summary recounted; what was hidden counted) |
 //! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes [`neutral`] (no control characters, no forged CI command lines) |
-//! | [`report_file`] | `--output FILE`: a new file (temporary, then renamed), never written through a symlink in the tree; devices and pipes written to, not replaced |
+//! | [`report_file`] | `--output FILE` and other reports: a new file (temporary, then renamed), never written through a symlink in the project; devices, pipes and our own stdout written to, not replaced |
 //! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
 //! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings, deployment targets, context files (errors point into the TOML) |
 //! | [`selection`] | rule patterns (ids, slugs, `AKS01*`) and their two layers: the configuration's `select`/`ignore`, then `--select`/`--extend-select`/`--ignore`; unknown names with a did-you-mean |

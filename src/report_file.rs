@@ -1,24 +1,38 @@
-//! Writing the report to `--output FILE` without following links a pull
-//! request may have planted: the file is written new (a temporary file in the
-//! same folder, then renamed over the name), never through a symlink at the
-//! name inside the working tree, and folders are created only where no
-//! symlink stands in the way. A device, pipe or socket at the name
-//! (`/dev/null`, `/dev/stdout`, a FIFO) is written to, never replaced:
-//! renaming over `/dev/null` as root would break every program after us.
+//! Writing a report (`--output`, `--report`, `--write-baseline`, `init`)
+//! without following links a pull request may have planted. The trust
+//! boundary is the project: the git work tree holding the working folder
+//! (else that folder).
+//!
+//! - A name that is our own standard output or error (`/dev/stdout` while
+//!   stdout goes to a file) gets the bytes through that stream, in order
+//!   with what else is printed there.
+//! - A device, pipe or socket, anything under `/dev` or `/proc`, and a
+//!   symlink the user names outside the project are written through: renaming
+//!   over `/dev/null` as root would break every program after us.
+//! - Anything else is written new (a temporary file in the same folder,
+//!   then renamed over the name): a symlink at the name inside the project is
+//!   replaced, never followed, and folders are created inside the project
+//!   only where no symlink stands in the way.
 
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+use crate::confine::ProjectRoot;
+
 /// Writes `bytes` as a new file at `path`, creating its missing folders.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(special) = special_file(path) {
-        return write_through(&special, bytes);
+    if write_to_std_stream(path, bytes)? {
+        return Ok(());
+    }
+    let project = project();
+    if writes_through(path, project.as_ref()) {
+        return write_through(path, bytes);
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    create_folders(&dir)?;
+    create_folders(&dir, project.as_ref())?;
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("not a file name"))?;
@@ -34,20 +48,64 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     renamed
 }
 
-/// The path to write through when `path` names a device, pipe or socket:
-/// the name itself, or, for a symlink outside the working tree that the user
-/// named (`/dev/stdout`), the name it leads to. A symlink inside the tree is
-/// never followed, whatever it points at.
-fn special_file(path: &Path) -> Option<PathBuf> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if meta.file_type().is_symlink() {
-        if inside_working_tree(path) {
-            return None;
-        }
-        let target = std::fs::metadata(path).ok()?;
-        return is_special(&target.file_type()).then(|| path.to_path_buf());
+/// The project the working folder belongs to.
+fn project() -> Option<ProjectRoot> {
+    let cwd = std::env::current_dir().ok()?;
+    ProjectRoot::find(&[cwd], None).ok()
+}
+
+/// Writes through our own stdout or stderr when `path` is the same file;
+/// `Ok(false)` when it is neither.
+#[cfg(unix)]
+fn write_to_std_stream(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(target) = std::fs::metadata(path) else {
+        return Ok(false);
+    };
+    let same = |fd: std::os::fd::BorrowedFd<'_>| {
+        fd.try_clone_to_owned()
+            .map(std::fs::File::from)
+            .and_then(|f| f.metadata())
+            .is_ok_and(|m| m.dev() == target.dev() && m.ino() == target.ino())
+    };
+    if same(std::io::stdout().as_fd()) {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()?;
+        return Ok(true);
     }
-    is_special(&meta.file_type()).then(|| path.to_path_buf())
+    if same(std::io::stderr().as_fd()) {
+        let mut err = std::io::stderr().lock();
+        err.write_all(bytes)?;
+        err.flush()?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+#[cfg(not(unix))]
+fn write_to_std_stream(_: &Path, _: &[u8]) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Whether `path` is written through rather than replaced: a device, pipe or
+/// socket; anything under `/dev` or `/proc`; a symlink the user names outside
+/// the project. A symlink inside the project is never followed.
+fn writes_through(path: &Path, project: Option<&ProjectRoot>) -> bool {
+    let system = std::path::absolute(path)
+        .map(|p| crate::confine::lexical(&p))
+        .is_ok_and(|p| p.starts_with("/dev") || p.starts_with("/proc"));
+    if system && cfg!(unix) {
+        return true;
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if meta.file_type().is_symlink() {
+        return !project.is_some_and(|p| p.holds_as_written(path));
+    }
+    is_special(&meta.file_type())
 }
 
 #[cfg(unix)]
@@ -61,29 +119,28 @@ fn is_special(_: &std::fs::FileType) -> bool {
     false
 }
 
-fn inside_working_tree(path: &Path) -> bool {
-    if path.is_relative() {
-        return !path.components().any(|c| matches!(c, Component::ParentDir));
-    }
-    std::env::current_dir().is_ok_and(|cwd| path.starts_with(cwd))
-}
-
-/// Writes to an existing device, pipe or socket, without creating anything.
+/// Writes to what is at `path`, following a symlink: a regular file there is
+/// truncated first, a device or pipe just written.
 fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(regular)
+        .truncate(regular)
+        .open(path)?;
     file.write_all(bytes)?;
     file.flush()
 }
 
 /// Creates the missing folders of `dir`, refusing to pass through a symlink
-/// inside the working tree (where a pull request can plant one); a folder
-/// the user names outside it is taken as it is.
-fn create_folders(dir: &Path) -> std::io::Result<()> {
-    let cwd = std::env::current_dir().unwrap_or_default();
+/// inside the project (where a pull request can plant one); a folder the
+/// user names outside it is taken as it is.
+fn create_folders(dir: &Path, project: Option<&ProjectRoot>) -> std::io::Result<()> {
+    let inside = project.and_then(|p| p.relative_as_written(dir).map(|rest| (p, rest)));
     let (mut at, rest) = if dir.is_relative() {
         (PathBuf::new(), dir.to_path_buf())
-    } else if let Ok(inside) = dir.strip_prefix(&cwd) {
-        (cwd.clone(), inside.to_path_buf())
+    } else if let Some((p, rest)) = inside {
+        (p.dir().to_path_buf(), rest)
     } else {
         return std::fs::create_dir_all(dir);
     };

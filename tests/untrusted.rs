@@ -256,6 +256,91 @@ fn a_configuration_linked_out_of_the_project_is_not_read() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// From a subfolder of the project, `--output ../name` at a planted symlink
+/// still replaces the link, and an absolute path through a symlinked folder
+/// of the project is refused: the boundary is the project, not the
+/// working folder.
+#[cfg(unix)]
+#[test]
+fn output_from_a_subfolder_does_not_follow_symlinks() {
+    let repo = scratch("untrusted-output-sub");
+    let outside = scratch("untrusted-output-sub-outside");
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir(repo.join("infra")).unwrap();
+    write_empty_template(&repo.join("infra"));
+    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    std::os::unix::fs::symlink(outside.join("victim.txt"), repo.join("report.json")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("reports")).unwrap();
+    let infra = repo.join("infra");
+    let o = tendon_in(
+        &infra,
+        &[
+            "check",
+            "a.json",
+            "--format",
+            "json",
+            "-o",
+            "../report.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_replaced_not_followed(&repo, &outside, "report.json");
+    let through = repo.join("reports/x.json");
+    let o = tendon_in(
+        &infra,
+        &[
+            "check",
+            "a.json",
+            "--format",
+            "json",
+            "-o",
+            &through.display().to_string(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!outside.join("x.json").exists());
+}
+
+/// `-o /dev/stdout` while stdout goes to a file: the report lands in that
+/// file, before the summary line, and the link is left alone (a stand-in
+/// link to /proc/self/fd/1 outside the project plays /dev/stdout).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_our_own_stdout_goes_through_it() {
+    let dir = scratch("untrusted-output-stdout");
+    let outside = scratch("untrusted-output-stdout-outside");
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    write_empty_template(&dir);
+    let link = outside.join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).unwrap();
+    let captured = outside.join("out.txt");
+    let file = std::fs::File::create(&captured).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_tendon"))
+        .args([
+            "check",
+            "a.json",
+            "--format",
+            "json",
+            "-o",
+            &link.display().to_string(),
+        ])
+        .current_dir(&dir)
+        .stdout(file)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let text = std::fs::read_to_string(&captured).unwrap();
+    let report = text.find("\"findings\"").expect("the report");
+    let summary = text.find("checked 1 file").expect("the summary line");
+    assert!(report < summary, "{text}");
+}
+
 /// A configuration or rule file with a huge line, or a secret on the
 /// offending line: the diagnostic gives file:line:col, the message and at
 /// most the offending token, cut short — never the line.
