@@ -719,7 +719,7 @@ fn rules_list(args: &RulesArgs) -> ExitCode {
     // Rule folders are repository content: nothing in them reaches the terminal raw.
     let text = match args.format {
         RulesFormat::Json => crate::neutral::json_text(text),
-        _ => crate::neutral::visible_lines(&text).into_owned(),
+        _ => crate::neutral::visible_doc_lines(&text).into_owned(),
     };
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
@@ -766,7 +766,7 @@ fn rule(args: &RuleArgs) -> ExitCode {
             }
         },
     };
-    let text = crate::neutral::visible_lines(&text);
+    let text = crate::neutral::visible_doc_lines(&text);
     match write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(RUN_FAILED),

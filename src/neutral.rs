@@ -63,6 +63,41 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
     escaped(s, |c| hidden(c) && c != '\n' && c != '\t')
 }
 
+/// [`visible_lines`] for documentation printed to a terminal or CI log
+/// (`tendon explain`, `tendon rules`): a line that would begin, after its
+/// indentation, with `::` (GitHub workflow command) or `##[` / `##vso[`
+/// (Azure Pipelines) has that first character written as an escape;
+/// Markdown headings (`## Why`) stay.
+pub fn visible_doc_lines(s: &str) -> Cow<'_, str> {
+    let v = visible_lines(s);
+    let commandlike = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("::") || t.starts_with("##[") || t.starts_with("##vso[")
+    };
+    if !v.lines().any(commandlike) {
+        return v;
+    }
+    let mut out = String::with_capacity(v.len() + 16);
+    for (i, line) in v.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if commandlike(line) {
+            let indent = line.len() - line.trim_start().len();
+            let (head, rest) = line.split_at(indent);
+            out.push_str(head);
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                push_escaped(&mut out, c);
+            }
+            out.push_str(chars.as_str());
+        } else {
+            out.push_str(line);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`visible`], cut to at most `max` characters (then ending in `…`): for
 /// diagnostics on stderr, where a text from a file (a TOML token, a reason
 /// quoting a template) must not bring a whole line or a megabyte with it.
@@ -115,6 +150,21 @@ pub fn json_text(json: String) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn doc_lines_cannot_start_a_ci_command() {
+        let text =
+            "## Why\n::error file=a::forged\n  ##vso[task.complete]x\n##[group]y\nok :: fine";
+        assert_eq!(
+            visible_doc_lines(text),
+            "## Why\n\\u{3a}:error file=a::forged\n  \\u{23}#vso[task.complete]x\n\\u{23}#[group]y\nok :: fine"
+        );
+        assert!(matches!(
+            visible_doc_lines("## Why\nplain"),
+            Cow::Borrowed(_)
+        ));
+    }
+
     use super::*;
 
     #[test]

@@ -361,9 +361,10 @@ fn human_names_the_place_of_findings_on_very_long_lines() {
     }
 }
 
-/// A rule folder is repository content too: `tendon rules` and `tendon
-/// explain` show its text with control characters escaped, line breaks of
-/// the documentation kept; the JSON list stays valid JSON.
+/// A rule folder is repository content too: its one-line texts (slug,
+/// summary, help, docs) must be one line, and `tendon rules` and `tendon
+/// explain` show its documentation with control characters escaped, line
+/// breaks kept, and no line a CI runner would take as a command.
 #[test]
 fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
     let dir = scratch("forgery-rule-docs");
@@ -371,8 +372,8 @@ fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
     std::fs::write(
         dir.join("rules/ORG001.toml"),
         "id = \"ORG001\"\nslug = \"org-rule\"\nseverity = \"warning\"\n\
-         summary = \"s\\u001b[2J\\r::error::forged\\u2028x\"\nselect = \"$.clusters[*]\"\nmessage = \"m\"\n\n\
-         [doc]\nwhat = \"\"\"\nline one\n\\u001b]8;;https://evil\\u0007link\n\"\"\"\nwhy = \"w\"\n",
+         summary = \"s ::error::inline\"\nselect = \"$.clusters[*]\"\nmessage = \"m\"\n\n\
+         [doc]\nwhat = \"\"\"\nline one\n\\u001b]8;;https://evil\\u0007link\n::error file=a::forged\n  ##vso[task.complete]x\n\"\"\"\nwhy = \"w\"\n",
     )
     .unwrap();
     let o = tendon_in(&dir, &["rules", "--rules", "rules"]);
@@ -380,17 +381,21 @@ fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
     let line = text.lines().find(|l| l.starts_with("ORG001")).unwrap();
     assert_eq!(
         line,
-        "ORG001  org-rule                       warning  s\\u{1b}[2J\\r::error::forged\\u{2028}x"
+        "ORG001  org-rule                       warning  s ::error::inline"
     );
     let o = tendon_in(&dir, &["explain", "ORG001", "--rules", "rules"]);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
-        text.contains("## What it does\n\nline one\n\\u{1b}]8;;https://evil\\u{7}link\n"),
+        text.contains(
+            "## What it does\n\nline one\n\\u{1b}]8;;https://evil\\u{7}link\n\
+             \\u{3a}:error file=a::forged\n  \\u{23}#vso[task.complete]x\n"
+        ),
         "{text}"
     );
     for line in text.lines() {
         assert_eq!(hidden_problem(line), None, "{line:?}");
     }
+    assert_no_commands(&text, &[], "explain");
     let o = tendon_in(&dir, &["rules", "--rules", "rules", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let row = list
@@ -399,6 +404,37 @@ fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
         .iter()
         .find(|r| r["id"] == "ORG001")
         .unwrap();
-    assert_eq!(row["summary"], "s\u{1b}[2J\r::error::forged\u{2028}x");
-    assert!(!String::from_utf8(o.stdout).unwrap().contains('\u{2028}'));
+    assert_eq!(row["summary"], "s ::error::inline");
+    // A line break or control character in a one-line text, or a slug that
+    // is not lower-case words: the rule is refused.
+    for (field, value) in [
+        ("summary", "s\\r::error::forged"),
+        ("summary", "s\\u001b[2J"),
+        ("help", "h\\n::error::forged"),
+        ("slug", "x\\n::error::slug"),
+    ] {
+        let bad = dir.join(format!("bad-{field}"));
+        std::fs::create_dir_all(&bad).unwrap();
+        let slug = if field == "slug" { value } else { "ok" };
+        let summary = if field == "summary" { value } else { "s" };
+        let extra = if field == "help" {
+            format!("help = \"{value}\"\n")
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            bad.join("ORG002.toml"),
+            format!(
+                "id = \"ORG002\"\nslug = \"{slug}\"\nseverity = \"warning\"\nsummary = \"{summary}\"\n\
+                 select = \"$.clusters[*]\"\nmessage = \"m\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        let o = tendon_in(&dir, &["rules", "--rules", &bad.display().to_string()]);
+        assert_eq!(o.status.code(), Some(2), "{field}");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains(field), "{field}: {err}");
+        assert_no_commands(&err, &[], field);
+        assert!(o.stdout.is_empty(), "{field}");
+    }
 }

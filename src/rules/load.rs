@@ -95,6 +95,36 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
             Some(file.id.span()),
         ));
     }
+    // Slugs and one-line texts reach `tendon rules` and `explain` rows in CI
+    // logs: a line break in them could start a forged workflow command.
+    let slug_ok = !file.slug.is_empty()
+        && file
+            .slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !slug_ok {
+        return Err(err(
+            format!(
+                "rule slug '{}' must be lower-case letters, digits and '-' (e.g. kubenet-windows-pool)",
+                token(&file.slug)
+            ),
+            text.find(&file.slug).map(|i| i..i + file.slug.len()),
+        ));
+    }
+    for (what, value) in [
+        ("summary", Some(&file.summary)),
+        ("help", file.help.as_ref()),
+        ("docs", file.docs.as_ref()),
+    ] {
+        if let Some(v) = value
+            && v.chars().any(char::is_control)
+        {
+            return Err(err(
+                format!("the rule's {what} must be one line without control characters"),
+                None,
+            ));
+        }
+    }
     let severity = Severity::parse(file.severity.get_ref()).ok_or_else(|| {
         err(
             format!(
