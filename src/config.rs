@@ -201,9 +201,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut config = parse(&shown, &text, base)?;
+    let project = crate::confine::ProjectRoot::find(&[base.to_path_buf()], None).ok();
+    let mut config = parse_in(&shown, &text, base, project.as_ref())?;
     config.path = Some(path.to_path_buf());
-    confine_rule_dirs(&mut config, base)?;
+    confine_rule_dirs(&mut config, project)?;
     Ok(config)
 }
 
@@ -211,19 +212,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// when it leads to a file inside its own project: a link to `~/.aws/credentials`
 /// would otherwise put that file's first bad token in the log.
 fn refuse_link_out(path: &Path, shown: &str) -> Result<(), ConfigError> {
-    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+    let Some(refusal) = crate::confine::link_out_of_project(path) else {
         return Ok(());
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let refusal = match crate::confine::ProjectRoot::find(&[dir.to_path_buf()], None) {
-        Ok(project) => match project.admit(path) {
-            Err(r) if r.is_confinement() => r,
-            _ => return Ok(()),
-        },
-        Err(_) => return Ok(()),
     };
     Err(ConfigError {
         file: shown.to_string(),
@@ -240,21 +230,22 @@ fn refuse_link_out(path: &Path, shown: &str) -> Result<(), ConfigError> {
 /// Rule folders named by the configuration (pull request content) are read
 /// only inside its project, like the files templates name: not
 /// `~/.cargo` or `/etc`, whose files a parse error would partly echo.
-fn confine_rule_dirs(config: &mut Config, base: &Path) -> Result<(), ConfigError> {
+fn confine_rule_dirs(
+    config: &mut Config,
+    project: Option<crate::confine::ProjectRoot>,
+) -> Result<(), ConfigError> {
     if config.rule_dirs.is_empty() {
         return Ok(());
     }
-    let project = crate::confine::ProjectRoot::find(&[base.to_path_buf()], None).map_err(|e| {
-        ConfigError {
-            file: config
-                .path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            text: String::new(),
-            message: format!("cannot find the configuration's project folder: {e}"),
-            span: None,
-        }
+    let project = project.ok_or_else(|| ConfigError {
+        file: config
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        text: String::new(),
+        message: "cannot find the configuration's project folder".to_string(),
+        span: None,
     })?;
     for (dir, span) in &mut config.rule_dirs {
         match project.admit(dir) {
@@ -284,6 +275,17 @@ fn confine_rule_dirs(config: &mut Config, base: &Path) -> Result<(), ConfigError
 }
 
 pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError> {
+    parse_in(shown, text, base, None)
+}
+
+/// [`parse`], with the project the configuration belongs to when it is read
+/// from disk: the `[[pair]]` templates it names must lie inside it.
+fn parse_in(
+    shown: &str,
+    text: &str,
+    base: &Path,
+    project: Option<&crate::confine::ProjectRoot>,
+) -> Result<Config, ConfigError> {
     let err = |message: String, span: std::ops::Range<usize>| ConfigError {
         file: shown.to_string(),
         text: text.to_string(),
@@ -337,10 +339,17 @@ pub fn parse(shown: &str, text: &str, base: &Path) -> Result<Config, ConfigError
             ));
         }
         let path = base.join(template);
-        if !path.is_file() {
+        // Inside the project only, checked before existence: whether a file
+        // outside exists must not show in the error.
+        let refusal = match project.map(|root| root.admit(&path)) {
+            Some(Err(r)) if r.is_confinement() => Some(r.reason()),
+            _ if !path.is_file() => Some("does not exist"),
+            _ => None,
+        };
+        if let Some(reason) = refusal {
             return Err(err(
                 format!(
-                    "template \"{}\" does not exist (paths are relative to this file)",
+                    "template \"{}\" {reason} (paths are relative to this file)",
                     token(template)
                 ),
                 p.template.span(),

@@ -124,7 +124,15 @@ impl ProjectRoot {
         if in_git(inside) {
             return Err(Refusal::GitDir);
         }
-        let canon = std::fs::canonicalize(&written).map_err(|_| Refusal::Missing)?;
+        let Ok(canon) = std::fs::canonicalize(&written) else {
+            // A dangling link out of the root is outside, not missing: what
+            // lies (or not) outside must not show in the findings.
+            return Err(if self.links_out(&written) {
+                Refusal::Outside
+            } else {
+                Refusal::Missing
+            });
+        };
         let inside = canon
             .strip_prefix(&self.dir)
             .map_err(|_| Refusal::Outside)?;
@@ -132,6 +140,51 @@ impl ProjectRoot {
             return Err(Refusal::GitDir);
         }
         Ok(canon)
+    }
+}
+
+impl ProjectRoot {
+    /// Whether the nearest existing piece of `written` (inside the root as
+    /// written) is a symlink leading out of the root, or a folder that
+    /// resolves outside it.
+    fn links_out(&self, written: &Path) -> bool {
+        let inside = |p: &Path| p.starts_with(&self.spelt) || p.starts_with(&self.dir);
+        for at in written.ancestors() {
+            if !inside(at) {
+                break;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(at) else {
+                continue;
+            };
+            if !meta.file_type().is_symlink() {
+                return std::fs::canonicalize(at).map_or(true, |c| !c.starts_with(&self.dir));
+            }
+            let Ok(target) = std::fs::read_link(at) else {
+                return true;
+            };
+            let base = at.parent().unwrap_or(Path::new("/"));
+            return !inside(&lexical(&base.join(target)));
+        }
+        false
+    }
+}
+
+/// When `path` (named by the user, but lying in a project a pull request
+/// writes) is a symlink to a file outside the project holding it, why it is
+/// not read. Tendon's own files named on the command line (`--baseline`,
+/// `--context`) and the configuration go through this before being read.
+pub fn link_out_of_project(path: &Path) -> Option<Refusal> {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return None;
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let project = ProjectRoot::find(&[dir.to_path_buf()], None).ok()?;
+    match project.admit(path) {
+        Err(r) if r.is_confinement() => Some(r),
+        _ => None,
     }
 }
 

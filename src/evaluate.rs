@@ -226,6 +226,8 @@ pub struct Hints<'a> {
     pub roots: Vec<PathBuf>,
     /// `--target`: where every template is deployed (before the configuration's).
     pub target: Option<&'a crate::target::Target>,
+    /// The project root: a `metadata.template` outside it is not looked at.
+    pub root: Option<&'a crate::confine::ProjectRoot>,
 }
 
 /// What the evaluation collects besides facts, and what it may reuse.
@@ -658,7 +660,7 @@ fn explicit_template(path: &Path, node: &Node, hints: &Hints) -> Option<PathBuf>
         }
     }
     let written = node.get("metadata")?.get("template")?.as_str()?;
-    pairing::metadata_template(path, written, &hints.roots)
+    pairing::metadata_template(path, written, &hints.roots, hints.root)
 }
 
 /// Templates that another template of the run names as a module or linked

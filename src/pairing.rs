@@ -258,14 +258,23 @@ pub fn closest(
 /// The file a parameter file's `metadata.template` names: relative to the
 /// parameter file; a path not starting with `./` or `../` may also be
 /// relative to one of `roots` (PSRule resolves those from the folder it
-/// scans). The first that exists, if any.
-pub fn metadata_template(param: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
+/// scans). The first that exists, if any, inside `project`: whether a file
+/// outside exists must not show in the pairing.
+pub fn metadata_template(
+    param: &Path,
+    written: &str,
+    roots: &[PathBuf],
+    project: Option<&crate::confine::ProjectRoot>,
+) -> Option<PathBuf> {
     let dir = param.parent()?;
     let beside_only = written.starts_with("./") || written.starts_with("../");
     std::iter::once(dir)
         .chain(roots.iter().map(PathBuf::as_path).filter(|_| !beside_only))
         .map(|d| d.join(written))
-        .find(|p| p.is_file())
+        .find(|p| match project {
+            Some(root) => root.admit(p).is_ok_and(|c| c.is_file()),
+            None => p.is_file(),
+        })
 }
 
 #[cfg(test)]

@@ -247,6 +247,7 @@ pub fn run_with(
         config_dir: config_dir.as_deref(),
         roots,
         target: options.target,
+        root: Some(&root),
     };
     let evaluated = evaluate::evaluate_all(
         &templates,

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{scratch, stderr, tendon_in};
+use common::{scratch, stderr, stdout, tendon_in};
 
 const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -339,6 +339,89 @@ fn output_to_our_own_stdout_goes_through_it() {
     let report = text.find("\"findings\"").expect("the report");
     let summary = text.find("checked 1 file").expect("the summary line");
     assert!(report < summary, "{text}");
+}
+
+/// Whether a file outside the project exists does not show: a dangling link
+/// out is TDN007 like a live one, a `[[pair]]` template or a
+/// `metadata.template` outside is refused or ignored alike, and files named
+/// on the command line that are links out of their project are not read.
+#[cfg(unix)]
+#[test]
+fn files_outside_the_project_leave_no_trace() {
+    let dir = scratch("untrusted-oracle");
+    let outside = scratch("untrusted-oracle-outside");
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(outside.join("exists.txt"), "hunter2-secret-value").unwrap();
+    let exists = outside.join("exists.txt");
+    let missing = outside.join("missing.txt");
+    std::os::unix::fs::symlink(&exists, dir.join("a.txt")).unwrap();
+    std::os::unix::fs::symlink(&missing, dir.join("b.txt")).unwrap();
+    std::fs::write(
+        dir.join("main.bicep"),
+        "var a = loadTextContent('a.txt')\nvar b = loadTextContent('b.txt')\n\
+         resource rt 'Microsoft.Network/routeTables@2023-09-01' = {\n  name: 'rt-${length(a)}-${length(b)}'\n  location: 'x'\n}\n",
+    )
+    .unwrap();
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            "main.bicep",
+            "--format",
+            "gcc",
+            "--fail-on",
+            "never",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let rules: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+        .collect();
+    assert_eq!(rules, ["TDN007", "TDN007"], "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+    // [[pair]] templates outside: the same refusal, existing or not.
+    write_empty_template(&dir);
+    let mut messages = Vec::new();
+    for template in [&exists, &missing] {
+        std::fs::write(
+            dir.join("tendon.toml"),
+            format!(
+                "[[pair]]\ntemplate = \"{}\"\nparameters = [\"a.parameters.json\"]\n",
+                template.display()
+            ),
+        )
+        .unwrap();
+        let o = tendon_in(&dir, &["check", "a.json"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o).replace(&template.display().to_string(), "T");
+        assert!(err.contains("is outside the project root"), "{err}");
+        messages.push(err);
+    }
+    assert_eq!(messages[0], messages[1]);
+    std::fs::remove_file(dir.join("tendon.toml")).unwrap();
+    // A baseline and a context export named on the command line that are
+    // links out of the project are not read.
+    std::os::unix::fs::symlink(&exists, dir.join("baseline.json")).unwrap();
+    let o = tendon_in(&dir, &["check", "a.json", "--baseline", "baseline.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("hunter2"), "{}", stderr(&o));
+    std::os::unix::fs::symlink(&exists, dir.join("export.json")).unwrap();
+    let o = tendon_in(
+        &dir,
+        &[
+            "check",
+            "a.json",
+            "--context",
+            "export.json",
+            "--format",
+            "gcc",
+        ],
+    );
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains("symbolic link"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
 }
 
 /// A configuration or rule file with a huge line, or a secret on the

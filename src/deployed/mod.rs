@@ -199,7 +199,14 @@ fn read_one(text: &str, id: FileId) -> Read {
 /// project root when the configuration names it.
 fn place(c: &ContextFile, root: &ProjectRoot) -> Result<PathBuf, String> {
     if c.trusted {
-        Ok(c.path.to_path_buf())
+        // Named on the command line, but maybe a link a pull request planted.
+        match crate::confine::link_out_of_project(c.path) {
+            Some(r) => Err(format!(
+                "it is a symbolic link to a file that {}",
+                r.reason()
+            )),
+            None => Ok(c.path.to_path_buf()),
+        }
     } else {
         root.admit(c.path).map_err(|r| format!("it {}", r.reason()))
     }

@@ -51,6 +51,12 @@ pub struct Baseline {
 impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline, String> {
         let shown = path.display();
+        if let Some(refusal) = crate::confine::link_out_of_project(path) {
+            return Err(format!(
+                "cannot read baseline {shown}: a symbolic link to a file that {}; not read",
+                refusal.reason()
+            ));
+        }
         let text = crate::fsread::read_regular_text(path, 64 << 20)
             .map_err(|e| format!("cannot read baseline {shown}: {e}"))?;
         let doc: Document =
