@@ -431,11 +431,14 @@ fn init() -> ExitCode {
 }
 
 /// The configuration named with `--config`, or found upward from the working directory.
-fn config_or_exit(explicit: Option<&PathBuf>) -> Result<Option<crate::config::Config>, ExitCode> {
+fn config_or_exit(
+    explicit: Option<&PathBuf>,
+    root: Option<&std::path::Path>,
+) -> Result<Option<crate::config::Config>, ExitCode> {
     let Some(path) = config_path(explicit) else {
         return Ok(None);
     };
-    crate::config::load(&path)
+    crate::config::load_in(&path, root)
         .map(Some)
         .map_err(|e| config_error(&e))
 }
@@ -470,18 +473,22 @@ fn config_error(e: &crate::config::ConfigError) -> ExitCode {
 fn configured_rules(
     config: Option<&PathBuf>,
     dirs: &[PathBuf],
+    root: Option<&std::path::Path>,
 ) -> Result<(Option<crate::config::Config>, Vec<Rule>), ExitCode> {
-    crate::rules::load::configured(config_path(config).as_deref(), dirs).map_err(|e| match e {
-        SetupError::Config(e) => config_error(&e),
-        SetupError::Rule(e) => {
-            eprint!("{}", render_rule_error(&e));
-            ExitCode::from(RUN_FAILED)
-        }
-    })
+    crate::rules::load::configured(config_path(config).as_deref(), dirs, root).map_err(
+        |e| match e {
+            SetupError::Config(e) => config_error(&e),
+            SetupError::Rule(e) => {
+                eprint!("{}", render_rule_error(&e));
+                ExitCode::from(RUN_FAILED)
+            }
+        },
+    )
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules) {
+    let root = args.common.root.as_deref();
+    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules, root) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -673,7 +680,7 @@ fn world(args: &WorldArgs) -> ExitCode {
     }
     // The world the rules of `check` see: the configuration's ranges,
     // pairings and excludes apply.
-    let config = match config_or_exit(args.config.as_ref()) {
+    let config = match config_or_exit(args.config.as_ref(), args.common.root.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -711,7 +718,7 @@ fn world_schema(format: SchemaFormat) -> ExitCode {
 }
 
 fn rules_list(args: &RulesArgs) -> ExitCode {
-    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules) {
+    let (config, rules) = match configured_rules(args.config.as_ref(), &args.rules, None) {
         Ok(found) => found,
         Err(code) => return code,
     };

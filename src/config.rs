@@ -188,6 +188,13 @@ fn ranges(
 }
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_in(path, None)
+}
+
+/// [`load`], confining what the configuration names (rule folders, `[[pair]]`
+/// templates) to `root` (`--root`) when given, else to the git work tree
+/// holding it, else its folder.
+pub fn load_in(path: &Path, root: Option<&Path>) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
     refuse_link_out(path, &shown)?;
     // A configuration is small; a link to `/proc/self/environ` is not one.
@@ -201,7 +208,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let project = crate::confine::ProjectRoot::find(&[base.to_path_buf()], None).ok();
+    let project = crate::confine::ProjectRoot::find(&[base.to_path_buf()], root).ok();
     let mut config = parse_in(&shown, &text, base, project.as_ref())?;
     config.path = Some(path.to_path_buf());
     confine_rule_dirs(&mut config, project)?;
@@ -262,7 +269,8 @@ fn confine_rule_dirs(
                     text: config.text.clone(),
                     message: format!(
                         "this rule folder {}; rule folders named here must lie in the project \
-                         (the git work tree holding this file); pass one elsewhere with --rules",
+                         (--root, else the git work tree holding this file, else its folder); \
+                         pass one elsewhere with --rules",
                         refusal.reason()
                     ),
                     span: Some(span.clone()),

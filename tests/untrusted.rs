@@ -424,6 +424,35 @@ fn files_outside_the_project_leave_no_trace() {
     assert!(!all.contains("hunter2"), "{all}");
 }
 
+/// With `--root`, the configuration's rule folders may lie anywhere in it.
+#[test]
+fn configured_rule_folders_follow_the_root_option() {
+    let proj = scratch("untrusted-rule-root");
+    for d in ["cfg", "rules", "t"] {
+        std::fs::create_dir_all(proj.join(d)).unwrap();
+    }
+    // The configuration's own work tree is `cfg`: `../rules` is outside it.
+    std::fs::create_dir(proj.join("cfg/.git")).unwrap();
+    std::fs::write(proj.join("cfg/tendon.toml"), "rules = [\"../rules\"]\n").unwrap();
+    write_empty_template(&proj.join("t"));
+    let t = proj.join("t");
+    let o = tendon_in(&t, &["check", "a.json", "--config", "../cfg/tendon.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let root = proj.display().to_string();
+    let o = tendon_in(
+        &t,
+        &[
+            "check",
+            "a.json",
+            "--root",
+            &root,
+            "--config",
+            "../cfg/tendon.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// A configuration or rule file with a huge line, or a secret on the
 /// offending line: the diagnostic gives file:line:col, the message and at
 /// most the offending token, cut short — never the line.

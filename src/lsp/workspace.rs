@@ -66,7 +66,7 @@ impl Workspace {
     pub fn reload_settings(&mut self) -> Result<(), String> {
         let path = crate::config::find(&self.root);
         let (config, rules) =
-            configured(path.as_deref(), &self.rule_dirs).map_err(|e| match e {
+            configured(path.as_deref(), &self.rule_dirs, None).map_err(|e| match e {
                 SetupError::Config(e) => {
                     format!("tendon: bad configuration {}: {}", e.file, e.message)
                 }

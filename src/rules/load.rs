@@ -259,9 +259,10 @@ pub enum SetupError {
 pub fn configured(
     path: Option<&Path>,
     dirs: &[std::path::PathBuf],
+    root: Option<&Path>,
 ) -> Result<(Option<crate::config::Config>, Vec<Rule>), SetupError> {
     let config = path
-        .map(crate::config::load)
+        .map(|p| crate::config::load_in(p, root))
         .transpose()
         .map_err(SetupError::Config)?;
     let mut rules = load_rules(dirs).map_err(SetupError::Rule)?;
