@@ -380,9 +380,9 @@ fn files_outside_the_project_leave_no_trace() {
         .collect();
     assert_eq!(rules, ["TDN007", "TDN007"], "{out}");
     assert!(!out.contains("hunter2"), "{out}");
-    // [[pair]] templates outside: the same refusal, existing or not.
+    // [[pair]] templates outside: the same refusal, existing or not (the
+    // quoted path is cut at a length that depends on where tests run).
     write_empty_template(&dir);
-    let mut messages = Vec::new();
     for template in [&exists, &missing] {
         std::fs::write(
             dir.join("tendon.toml"),
@@ -394,11 +394,10 @@ fn files_outside_the_project_leave_no_trace() {
         .unwrap();
         let o = tendon_in(&dir, &["check", "a.json"]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        let err = stderr(&o).replace(&template.display().to_string(), "T");
+        let err = stderr(&o);
         assert!(err.contains("is outside the project root"), "{err}");
-        messages.push(err);
+        assert!(!err.contains("does not exist"), "{err}");
     }
-    assert_eq!(messages[0], messages[1]);
     std::fs::remove_file(dir.join("tendon.toml")).unwrap();
     // A baseline and a context export named on the command line that are
     // links out of the project are not read.
