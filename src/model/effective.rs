@@ -162,11 +162,6 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     let omitted_at = net.and_then(|n| n.origin).or(Some(c.origin.loc));
     let automatic = derive::is_automatic(c.sku.as_ref()) == Ok(true);
     let effective = derive::effective_plugin(c);
-    let overlay = effective.as_ref().is_ok_and(|p| p.overlay);
-    let plugin = effective
-        .as_ref()
-        .map(|p| Some(p.name.clone()))
-        .map_err(Clone::clone);
     let mut o = Object::new();
     let plugin_value = match &effective {
         Ok(p) => Value::str(p.name.clone()),
@@ -176,7 +171,7 @@ pub fn cluster_effective(c: &ClusterFact, pools: &[(&PoolFact, &PoolEffective)])
     o.insert("plugin".into(), plugin_value.with_origin(plugin_at));
     insert_plugin_default(&mut o, c, &effective);
     o.insert("overlay".into(), overlay_value(net, automatic, &effective));
-    insert_pod_range(&mut o, &plugin, overlay, net, omitted_at);
+    insert_pod_range(&mut o, own_pod_range(c, &effective), net, omitted_at);
     for (key, default) in [
         ("serviceCidr", derive::DEFAULT_SERVICE_CIDR),
         ("dnsServiceIP", derive::DEFAULT_DNS_SERVICE_IP),
@@ -296,15 +291,32 @@ pub fn plugin_note(effective: &Result<derive::Plugin, String>) -> String {
 
 /// `podCidr` (with its /24 block count) where pods get their own range:
 /// kubenet and overlay; flat Azure CNI uses the subnet, so it has none.
+/// Whether pods get a range of their own (kubenet, overlay) rather than
+/// subnet addresses. An unset plugin always does, even when which default
+/// AKS picks is not known: kubenet and Azure CNI Overlay alike.
+fn own_pod_range(
+    c: &ClusterFact,
+    effective: &Result<derive::Plugin, String>,
+) -> Result<bool, String> {
+    match effective {
+        Ok(p) => Ok(p.is("kubenet") || (p.is("azure") && p.overlay)),
+        Err(r) => {
+            let unset = derive::field(c.network.as_ref(), "networkPlugin").is_ok_and(|p| {
+                p.is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""))
+            });
+            if unset { Ok(true) } else { Err(r.clone()) }
+        }
+    }
+}
+
 fn insert_pod_range(
     o: &mut Object,
-    plugin: &Result<Option<String>, String>,
-    overlay: bool,
+    own: Result<bool, String>,
     net: Option<&Value>,
     omitted_at: Option<Loc>,
 ) {
-    let unknown = match plugin {
-        Ok(Some(p)) if p == "kubenet" || (p == "azure" && overlay) => {
+    let unknown = match own {
+        Ok(true) => {
             let (v, d) = setting(net, "podCidr", derive::DEFAULT_POD_CIDR, omitted_at);
             if let Some(n) = v.as_str().and_then(blocks_of_24) {
                 o.insert("podBlocks".into(), Value::int(n).located_as(&v));
@@ -318,9 +330,8 @@ fn insert_pod_range(
             insert_setting(o, "podCidr", (v, d));
             return;
         }
-        Ok(Some(_)) => return,
-        Ok(None) => Value::unknown("the network plugin is not set, so the pod range is implicit"),
-        Err(r) => Value::unknown(r.clone()),
+        Ok(false) => return,
+        Err(r) => Value::unknown(r),
     };
     o.insert("podCidr".into(), unknown.with_origin(omitted_at));
 }

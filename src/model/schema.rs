@@ -119,7 +119,7 @@ fn cluster_effective() -> Vec<Field> {
         ("pluginNote", REQ, string(), "message text saying the plugin is AKS's default for the Kubernetes version, or empty"),
         ("pluginReason", REQ, string(), "what AKS picks when the plugin is not set, and why (empty when it is set)"),
         ("overlay", REQ, unknown_or(boolean()), "Azure CNI in overlay mode"),
-        ("podCidr", OPT, unknown_or(string()), "pod range, AKS's default when unset (kubenet and overlay)"),
+        ("podCidr", OPT, unknown_or(string()), "pod range, AKS's default when unset (kubenet and overlay, and an unset plugin whichever default AKS picks)"),
         ("podCidrDefault", OPT, boolean(), "`podCidr` is AKS's default"),
         ("podCidrNote", OPT, string(), "message text saying it is the default, or empty"),
         ("serviceCidr", REQ, unknown_or(string()), "service range, AKS's default when unset"),
