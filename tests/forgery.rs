@@ -412,13 +412,14 @@ fn rule_documentation_from_a_rule_folder_is_shown_escaped() {
         ("summary", "s\\u001b[2J"),
         ("help", "h\\n::error::forged"),
         ("slug", "x\\n::error::slug"),
+        ("docs", "command:workbench.action.terminal.sendSequence"),
     ] {
         let bad = dir.join(format!("bad-{field}"));
         std::fs::create_dir_all(&bad).unwrap();
         let slug = if field == "slug" { value } else { "ok" };
         let summary = if field == "summary" { value } else { "s" };
-        let extra = if field == "help" {
-            format!("help = \"{value}\"\n")
+        let extra = if field == "help" || field == "docs" {
+            format!("{field} = \"{value}\"\n")
         } else {
             String::new()
         };

@@ -417,3 +417,54 @@ fn exports_named_by_the_configuration_are_checked_against_while_editing() {
     );
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// Rule folders the workspace's `tendon.toml` names are confined to the
+/// workspace folder (the server's root), even when a git work tree above it
+/// would hold them; and a finding's code description is a web page only.
+#[test]
+fn configured_rule_folders_stay_in_the_workspace_and_docs_are_web_pages() {
+    let home = scratch("lsp-rule-root");
+    std::fs::create_dir_all(home.join(".git")).unwrap();
+    std::fs::create_dir_all(home.join("private")).unwrap();
+    std::fs::write(
+        home.join("private/credentials.toml"),
+        "[registry]\ntoken = \"hunter2-secret-value\"\n",
+    )
+    .unwrap();
+    let ws = home.join("downloads/evil");
+    std::fs::create_dir_all(&ws).unwrap();
+    copy_fixture("fixtures/AKS001/fail", &ws);
+    std::fs::write(ws.join("tendon.toml"), "rules = [\"../../private\"]\n").unwrap();
+    let mut client = Client::start(&ws);
+    client.initialize(&ws);
+    let shown = client.wait(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains("outside the project root"), "{text}");
+    assert!(
+        !text.contains("registry") && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+    // A rule folder inside the workspace whose docs link is not https: refused.
+    std::fs::create_dir_all(ws.join("rules")).unwrap();
+    std::fs::write(
+        ws.join("rules/EVL001.toml"),
+        "id = \"EVL001\"\nslug = \"evil\"\nseverity = \"error\"\nsummary = \"s\"\n\
+         select = \"$.clusters[*]\"\nmessage = \"m\"\n\
+         docs = \"command:workbench.action.terminal.sendSequence?%7B%7D\"\n",
+    )
+    .unwrap();
+    std::fs::write(ws.join("tendon.toml"), "rules = [\"rules\"]\n").unwrap();
+    let mut client = Client::start(&ws);
+    client.initialize(&ws);
+    let shown = client.wait(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains("must be an https:// link"), "{text}");
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -80,6 +80,8 @@ pub fn diagnostic(f: &Finding, sources: &SourceMap) -> Diagnostic {
         code_description: f
             .docs
             .as_deref()
+            // Web pages only, whatever a rule file says.
+            .filter(|d| d.starts_with("https://"))
             .and_then(|d| d.parse().ok())
             .map(|href| CodeDescription { href }),
         source: Some("tendon".into()),

@@ -65,8 +65,8 @@ impl Workspace {
     /// as a message (the previous ones stay).
     pub fn reload_settings(&mut self) -> Result<(), String> {
         let path = crate::config::find(&self.root);
-        let (config, rules) =
-            configured(path.as_deref(), &self.rule_dirs, None).map_err(|e| match e {
+        let (config, rules) = configured(path.as_deref(), &self.rule_dirs, Some(&self.root))
+            .map_err(|e| match e {
                 SetupError::Config(e) => {
                     format!("tendon: bad configuration {}: {}", e.file, e.message)
                 }

@@ -111,6 +111,34 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
             text.find(&file.slug).map(|i| i..i + file.slug.len()),
         ));
     }
+    // Docs links become clickable hrefs (SARIF helpUri, the editor's rule
+    // code): web pages only, never `command:` or `file:` links.
+    let docs_for = file.docs_for.as_ref();
+    for (what, link) in [
+        ("docs", file.docs.as_ref()),
+        (
+            "docs_for.kubenet",
+            docs_for.and_then(|d| d.kubenet.as_ref()),
+        ),
+        (
+            "docs_for.overlay",
+            docs_for.and_then(|d| d.overlay.as_ref()),
+        ),
+        ("docs_for.azure", docs_for.and_then(|d| d.azure.as_ref())),
+    ] {
+        if let Some(l) = link
+            && (!l.starts_with("https://")
+                || l.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(err(
+                format!(
+                    "the rule's {what} must be an https:// link, not \"{}\"",
+                    token(l)
+                ),
+                text.find(l.as_str()).map(|i| i..i + l.len()),
+            ));
+        }
+    }
     for (what, value) in [
         ("summary", Some(&file.summary)),
         ("help", file.help.as_ref()),
