@@ -65,6 +65,9 @@ pub struct SourceFile {
     /// Characters before each `BLOCK`-byte block: a column costs at most a
     /// block's scan, not the whole line's (many findings on a long line).
     block_chars: Vec<usize>,
+    /// Characters outside the Basic Multilingual Plane (two UTF-16 units)
+    /// before each block: the same for the editor's UTF-16 columns.
+    block_wide: Vec<usize>,
 }
 
 const BLOCK: usize = 4096;
@@ -72,6 +75,11 @@ const BLOCK: usize = 4096;
 /// Characters in `bytes`: the bytes that are not UTF-8 continuation bytes.
 fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
+}
+
+/// Characters in `bytes` that take two UTF-16 units: 4-byte UTF-8 leads.
+fn count_wide(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xF8) == 0xF0).count()
 }
 
 impl SourceFile {
@@ -85,10 +93,13 @@ impl SourceFile {
                 .map(|i| clamp_u32(i + 1)),
         );
         let mut block_chars = vec![0];
-        let mut total = 0;
+        let mut block_wide = vec![0];
+        let (mut chars, mut wide) = (0, 0);
         for block in bytes.chunks(BLOCK) {
-            total += count_chars(block);
-            block_chars.push(total);
+            chars += count_chars(block);
+            wide += count_wide(block);
+            block_chars.push(chars);
+            block_wide.push(wide);
         }
         SourceFile {
             path,
@@ -96,6 +107,7 @@ impl SourceFile {
             text,
             line_starts,
             block_chars,
+            block_wide,
         }
     }
 
@@ -134,15 +146,26 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
-        let units: usize = self
-            .text
-            .get(line_start..offset)
-            .unwrap_or("")
-            .chars()
-            .filter(|&c| c != '\u{feff}' || line_start > 0)
-            .map(char::len_utf16)
-            .sum();
+        // Units from the block tables, not a scan of the line: an editor
+        // asks for every finding's range, and one line may be megabytes.
+        let units_before = |o: usize| self.chars_before(o) + self.wide_before(o);
+        let mut units = units_before(offset).saturating_sub(units_before(line_start));
+        if line_start == 0 && offset >= 3 && self.text.starts_with('\u{feff}') {
+            units -= 1;
+        }
         (clamp_u32(line_idx), clamp_u32(units))
+    }
+
+    /// Characters of two UTF-16 units before byte `offset`.
+    fn wide_before(&self, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let before = self.block_wide.get(block).copied().unwrap_or(0);
+        let rest = self
+            .text
+            .as_bytes()
+            .get(block * BLOCK..offset)
+            .unwrap_or(&[]);
+        before + count_wide(rest)
     }
 
     /// Characters in the text before byte `offset` (within the text).
@@ -274,6 +297,45 @@ mod tests {
         assert_eq!(f.utf16_position(7), (1, 0));
         assert_eq!(f.utf16_position(12), (2, 0));
         assert_eq!(f.utf16_position(999), (2, 1));
+    }
+
+    #[test]
+    fn utf16_columns_from_the_block_tables_match_a_scan() {
+        // Long lines over several blocks, every width of character.
+        let pieces = [
+            "a",
+            "\u{e9}",
+            "\u{20ac}",
+            "\u{1f600}",
+            "\n",
+            "\r\n",
+            "\u{feff}",
+        ];
+        let mut text = String::from("\u{feff}");
+        let mut n: usize = 7;
+        while text.len() < 3 * BLOCK + 100 {
+            n = n
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let piece = pieces[(n >> 33) % pieces.len()];
+            // Mostly long lines: few line ends.
+            if piece.contains('\n') && (n >> 20) % 50 != 0 {
+                continue;
+            }
+            text.push_str(piece);
+        }
+        let f = SourceFile::new("a".into(), "a".into(), text.clone());
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let (line, col) = f.utf16_position(offset);
+            let line_start = f.line_starts[line as usize] as usize;
+            let scanned: usize = text[line_start..offset]
+                .chars()
+                .enumerate()
+                .filter(|&(i, c)| !(line_start == 0 && i == 0 && c == '\u{feff}'))
+                .map(|(_, c)| c.len_utf16())
+                .sum();
+            assert_eq!(col as usize, scanned, "offset {offset}");
+        }
     }
 
     #[test]

@@ -468,3 +468,36 @@ fn configured_rule_folders_stay_in_the_workspace_and_docs_are_web_pages() {
     assert!(text.contains("must be an https:// link"), "{text}");
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// A template on one 2 MB line with 600 findings: the editor's UTF-16
+/// positions come from the line index, not from scanning the line for each
+/// finding (that took half a minute).
+#[test]
+fn many_findings_on_one_long_line_are_published_at_once() {
+    let dir = scratch("lsp-long-line");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let cluster = |i: usize| {
+        json!({"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01",
+               "name": format!("aks{i}"), "location": "westeurope",
+               "properties": {"agentPoolProfiles": [
+                   {"name": "sys", "mode": "System", "count": 3},
+                   {"name": "win", "count": 2, "osType": "Windows"}],
+                 "networkProfile": {"networkPlugin": "kubenet"}}})
+    };
+    let template = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "metadata": {"pad": "x".repeat(2_000_000)},
+        "resources": (0..300).map(cluster).collect::<Vec<_>>(),
+    });
+    let path = dir.join("main.json");
+    std::fs::write(&path, serde_json::to_string(&template).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let mut client = Client::start(&dir);
+    client.initialize(&dir);
+    let found = client.diagnostics(&file_uri(&path));
+    let took = started.elapsed();
+    assert!(found.len() >= 600, "{}", found.len());
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    assert_eq!(client.shutdown(), Some(0));
+}
