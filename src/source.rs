@@ -319,7 +319,7 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             let piece = pieces[(n >> 33) % pieces.len()];
             // Mostly long lines: few line ends.
-            if piece.contains('\n') && (n >> 20) % 50 != 0 {
+            if piece.contains('\n') && !(n >> 20).is_multiple_of(50) {
                 continue;
             }
             text.push_str(piece);
