@@ -501,3 +501,27 @@ fn many_findings_on_one_long_line_are_published_at_once() {
     assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// A file deleted while open, with no file watching: once closed, it is
+/// gone, not a file that cannot be read.
+#[test]
+fn a_file_deleted_while_open_is_gone_once_closed() {
+    let dir = scratch("lsp-deleted");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    copy_fixture("fixtures/AKS001/fail", &dir);
+    let path = dir.join("azuredeploy.json");
+    let uri = file_uri(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&dir);
+    client.initialize(&dir);
+    assert!(!client.diagnostics(&uri).is_empty());
+    open(&mut client, &uri, &text);
+    assert!(!client.diagnostics(&uri).is_empty());
+    std::fs::remove_file(&path).unwrap();
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -247,10 +247,14 @@ impl Server {
                 if let Ok(p) = params::<DidCloseTextDocumentParams>(n)
                     && let Some(path) = uri::to_path(&p.text_document.uri)
                 {
-                    // The file on disk counts again.
+                    // The file on disk counts again; if it is gone (deleted
+                    // while open, with no watcher to say so), so is the file.
                     self.ws.buffers.remove(&path);
                     self.versions.remove(&path);
                     self.ws.forget(&path);
+                    if self.ws.listed(&path) && std::fs::symlink_metadata(&path).is_err() {
+                        self.ws.relist();
+                    }
                     after.reload |= settings(&path);
                     after.relint = true;
                 }
