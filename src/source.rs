@@ -66,11 +66,16 @@ pub struct SourceFile {
     /// block's scan, not the whole line's (many findings on a long line).
     block_chars: Vec<usize>,
     /// Characters outside the Basic Multilingual Plane (two UTF-16 units)
-    /// before each block: the same for the editor's UTF-16 columns.
-    block_wide: Vec<usize>,
+    /// before each block: the same for the editor's UTF-16 columns, built
+    /// the first time a long line needs them (never on the command line).
+    block_wide: std::sync::OnceLock<Vec<usize>>,
 }
 
 const BLOCK: usize = 4096;
+
+/// Line prefixes up to this many bytes are scanned for UTF-16 columns: cheaper
+/// than the two block lookups for ordinary lines.
+const SHORT_PREFIX: usize = 512;
 
 /// Characters in `bytes`: the bytes that are not UTF-8 continuation bytes.
 fn count_chars(bytes: &[u8]) -> usize {
@@ -93,13 +98,10 @@ impl SourceFile {
                 .map(|i| clamp_u32(i + 1)),
         );
         let mut block_chars = vec![0];
-        let mut block_wide = vec![0];
-        let (mut chars, mut wide) = (0, 0);
+        let mut total = 0;
         for block in bytes.chunks(BLOCK) {
-            chars += count_chars(block);
-            wide += count_wide(block);
-            block_chars.push(chars);
-            block_wide.push(wide);
+            total += count_chars(block);
+            block_chars.push(total);
         }
         SourceFile {
             path,
@@ -107,7 +109,7 @@ impl SourceFile {
             text,
             line_starts,
             block_chars,
-            block_wide,
+            block_wide: std::sync::OnceLock::new(),
         }
     }
 
@@ -146,10 +148,19 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
-        // Units from the block tables, not a scan of the line: an editor
-        // asks for every finding's range, and one line may be megabytes.
-        let units_before = |o: usize| self.chars_before(o) + self.wide_before(o);
-        let mut units = units_before(offset).saturating_sub(units_before(line_start));
+        // A short prefix is scanned; a long one (a line may be megabytes, and
+        // an editor asks for every finding's range) comes from the block tables.
+        let mut units = if offset - line_start <= SHORT_PREFIX {
+            self.text
+                .get(line_start..offset)
+                .unwrap_or("")
+                .chars()
+                .map(char::len_utf16)
+                .sum()
+        } else {
+            let units_before = |o: usize| self.chars_before(o) + self.wide_before(o);
+            units_before(offset).saturating_sub(units_before(line_start))
+        };
         if line_start == 0 && offset >= 3 && self.text.starts_with('\u{feff}') {
             units -= 1;
         }
@@ -158,8 +169,17 @@ impl SourceFile {
 
     /// Characters of two UTF-16 units before byte `offset`.
     fn wide_before(&self, offset: usize) -> usize {
+        let table = self.block_wide.get_or_init(|| {
+            let mut table = vec![0];
+            let mut total = 0;
+            for block in self.text.as_bytes().chunks(BLOCK) {
+                total += count_wide(block);
+                table.push(total);
+            }
+            table
+        });
         let block = offset / BLOCK;
-        let before = self.block_wide.get(block).copied().unwrap_or(0);
+        let before = table.get(block).copied().unwrap_or(0);
         let rest = self
             .text
             .as_bytes()
