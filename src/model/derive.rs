@@ -164,11 +164,14 @@ pub fn plugin(network: Option<&Value>) -> Result<Option<String>, String> {
     }
 }
 
-pub fn is_overlay(network: Option<&Value>) -> bool {
-    network
-        .and_then(|n| n.get("networkPluginMode"))
-        .and_then(Value::as_str)
-        .is_some_and(|m| m.eq_ignore_ascii_case("overlay"))
+/// Whether `networkPluginMode` is overlay; `Err` when it (or the network
+/// profile) is unknown.
+pub fn is_overlay(network: Option<&Value>) -> Result<bool, String> {
+    match field(network, "networkPluginMode")?.map(|v| &v.kind) {
+        Some(Kind::Str(m)) => Ok(m.eq_ignore_ascii_case("overlay")),
+        Some(Kind::Unknown(r)) => Err(r.clone()),
+        _ => Ok(false),
+    }
 }
 
 /// Whether the cluster is AKS Automatic (`sku.name`); `Err` when not known.
@@ -203,12 +206,20 @@ pub enum Implied {
 }
 
 impl Plugin {
-    fn written(name: String, network: Option<&Value>) -> Plugin {
-        Plugin {
+    /// The plugin as written. With Azure CNI, an unknown mode leaves the
+    /// whole plugin unknown: overlay and flat clusters differ in everything
+    /// the rules count (pod addresses, default maxPods).
+    fn written(name: String, network: Option<&Value>) -> Result<Plugin, String> {
+        let overlay = match is_overlay(network) {
+            Ok(o) => o,
+            Err(r) if name == "azure" => return Err(r),
+            Err(_) => false,
+        };
+        Ok(Plugin {
             name,
-            overlay: is_overlay(network),
+            overlay,
             implied: None,
-        }
+        })
     }
 
     pub fn is(&self, name: &str) -> bool {
@@ -254,11 +265,11 @@ fn plugin_of(
             implied: Some(Implied::Automatic),
         }),
         Ok(false) => match plugin(network)? {
-            Some(p) => Ok(Plugin::written(p, network)),
+            Some(p) => Plugin::written(p, network),
             None => default_plugin(network, version),
         },
         Err(r) => match plugin(network)? {
-            Some(p) => Ok(Plugin::written(p, network)),
+            Some(p) => Plugin::written(p, network),
             None => Err(format!(
                 "the SKU is not known ({r}), and AKS Automatic clusters use Azure CNI Overlay"
             )),
@@ -283,7 +294,7 @@ fn default_plugin(network: Option<&Value>, version: Option<&Value>) -> Result<Pl
         Some(Kind::Str(s)) => match minor_version(s) {
             Some(minor) if minor < 30 => Ok(Plugin {
                 name: "kubenet".into(),
-                overlay: is_overlay(network),
+                overlay: is_overlay(network).unwrap_or(false),
                 implied: Some(Implied::ByVersion(s.trim().to_string())),
             }),
             Some(_) => Ok(overlay_default(Implied::ByVersion(s.trim().to_string()))),

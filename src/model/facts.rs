@@ -213,6 +213,19 @@ fn props(res: &Resource) -> Value {
         .unwrap_or_else(|| Value::null().with_origin(Some(res.loc)))
 }
 
+/// The elements of list `key` of `parent`, where an unknown list (or an
+/// unknown parent) is one unknown element: it may hold anything, so it must
+/// not read as empty (no route, no rule, no permission).
+fn entries(parent: &Value, key: &str) -> Vec<Value> {
+    if parent.is_unknown() {
+        return vec![parent.clone()];
+    }
+    match parent.get(key) {
+        Some(v) if v.is_unknown() => vec![v.clone()],
+        v => items(v),
+    }
+}
+
 fn items(v: Option<&Value>) -> Vec<Value> {
     v.and_then(Value::as_array)
         .map(<[Value]>::to_vec)
@@ -436,9 +449,12 @@ fn cluster(r: Declared) -> ClusterFact {
         } else {
             p.get("kubernetesVersion").cloned()
         },
-        service_principal: p
-            .get_path(&["servicePrincipalProfile", "clientId"])
-            .cloned(),
+        // An unknown profile (or properties) is an unknown client id.
+        service_principal: match crate::model::derive::field(Some(&p), "servicePrincipalProfile") {
+            Err(_) => Some(p.clone()),
+            Ok(Some(sp)) if sp.is_unknown() => Some(sp.clone()),
+            Ok(sp) => sp.and_then(|sp| sp.get("clientId")).cloned(),
+        },
         depends_on: items(res.body.get("dependsOn")),
         waits_for: Vec::new(),
     }
@@ -515,7 +531,7 @@ fn route_table(r: Declared) -> RouteTableFact {
         origin: r.origin,
         id: r.id,
         name: r.name,
-        routes: items(p.get("routes")),
+        routes: entries(&p, "routes"),
         disable_bgp: p.get("disableBgpRoutePropagation").cloned(),
     }
 }
@@ -534,7 +550,7 @@ fn nsg(r: Declared) -> NsgFact {
         origin: r.origin,
         id: r.id,
         name: r.name,
-        rules: items(props(r.res).get("securityRules")),
+        rules: entries(&props(r.res), "securityRules"),
     }
 }
 
@@ -584,9 +600,9 @@ fn identity(r: Declared) -> IdentityFact {
 
 /// A custom role definition: its GUID (name) and the actions of all its permissions.
 fn role_definition(r: Declared) -> (Value, Vec<Value>) {
-    let actions = items(props(r.res).get("permissions"))
+    let actions = entries(&props(r.res), "permissions")
         .iter()
-        .flat_map(|perm| items(perm.get("actions")))
+        .flat_map(|perm| entries(perm, "actions"))
         .collect();
     (r.name, actions)
 }

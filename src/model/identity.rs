@@ -163,12 +163,12 @@ pub(crate) fn control_plane_identity(c: &ClusterFact) -> Value {
         .and_then(|t| t.origin)
         .or(identity.and_then(|i| i.origin))
         .or(Some(c.origin.loc));
-    let kind = match c
-        .identity
-        .as_ref()
-        .and_then(|i| i.get("type"))
-        .map(|t| &t.kind)
-    {
+    // An unknown identity block is an unknown identity, not none.
+    let declared = match crate::model::derive::field(identity, "type") {
+        Ok(t) => t,
+        Err(r) => return Value::unknown(r).with_origin(origin),
+    };
+    let kind = match declared.map(|t| &t.kind) {
         Some(Kind::Str(t)) if t.to_ascii_lowercase().contains("userassigned") => "userAssigned",
         Some(Kind::Str(t)) if t.eq_ignore_ascii_case("SystemAssigned") => "systemAssigned",
         Some(Kind::Unknown(r)) => return Value::unknown(r.clone()).with_origin(origin),

@@ -16,6 +16,9 @@ pub(crate) type RouteTables<'a> = [(&'a RouteTableFact, Vec<&'a Value>)];
 /// and missing-network-role (through `defaultRoute` and `subnetUses`).
 pub(crate) fn association(s: &SubnetEntry) -> Result<Option<String>, ()> {
     let d = s.decl.ok_or(())?;
+    if d.props.is_unknown() {
+        return Err(());
+    }
     match d.props.get("routeTable") {
         None => Ok(None),
         Some(rt) if matches!(rt.kind, Kind::Null) => Ok(None),

@@ -191,7 +191,7 @@ fn pool() -> Vec<Field> {
         ("vnetSubnetID", OPT, written(string()), "the subnet id as written"),
         ("podSubnetID", OPT, written(string()), "the pod subnet id as written"),
         ("effective", REQ, entity("poolEffective"), "what AKS will use, defaults included"),
-        ("subnet", REQ, or_null(string()), "id of its subnet (→ `subnets[].id`), or null"),
+        ("subnet", REQ, unknown_or(or_null(string())), "id of its subnet (→ `subnets[].id`), or null; unknown when the pool is"),
         ("podSubnet", OPT, unknown_or(or_null(string())), "id of its pod subnet (`podSubnetID`, canonical; → `subnets[].id` when declared or a node subnet), null for an empty one; present when `podSubnetID` is written"),
     ]
 }
@@ -239,8 +239,8 @@ fn subnet() -> Vec<Field> {
         ("deployed", OPT, boolean(), "read from an export of deployed resources (declared only)"),
         ("vnet", OPT, or_null(string()), "id of its VNet (→ `vnets[].id`)"),
         ("addressPrefixes", OPT, written(array(written(string()))), "`addressPrefix` or `addressPrefixes`"),
-        ("routeTable", OPT, or_null(string()), "id of its route table (→ `routeTables[].id`)"),
-        ("nsg", OPT, or_null(string()), "id of its NSG (→ `nsgs[].id`)"),
+        ("routeTable", OPT, unknown_or(or_null(string())), "id of its route table (→ `routeTables[].id`); unknown when its properties or the reference are"),
+        ("nsg", OPT, unknown_or(or_null(string())), "id of its NSG (→ `nsgs[].id`); unknown when its properties or the reference are"),
         ("natGateway", OPT, unknown_or(or_null(string())), "id of its NAT gateway (`natGateway.id`, canonical), null for none (declared only)"),
         ("delegations", OPT, written(array(open_object())), "`delegations` as written"),
         ("foreignDelegation", OPT, unknown_or(or_null(written(string()))), "the service of its first delegation to another service than `Microsoft.ContainerService/managedClusters`, null for none (declared only)"),

@@ -123,18 +123,42 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
             w.raw("vnet", d.vnet_id.as_deref().map_or(J::Null, str_json));
             let prefixes = address_prefixes(&d.props);
             w.opt("addressPrefixes", prefixes.as_ref());
-            let rt_val = d.props.get_path(&["routeTable", "id"]);
-            w.raw_at(
-                "routeTable",
-                linked.route_table_id(s).map_or(J::Null, |id| str_json(&id)),
-                rt_val.and_then(|v| v.origin),
-            );
-            let nsg_val = d.props.get_path(&["networkSecurityGroup", "id"]);
-            w.raw_at(
-                "nsg",
-                id_of(nsg_val).map_or(J::Null, |id| str_json(&id)),
-                nsg_val.and_then(|v| v.origin),
-            );
+            // Unknown properties, or an unknown reference, are an unknown
+            // association, never none.
+            let unknown_ref = |key: &str| -> Option<Value> {
+                if d.props.as_object().is_none() {
+                    return Some(Value::unknown("the subnet's properties are not known"));
+                }
+                let r = d.props.get(key)?;
+                let id = if r.is_unknown() { r } else { r.get("id")? };
+                id.is_unknown().then(|| id.clone())
+            };
+            match unknown_ref("routeTable") {
+                Some(u) => {
+                    w.value("routeTable", &u);
+                }
+                None => {
+                    let rt_val = d.props.get_path(&["routeTable", "id"]);
+                    w.raw_at(
+                        "routeTable",
+                        linked.route_table_id(s).map_or(J::Null, |id| str_json(&id)),
+                        rt_val.and_then(|v| v.origin),
+                    );
+                }
+            }
+            match unknown_ref("networkSecurityGroup") {
+                Some(u) => {
+                    w.value("nsg", &u);
+                }
+                None => {
+                    let nsg_val = d.props.get_path(&["networkSecurityGroup", "id"]);
+                    w.raw_at(
+                        "nsg",
+                        id_of(nsg_val).map_or(J::Null, |id| str_json(&id)),
+                        nsg_val.and_then(|v| v.origin),
+                    );
+                }
+            }
             w.opt("delegations", d.props.get("delegations"));
             w.value("foreignDelegation", &foreign_delegation(&d.props));
             w.value("natGateway", &nat_gateway(&d.props));

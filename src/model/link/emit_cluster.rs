@@ -262,7 +262,16 @@ fn pool(linked: &Linked, ci: usize, pi: usize, spans: &mut Spans) -> J {
     };
     pw.raw("source", str_json(source));
     let props = &p.fact.props;
-    pw.opt("osType", canon(props.get("osType"), OS_TYPES).as_ref());
+    // An unknown pool (a parameter without a value): each of its fields is
+    // unknown, never absent (no vnetSubnetID, no osType).
+    let field = |k: &str| {
+        if props.is_unknown() {
+            Some(props)
+        } else {
+            props.get(k)
+        }
+    };
+    pw.opt("osType", canon(field("osType"), OS_TYPES).as_ref());
     for key in [
         "count",
         "minCount",
@@ -274,16 +283,20 @@ fn pool(linked: &Linked, ci: usize, pi: usize, spans: &mut Spans) -> J {
         "vnetSubnetID",
         "podSubnetID",
     ] {
-        pw.opt(key, props.get(key));
+        pw.opt(key, field(key));
     }
     pw.value("effective", &p.eff.to_value(p.fact));
     let subnet = p.subnet.and_then(|si| linked.subnets.get(si));
-    pw.raw_like(
-        "subnet",
-        subnet.map_or(J::Null, |s| str_json(&s.id)),
-        props.get("vnetSubnetID"),
-    );
-    if let Some(written) = props.get("podSubnetID") {
+    if props.is_unknown() {
+        pw.value("subnet", props);
+    } else {
+        pw.raw_like(
+            "subnet",
+            subnet.map_or(J::Null, |s| str_json(&s.id)),
+            props.get("vnetSubnetID"),
+        );
+    }
+    if let Some(written) = field("podSubnetID") {
         if written.is_unknown() {
             pw.value("podSubnet", written);
         } else {
