@@ -17,6 +17,28 @@ const NETWORK_ROLES: &[&str] = &[
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
 ];
 
+/// Built-in roles known to grant neither the subnet join nor route table
+/// writes (checked against public role listings). Any other role that the
+/// templates do not define is unknown: it may be a custom role with those
+/// rights.
+const OTHER_BUILT_IN_ROLES: &[&str] = &[
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7", // Reader
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d", // AcrPull
+    "f1a07417-d97a-45cb-824c-7a7467783830", // Managed Identity Operator
+    "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher
+    "43d0d8ad-25c7-4714-9337-8ba259a9fe05", // Monitoring Reader
+    "b12aa53e-6015-4669-85d0-8515ebb3ae7f", // Private DNS Zone Contributor
+    "befefa01-2a29-4197-83a8-272ff33ce314", // DNS Zone Contributor
+    "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", // Azure Kubernetes Service RBAC Cluster Admin
+    "7f6c6a51-bcf8-42ba-9220-52d62157d7db", // Azure Kubernetes Service RBAC Reader
+    "4abbcc35-e782-43d8-92c5-2d3f1bd2253f", // Azure Kubernetes Service Cluster User Role
+    "4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User
+    "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba", // Key Vault Certificate User
+    "a4417e6f-fecd-4de8-b567-7b0420556985", // Key Vault Certificates Officer
+    "21090545-7ca7-4776-b22c-e363652d74d2", // Key Vault Reader
+    "f25e0fa2-a7c8-4377-a976-54943a77a395", // Key Vault Contributor
+];
+
 /// What AKS does with the subnet, and with a route table you bring: a custom
 /// role must allow all of them (directly or through a wildcard such as
 /// `Microsoft.Network/*`).
@@ -84,10 +106,14 @@ fn grants_network(v: &Value, custom: &[(Value, Vec<Value>)]) -> Result<Grants, (
             });
         }
     }
-    Ok(Grants {
-        subnet: false,
-        route_table: false,
-    })
+    if OTHER_BUILT_IN_ROLES.contains(&guid.as_str()) {
+        return Ok(Grants {
+            subnet: false,
+            route_table: false,
+        });
+    }
+    // A role defined outside the templates: what it grants is not known.
+    Err(())
 }
 
 /// Whether `scope` is `target` or one of its parents (placeholders match anything).
@@ -103,9 +129,31 @@ pub(crate) struct Assignment<'a> {
     pub fact: &'a RoleAssignmentFact,
     /// `Err` when the principal, role or scope is not known.
     pub known: Result<(Option<String>, Grants, String), ()>,
+    /// The principal and scope on their own: an assignment whose role is not
+    /// known matters only to the identities and places it may reach.
+    principal: Result<Option<String>, ()>,
+    scope: Option<String>,
 }
 
 impl Assignment<'_> {
+    /// Whether the assignment is not fully known and may give one of
+    /// `identities` rights at one of `targets` (so no gap can be told).
+    pub(crate) fn may_matter(&self, identities: &[String], targets: &[&str]) -> bool {
+        if self.known.is_ok() {
+            return false;
+        }
+        let principal = match &self.principal {
+            Ok(Some(p)) => identities.iter().any(|i| i == p),
+            Ok(None) => false,
+            Err(()) => true,
+        };
+        let scope = match &self.scope {
+            Some(s) => targets.iter().any(|t| covers(s, t)),
+            None => true,
+        };
+        principal && scope
+    }
+
     /// Whether the assignment surely lets its principal join subnets
     /// (`route_table` false) or write routes (`route_table` true) at `target`:
     /// the role grants it, at `target` or a scope above it. Read by
@@ -129,13 +177,18 @@ pub(crate) fn assignments<'a>(
 ) -> Vec<Assignment<'a>> {
     all.iter()
         .map(|ra| {
+            let principal = principal_identity(&ra.principal_id);
+            let scope = ra.scope.as_str().map(canonical);
             let known = (|| {
-                let principal = principal_identity(&ra.principal_id)?;
                 let grants = grants_network(&ra.role_definition_id, custom)?;
-                let scope = ra.scope.as_str().map(canonical).ok_or(())?;
-                Ok((principal, grants, scope))
+                Ok((principal.clone()?, grants, scope.clone().ok_or(())?))
             })();
-            Assignment { fact: ra, known }
+            Assignment {
+                fact: ra,
+                known,
+                principal,
+                scope,
+            }
         })
         .collect()
 }
@@ -305,6 +358,16 @@ mod tests {
             Value::str("/x/roleDefinitions/4D97B98B-1D4F-4787-A291-C67834D212E7");
         assert_eq!(grants_network(&network_contributor, &[]), Ok(both));
         assert_eq!(grants_network(&Value::unknown("r"), &[]), Err(()));
+        // A listed built-in role grants nothing; any other role the
+        // templates do not define is unknown.
+        let reader = Value::str(
+            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        );
+        assert_eq!(grants_network(&reader, &[]), Ok(none));
+        let elsewhere = Value::str(
+            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8f3b1c2e-5d4a-4b6c-9e7f-0a1b2c3d4e5f",
+        );
+        assert_eq!(grants_network(&elsewhere, &[]), Err(()));
         assert!(covers(
             "/subscriptions/s/resourcegroups/g",
             "/subscriptions/s/resourcegroups/g/providers/x/y/z"

@@ -50,16 +50,14 @@ fn what(subnet: bool, route_table: bool) -> &'static str {
     }
 }
 
-/// The role assignments of the run, each once, and whether all are known.
+/// The role assignments of the run, each once.
 pub(crate) struct Roles<'a> {
     pub list: Vec<Assignment<'a>>,
-    pub all_known: bool,
 }
 
 impl<'a> Roles<'a> {
     pub(crate) fn new(list: Vec<Assignment<'a>>) -> Roles<'a> {
-        let all_known = list.iter().all(|a| a.known.is_ok());
-        Roles { list, all_known }
+        Roles { list }
     }
 }
 
@@ -69,8 +67,8 @@ impl<'a> Roles<'a> {
 /// `grants` lists the assignments that give the rights (`{assignment, name,
 /// createdFirst}`, `createdFirst` false when the cluster's template declares
 /// the assignment but the cluster does not wait for it); `grantedBy` is the
-/// first when they cover everything; else, when every assignment of the run
-/// is known, `missing` says what no assignment covers, with `partial` /
+/// first when they cover everything; else, when no assignment that is not
+/// fully known may reach the identity there, `missing` says what no assignment covers, with `partial` /
 /// `partialCovers` for an assignment that covers only part. `None` without a
 /// user-assigned identity or subnet. Read by missing-network-role and
 /// role-assignment-order.
@@ -89,9 +87,17 @@ pub(crate) fn network_rights(linked: &Linked, c: &ClusterRef, roles: &Roles) -> 
         if let Some(Some(k)) = covering.first() {
             out.insert("grantedBy".into(), J::from(format!("/roleAssignments/{k}")));
         }
-    } else if roles.all_known {
-        // An unknown assignment may be the missing one.
-        gap(&targets, &covering, &mut out);
+    } else {
+        // An assignment not fully known that may reach this identity and
+        // these places may be the missing one.
+        let places: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
+        if !roles
+            .list
+            .iter()
+            .any(|a| a.may_matter(&identities, &places))
+        {
+            gap(&targets, &covering, &mut out);
+        }
     }
     Some(J::Object(out))
 }

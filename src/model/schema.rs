@@ -377,7 +377,7 @@ fn relation_shapes() -> Vec<(&'static str, &'static str, Vec<Field>)> {
             ("routeTableAt", REQ, or_null(pointer()), "the first route table it brings (`/subnets/N/routeTable`)"),
             ("grants", REQ, array(entity("grant")), "the role assignments giving those rights, each once"),
             ("grantedBy", OPT, pointer(), "the first, when they cover everything (`/roleAssignments/N`)"),
-            ("missing", OPT, string(), "what no assignment covers, when every assignment of the run is known"),
+            ("missing", OPT, string(), "what no assignment covers, when no assignment that may reach the identity there is unknown"),
             ("partial", OPT, pointer(), "then an assignment covering only part (`/roleAssignments/N`)"),
             ("partialCovers", OPT, string(), "what that assignment covers"),
         ]),
