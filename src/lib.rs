@@ -26,7 +26,7 @@
 //! | [`context`] | an export of deployed resources (`az … list -o json`, Resource Graph `{"data": [...]}`, REST `{"value": [...]}`; by content) → ARM-shaped `Resource`s, streamed row by row ([`json::stream`]), CLI-flattened rows put back in ARM shape, only the fields `model` reads kept (no tags, no secrets); an `az group export` template is reported as a template |
 //! | [`deployed`] | the run's exports (`--context`, `context = [...]`) → their facts marked deployed, kept only when the templates reach them through resource ids (`deployed::relevant`), put before the templates' facts, what a template declares left to it; after the rules, findings between deployed resources only dropped and findings placed in an export moved to the template |
 //! | [`target`] | `--target` / `[deployment]`: the subscription, resource group and location a template is deployed to, making `subscription()` and `resourceGroup()` concrete |
-//! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template names is read only if it resolves inside it and outside `.git` |
+//! | [`confine`] | the project root (`--root`, else the git work tree of the linted paths, else their common folder): a file a template or the configuration names is read only if it resolves inside it and outside `.git`; a dangling link out is outside; files the user names (`tendon.toml`, `--baseline`, `--context`) are refused when they are links out of their project |
 //! | [`fsread`] | every file read because a template, the configuration or the command line names it: regular files only, capped while reading |
 //! | [`referenced`] | files a template names (linked templates, Bicep modules, parameter files) by path, during evaluation: from the run, else read from disk inside the project root |
 //! | [`missing`] | TDN006 / TDN007: module, import, `using`/`extends`, `load*Content` and linked-template paths that name no file, or a file outside the project root (as written after load; as resolved during evaluation) |
@@ -43,7 +43,7 @@
 //! | [`report`] | findings → human (rustc-style excerpts, laid out for the terminal's width), gcc line format, JSON, SARIF 2.1.0, GitHub workflow commands, JUnit, `--statistics`; every text from a template or a file name passes [`neutral`] (no control characters, no forged CI command lines) |
 //! | [`report_file`] | `--output FILE` and other reports: a new file (temporary, then renamed), never written through a symlink in the project; devices, pipes and our own stdout written to, not replaced |
 //! | [`stats`] | evaluation coverage for `--stats` (unknown values, modules not evaluated, unpaired parameter files) |
-//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings, deployment targets, context files (errors point into the TOML) |
+//! | [`config`] | `tendon.toml` → rule selection, severities, excludes, extra ranges, `[[pair]]` pairings, deployment targets, context files, rule folders confined to the project (errors point into the TOML) |
 //! | [`selection`] | rule patterns (ids, slugs, `AKS01*`) and their two layers: the configuration's `select`/`ignore`, then `--select`/`--extend-select`/`--ignore`; unknown names with a did-you-mean |
 //! | [`pipeline`] | runs the stages in order and times them → [`outcome::Outcome`] |
 //! | [`neutral`] | untrusted text (file names, template values, rule and configuration text) made safe to print: control characters escaped, lengths capped |
