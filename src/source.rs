@@ -82,6 +82,18 @@ fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
 }
 
+/// What `count` counts before each `BLOCK`-byte block, and in all.
+fn block_table(bytes: &[u8], count: fn(&[u8]) -> usize) -> Vec<usize> {
+    let mut table = Vec::with_capacity(bytes.len() / BLOCK + 2);
+    table.push(0);
+    let mut total = 0;
+    for block in bytes.chunks(BLOCK) {
+        total += count(block);
+        table.push(total);
+    }
+    table
+}
+
 /// Characters in `bytes` that take two UTF-16 units: 4-byte UTF-8 leads.
 fn count_wide(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| (**b & 0xF8) == 0xF0).count()
@@ -97,12 +109,7 @@ impl SourceFile {
                 .filter(|&i| bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n'))
                 .map(|i| clamp_u32(i + 1)),
         );
-        let mut block_chars = vec![0];
-        let mut total = 0;
-        for block in bytes.chunks(BLOCK) {
-            total += count_chars(block);
-            block_chars.push(total);
-        }
+        let block_chars = block_table(bytes, count_chars);
         SourceFile {
             path,
             display,
@@ -169,15 +176,20 @@ impl SourceFile {
 
     /// Characters of two UTF-16 units before byte `offset`.
     fn wide_before(&self, offset: usize) -> usize {
-        let table = self.block_wide.get_or_init(|| {
-            let mut table = vec![0];
-            let mut total = 0;
-            for block in self.text.as_bytes().chunks(BLOCK) {
-                total += count_wide(block);
-                table.push(total);
-            }
-            table
-        });
+        let table = self
+            .block_wide
+            .get_or_init(|| block_table(self.text.as_bytes(), count_wide));
+        self.counted_before(table, offset, count_wide)
+    }
+
+    /// Characters in the text before byte `offset` (within the text).
+    fn chars_before(&self, offset: usize) -> usize {
+        self.counted_before(&self.block_chars, offset, count_chars)
+    }
+
+    /// What `count` counts before byte `offset`: the block table up to its
+    /// block, then a scan of the rest.
+    fn counted_before(&self, table: &[usize], offset: usize, count: fn(&[u8]) -> usize) -> usize {
         let block = offset / BLOCK;
         let before = table.get(block).copied().unwrap_or(0);
         let rest = self
@@ -185,19 +197,7 @@ impl SourceFile {
             .as_bytes()
             .get(block * BLOCK..offset)
             .unwrap_or(&[]);
-        before + count_wide(rest)
-    }
-
-    /// Characters in the text before byte `offset` (within the text).
-    fn chars_before(&self, offset: usize) -> usize {
-        let block = offset / BLOCK;
-        let before = self.block_chars.get(block).copied().unwrap_or(0);
-        let rest = self
-            .text
-            .as_bytes()
-            .get(block * BLOCK..offset)
-            .unwrap_or(&[]);
-        before + count_chars(rest)
+        before + count(rest)
     }
 
     /// Byte range of 1-based `line` without its line end (LF, CRLF or CR),

@@ -418,6 +418,19 @@ fn exports_named_by_the_configuration_are_checked_against_while_editing() {
     assert_eq!(client.shutdown(), Some(0));
 }
 
+/// The message the server shows when it starts in `ws` (a settings error).
+fn settings_message(ws: &Path) -> String {
+    let mut client = Client::start(ws);
+    client.initialize(ws);
+    let shown = client.wait(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(client.shutdown(), Some(0));
+    text
+}
+
 /// Rule folders the workspace's `tendon.toml` names are confined to the
 /// workspace folder (the server's root), even when a git work tree above it
 /// would hold them; and a finding's code description is a web page only.
@@ -435,19 +448,12 @@ fn configured_rule_folders_stay_in_the_workspace_and_docs_are_web_pages() {
     std::fs::create_dir_all(&ws).unwrap();
     copy_fixture("fixtures/AKS001/fail", &ws);
     std::fs::write(ws.join("tendon.toml"), "rules = [\"../../private\"]\n").unwrap();
-    let mut client = Client::start(&ws);
-    client.initialize(&ws);
-    let shown = client.wait(|m| m["method"] == "window/showMessage");
-    let text = shown["params"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let text = settings_message(&ws);
     assert!(text.contains("outside the project root"), "{text}");
     assert!(
         !text.contains("registry") && !text.contains("hunter2"),
         "{text}"
     );
-    assert_eq!(client.shutdown(), Some(0));
     // A rule folder inside the workspace whose docs link is not https: refused.
     std::fs::create_dir_all(ws.join("rules")).unwrap();
     std::fs::write(
@@ -458,15 +464,8 @@ fn configured_rule_folders_stay_in_the_workspace_and_docs_are_web_pages() {
     )
     .unwrap();
     std::fs::write(ws.join("tendon.toml"), "rules = [\"rules\"]\n").unwrap();
-    let mut client = Client::start(&ws);
-    client.initialize(&ws);
-    let shown = client.wait(|m| m["method"] == "window/showMessage");
-    let text = shown["params"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let text = settings_message(&ws);
     assert!(text.contains("must be an https:// link"), "{text}");
-    assert_eq!(client.shutdown(), Some(0));
 }
 
 /// A template on one 2 MB line with 600 findings: the editor's UTF-16

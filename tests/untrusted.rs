@@ -117,6 +117,29 @@ fn write_empty_template(dir: &std::path::Path) {
     .unwrap();
 }
 
+/// `tendon check a.json` in `dir` stops (exit code 2) saying `says`, and
+/// nothing of the planted secret reaches stderr.
+fn refused_without_echo(dir: &std::path::Path, says: &str) {
+    let o = tendon_in(dir, &["check", "a.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(says), "{err}");
+    assert!(
+        !err.contains("hunter2") && !err.contains("supersecret"),
+        "{err}"
+    );
+}
+
+/// A scratch folder `name` and one beside it, `name-outside`, holding
+/// `victim.txt` ("keep") for links to point at.
+#[cfg(unix)]
+fn with_victim(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
+    let outside = scratch(&format!("{name}-outside"));
+    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    (dir, outside)
+}
+
 /// The symlink at `name` in `dir` was replaced by a file, and the file it
 /// pointed at in `outside` kept its content.
 #[cfg(unix)]
@@ -133,9 +156,7 @@ fn assert_replaced_not_followed(dir: &std::path::Path, outside: &std::path::Path
 #[cfg(unix)]
 #[test]
 fn output_does_not_follow_symlinks() {
-    let dir = scratch("untrusted-output");
-    let outside = scratch("untrusted-output-outside");
-    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    let (dir, outside) = with_victim("untrusted-output");
     std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("report.json")).unwrap();
     std::os::unix::fs::symlink(&outside, dir.join("reports")).unwrap();
     write_empty_template(&dir);
@@ -165,9 +186,7 @@ fn output_does_not_follow_symlinks() {
 #[cfg(unix)]
 #[test]
 fn baseline_and_init_do_not_follow_symlinks() {
-    let dir = scratch("untrusted-baseline");
-    let outside = scratch("untrusted-baseline-outside");
-    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
+    let (dir, outside) = with_victim("untrusted-baseline");
     std::os::unix::fs::symlink(outside.join("victim.txt"), dir.join("baseline.json")).unwrap();
     std::os::unix::fs::symlink(outside.join("new.toml"), dir.join("tendon.toml")).unwrap();
     write_empty_template(&dir);
@@ -202,26 +221,12 @@ fn configured_rule_folders_stay_in_the_project() {
         format!("rules = [\"{outside_text}\"]\n"),
     )
     .unwrap();
-    let o = tendon_in(&dir, &["check", "a.json"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(
-        err.contains("this rule folder is outside the project root"),
-        "{err}"
-    );
-    assert!(!err.contains("hunter2"), "{err}");
+    refused_without_echo(&dir, "this rule folder is outside the project root");
     // A folder inside whose file links outside: refused unread.
     std::fs::create_dir(dir.join("rules")).unwrap();
     std::os::unix::fs::symlink(outside.join("credentials.toml"), dir.join("rules/x.toml")).unwrap();
     std::fs::write(dir.join("tendon.toml"), "rules = [\"rules\"]\n").unwrap();
-    let o = tendon_in(&dir, &["check", "a.json"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(
-        err.contains("this rule file is outside the project root"),
-        "{err}"
-    );
-    assert!(!err.contains("hunter2"), "{err}");
+    refused_without_echo(&dir, "this rule file is outside the project root");
     // The command line's folder is read (and its bad rule reported).
     std::fs::remove_file(dir.join("tendon.toml")).unwrap();
     let o = tendon_in(&dir, &["check", "a.json", "--rules", &outside_text]);
@@ -240,14 +245,10 @@ fn a_configuration_linked_out_of_the_project_is_not_read() {
     std::fs::write(outside.join("secret.env"), "API_TOKEN=supersecret123\n").unwrap();
     std::os::unix::fs::symlink(outside.join("secret.env"), dir.join("tendon.toml")).unwrap();
     write_empty_template(&dir);
-    let o = tendon_in(&dir, &["check", "a.json"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(
-        err.contains("symbolic link to a file that is outside the project root"),
-        "{err}"
+    refused_without_echo(
+        &dir,
+        "symbolic link to a file that is outside the project root",
     );
-    assert!(!err.contains("supersecret"), "{err}");
     // A link inside the project is followed.
     std::fs::remove_file(dir.join("tendon.toml")).unwrap();
     std::fs::write(dir.join("shared.toml"), "ignore = [\"AKS021\"]\n").unwrap();
@@ -263,12 +264,10 @@ fn a_configuration_linked_out_of_the_project_is_not_read() {
 #[cfg(unix)]
 #[test]
 fn output_from_a_subfolder_does_not_follow_symlinks() {
-    let repo = scratch("untrusted-output-sub");
-    let outside = scratch("untrusted-output-sub-outside");
+    let (repo, outside) = with_victim("untrusted-output-sub");
     std::fs::create_dir(repo.join(".git")).unwrap();
     std::fs::create_dir(repo.join("infra")).unwrap();
     write_empty_template(&repo.join("infra"));
-    std::fs::write(outside.join("victim.txt"), "keep").unwrap();
     std::os::unix::fs::symlink(outside.join("victim.txt"), repo.join("report.json")).unwrap();
     std::os::unix::fs::symlink(&outside, repo.join("reports")).unwrap();
     let infra = repo.join("infra");

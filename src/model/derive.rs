@@ -144,7 +144,6 @@ pub fn pool_surge(pool: &Value, max_nodes: i64) -> Derived {
     }
 }
 
-/// The plugin as configured: `Ok(None)` when unset.
 /// A property of an object that may itself be unknown: `Err` when the parent
 /// is unknown (its properties cannot be absent for sure), `Ok(None)` when absent.
 pub fn field<'a>(parent: Option<&'a Value>, key: &str) -> Result<Option<&'a Value>, String> {
@@ -154,6 +153,14 @@ pub fn field<'a>(parent: Option<&'a Value>, key: &str) -> Result<Option<&'a Valu
     }
 }
 
+/// Whether the template writes `networkPlugin` at all (an unknown value is
+/// written); `Err` when the network profile itself is unknown.
+pub fn plugin_written(network: Option<&Value>) -> Result<bool, String> {
+    field(network, "networkPlugin")
+        .map(|p| p.is_some_and(|v| !matches!(v.kind, Kind::Null) && v.as_str() != Some("")))
+}
+
+/// The plugin as configured: `Ok(None)` when unset.
 pub fn plugin(network: Option<&Value>) -> Result<Option<String>, String> {
     match field(network, "networkPlugin")?.map(|v| &v.kind) {
         None | Some(Kind::Null) => Ok(None),

@@ -232,8 +232,7 @@ fn insert_plugin_default(
     use derive::Implied;
     // Known only when whether the plugin is written, and whether the SKU
     // (AKS Automatic) decides it, are.
-    let written = derive::field(c.network.as_ref(), "networkPlugin")
-        .map(|p| p.is_some_and(|v| !matches!(v.kind, Kind::Null) && v.as_str() != Some("")));
+    let written = derive::plugin_written(c.network.as_ref());
     let defaulted = match (written, derive::is_automatic(c.sku.as_ref())) {
         (Ok(true), _) | (_, Ok(true)) => Value::bool(false),
         (Ok(false), Ok(false)) => Value::bool(true),
@@ -301,9 +300,7 @@ fn own_pod_range(
     match effective {
         Ok(p) => Ok(p.is("kubenet") || (p.is("azure") && p.overlay)),
         Err(r) => {
-            let unset = derive::field(c.network.as_ref(), "networkPlugin").is_ok_and(|p| {
-                p.is_none_or(|v| matches!(v.kind, Kind::Null) || v.as_str() == Some(""))
-            });
+            let unset = derive::plugin_written(c.network.as_ref()) == Ok(false);
             if unset { Ok(true) } else { Err(r.clone()) }
         }
     }

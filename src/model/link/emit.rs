@@ -133,30 +133,19 @@ fn subnet(linked: &Linked, si: usize, names: FileNames, index: &RunIndex, spans:
                 let id = if r.is_unknown() { r } else { r.get("id")? };
                 id.is_unknown().then(|| id.clone())
             };
-            match unknown_ref("routeTable") {
-                Some(u) => {
-                    w.value("routeTable", &u);
-                }
-                None => {
-                    let rt_val = d.props.get_path(&["routeTable", "id"]);
-                    w.raw_at(
-                        "routeTable",
-                        linked.route_table_id(s).map_or(J::Null, |id| str_json(&id)),
-                        rt_val.and_then(|v| v.origin),
-                    );
-                }
-            }
-            match unknown_ref("networkSecurityGroup") {
-                Some(u) => {
-                    w.value("nsg", &u);
-                }
-                None => {
-                    let nsg_val = d.props.get_path(&["networkSecurityGroup", "id"]);
-                    w.raw_at(
-                        "nsg",
-                        id_of(nsg_val).map_or(J::Null, |id| str_json(&id)),
-                        nsg_val.and_then(|v| v.origin),
-                    );
+            let nsg_id = id_of(d.props.get_path(&["networkSecurityGroup", "id"]));
+            for (field, key, known) in [
+                ("routeTable", "routeTable", linked.route_table_id(s)),
+                ("nsg", "networkSecurityGroup", nsg_id),
+            ] {
+                match unknown_ref(key) {
+                    Some(u) => {
+                        w.value(field, &u);
+                    }
+                    None => {
+                        let at = d.props.get_path(&[key, "id"]).and_then(|v| v.origin);
+                        w.raw_at(field, known.map_or(J::Null, |id| str_json(&id)), at);
+                    }
                 }
             }
             w.opt("delegations", d.props.get("delegations"));
